@@ -1,0 +1,22 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-bedrock-chat",
+    products: [
+        // libbedrock.so: the C ABI declared in include/bedrock.h.
+        .library(name: "bedrock", type: .dynamic, targets: ["Bedrock"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CJansson", pkgConfig: "jansson",
+                       providers: [.apt(["libjansson-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Bedrock", dependencies: ["CCurl", "CJansson", "CCrypto", "CZlib"]),
+        .testTarget(name: "BedrockTests", dependencies: ["Bedrock"], exclude: ["Vectors"]),
+    ]
+)

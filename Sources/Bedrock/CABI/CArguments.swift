@@ -1,0 +1,89 @@
+import Glibc
+
+// Conversions between C arguments and Swift values, shared by the exported functions.
+
+/// Runs `body`, storing any error in `*err` (when err is not NULL) and returning its status.
+func withCStatus(_ err: UnsafeMutablePointer<OpaquePointer?>?, _ body: () throws(BedrockError) -> Void) -> Int32 {
+    err?.pointee = nil
+    do {
+        try body()
+        return BedrockStatus.ok.rawValue
+    } catch {
+        err?.pointee = ErrorHandle.make(error)
+        return error.status.rawValue
+    }
+}
+
+/// A C string argument as Swift text: NULL or invalid UTF-8 is INVALID_ARGUMENT naming `field`.
+func stringArgument(_ pointer: UnsafePointer<CChar>?, field: String) throws(BedrockError) -> String {
+    guard let pointer else { throw .invalidArgument("\(field): must not be NULL") }
+    guard let text = String(validatingCString: pointer) else {
+        throw .invalidArgument("\(field): not valid UTF-8")
+    }
+    return text
+}
+
+/// A JSON text argument; NULL, invalid JSON and invalid UTF-8 name `field`.
+func jsonArgument(_ pointer: UnsafePointer<CChar>?, field: String) throws(BedrockError) -> JSON {
+    guard let pointer else { throw .invalidArgument("\(field): must not be NULL") }
+    return try JSON.parse(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)), field: field)
+}
+
+/// An out-parameter that must be given.
+func outArgument<T>(_ pointer: UnsafeMutablePointer<T>?, field: String) throws(BedrockError) -> UnsafeMutablePointer<T> {
+    guard let pointer else { throw .invalidArgument("\(field): output pointer must not be NULL") }
+    return pointer
+}
+
+/// A copy of `text` in malloc'd memory, which the caller frees with `bedrock_string_free`.
+func mallocCString(_ text: String) throws(BedrockError) -> UnsafeMutablePointer<CChar> {
+    guard let copy = strdup(text) else { throw BedrockError(.internal, "out of memory") }
+    return copy
+}
+
+/// The client behind a `bedrock_client *`.
+func clientArgument(_ handle: OpaquePointer?) throws(BedrockError) -> BedrockClient {
+    guard let handle else { throw .invalidArgument("client: must not be NULL") }
+    return Unmanaged<BedrockClient>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+}
+
+/// The C callback type `bedrock_event_fn`.
+public typealias EventCallback = @convention(c) (UnsafePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32
+
+/// Calls a C event callback with `event`'s JSON text; a non-zero return cancels the call.
+func deliver(_ event: JSON, to callback: EventCallback, userData: UnsafeMutableRawPointer?) throws(BedrockError) {
+    let text = event.serialized()
+    let verdict = text.withCString { callback($0, strlen($0), userData) }
+    if verdict != 0 { throw BedrockError(.cancelled, "cancelled by the event callback (it returned \(verdict))") }
+}
+
+/// A `bedrock_error`: the error plus the C strings its getters lend out.
+final class ErrorHandle {
+    let status: BedrockStatus
+    let message: UnsafeMutablePointer<CChar>?
+    let json: UnsafeMutablePointer<CChar>?
+
+    private init(_ error: BedrockError) {
+        status = error.status
+        message = strdup(error.message)
+        json = strdup(error.json.serialized())
+    }
+
+    deinit {
+        free(message)
+        free(json)
+    }
+
+    static func make(_ error: BedrockError) -> OpaquePointer {
+        OpaquePointer(Unmanaged.passRetained(ErrorHandle(error)).toOpaque())
+    }
+
+    static func from(_ handle: OpaquePointer) -> ErrorHandle {
+        Unmanaged<ErrorHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    }
+}
+
+/// A string literal as a C string; it lives in the binary, so the pointer is valid forever.
+func staticCString(_ text: StaticString) -> UnsafePointer<CChar> {
+    UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
+}

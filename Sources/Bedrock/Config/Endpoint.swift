@@ -1,0 +1,62 @@
+import CCurl
+import Glibc
+
+/// Where requests go: scheme, host, optional port, and an optional base path, parsed with
+/// curl's URL parser so we read URLs exactly as the transport will.
+struct Endpoint: Sendable, Equatable {
+    var scheme: String
+    var host: String
+    var port: Int?
+    var basePath: String
+
+    init(url: String) throws(BedrockError) {
+        guard let handle = curl_url() else { throw BedrockError(.internal, "curl_url failed") }
+        defer { curl_url_cleanup(handle) }
+        guard curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK else {
+            throw BedrockError(.config, "endpoint_url: \"\(url)\" is not a valid URL")
+        }
+        func part(_ which: CURLUPart) -> String? {
+            var value: UnsafeMutablePointer<CChar>?
+            guard curl_url_get(handle, which, &value, 0) == CURLUE_OK, let value else { return nil }
+            defer { curl_free(value) }
+            return String(cString: value)
+        }
+        guard let scheme = part(CURLUPART_SCHEME)?.lowercased(), scheme == "http" || scheme == "https" else {
+            throw BedrockError(.config, "endpoint_url: \"\(url)\" must use http or https")
+        }
+        guard let host = part(CURLUPART_HOST), !host.isEmpty else {
+            throw BedrockError(.config, "endpoint_url: \"\(url)\" has no host")
+        }
+        self.scheme = scheme
+        self.host = host.lowercased()
+        self.port = part(CURLUPART_PORT).flatMap { Int($0) }
+        var path = part(CURLUPART_PATH) ?? ""
+        while path.hasSuffix("/") { path.removeLast() }
+        self.basePath = path
+    }
+
+    /// The regional Bedrock Runtime endpoint, with the DNS suffix of the region's partition.
+    static func regional(region: String) -> String {
+        "https://bedrock-runtime.\(region).\(dnsSuffix(region: region))"
+    }
+
+    static func dnsSuffix(region: String) -> String {
+        if region.hasPrefix("cn-") { return "amazonaws.com.cn" }
+        if region.hasPrefix("us-isob-") { return "sc2s.sgov.gov" }
+        if region.hasPrefix("us-iso-") { return "c2s.ic.gov" }
+        return "amazonaws.com"
+    }
+
+    /// The Host header value: the port appears only when it is not the scheme's default,
+    /// which is also what SigV4 signs.
+    var hostHeader: String {
+        guard let port, port != (scheme == "https" ? 443 : 80) else { return host }
+        return "\(host):\(port)"
+    }
+
+    /// The full URL for a path that is already percent-encoded.
+    func url(path: String) -> String { "\(scheme)://\(hostHeader)\(basePath)\(path)" }
+
+    /// The path as it goes on the wire, including the endpoint's base path.
+    func wirePath(_ path: String) -> String { basePath + path }
+}

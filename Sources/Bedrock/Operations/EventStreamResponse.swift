@@ -1,0 +1,74 @@
+/// Turns the event-stream body of a streaming operation into JSON events, and exception or
+/// error frames into the `BedrockError` they stand for.
+struct EventStreamResponse {
+    private static let paddingMember = "p"
+    private var decoder = EventStreamDecoder()
+
+    /// Decodes `bytes` and hands each complete event to `onEvent` as `{"<eventName>": payload}`.
+    mutating func feed(_ bytes: UnsafeRawBufferPointer, onEvent: (JSON) throws(BedrockError) -> Void) throws(BedrockError) {
+        var messages: [EventStreamMessage] = []
+        do {
+            try decoder.feed(bytes) { messages.append($0) }
+        } catch {
+            throw BedrockError(.protocol, "malformed event stream: \(error)")
+        }
+        for message in messages { try onEvent(try Self.event(from: message)) }
+    }
+
+    /// Checks that the stream did not stop in the middle of a frame.
+    func finish() throws(BedrockError) {
+        do {
+            try decoder.finish()
+        } catch {
+            throw BedrockError(.protocol, "malformed event stream: \(error)")
+        }
+    }
+
+    static func event(from message: EventStreamMessage) throws(BedrockError) -> JSON {
+        let messageType = message.headerString(":message-type") ?? "event"
+        switch messageType {
+        case "event":
+            guard let name = message.headerString(":event-type") else {
+                throw BedrockError(.protocol, "event-stream event has no :event-type header")
+            }
+            var payload = message.payload.isEmpty ? JSON.object(JSONObject())
+                : try parsePayload(message.payload, what: "\(name) event")
+            // Bedrock pads events with a random "p" member against length side channels;
+            // it is not part of the API, and boto3 drops it too.
+            if case .object(var members) = payload {
+                members[Self.paddingMember] = nil
+                payload = .object(members)
+            }
+            var event = JSONObject()
+            event[name] = payload
+            return .object(event)
+        case "exception":
+            let type = message.headerString(":exception-type") ?? "UnknownException"
+            let payload = try? JSON.parse(message.payload, field: "exception")
+            let detail = payload?["message"]?.stringValue ?? payload?["Message"]?.stringValue ?? ""
+            throw streamError(type: type, detail: detail)
+        case "error":
+            let code = message.headerString(":error-code") ?? "UnknownError"
+            throw streamError(type: code, detail: message.headerString(":error-message") ?? "")
+        default:
+            throw BedrockError(.protocol, "event-stream message has unknown :message-type \"\(messageType)\"")
+        }
+    }
+
+    private static func parsePayload(_ bytes: [UInt8], what: String) throws(BedrockError) -> JSON {
+        do {
+            return try JSON.parse(bytes, field: what)
+        } catch {
+            throw BedrockError(.protocol, "\(what): payload is not valid JSON")
+        }
+    }
+
+    /// An exception inside a 200 stream: the type decides the status; an unknown type is a
+    /// service error, since the service sent it on purpose.
+    private static func streamError(type: String, detail: String) -> BedrockError {
+        let normalized = AWSErrorResponse.normalizedType(type)
+        let status = BedrockStatus(awsErrorType: normalized, httpStatus: 500)
+        let message = detail.isEmpty ? "\(normalized) in the response stream" : "\(normalized): \(detail)"
+        return BedrockError(status, message, awsErrorType: normalized)
+    }
+}

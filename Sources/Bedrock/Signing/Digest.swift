@@ -1,0 +1,103 @@
+import CCrypto
+
+// SHA-256 and HMAC-SHA256 through OpenSSL's libcrypto, plus lowercase hex.
+//
+// Every function hashes the caller's bytes in place: contiguous inputs
+// (Array, native String UTF-8, buffers) are never copied, which matters
+// because the signer hashes every request body, and bodies run to megabytes.
+// On failure (libcrypto reports one only when it cannot allocate) the result is
+// empty rather than a trap; callers that need 32 bytes check the count.
+
+/// Length in bytes of a SHA-256 digest (FIPS 180-4), and so of an HMAC-SHA256.
+let sha256DigestLength = 32
+
+/// SHA-256 of `bytes`. Empty on a libcrypto failure.
+func sha256(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+    withNonNullBase(bytes) { base, count in
+        [UInt8](unsafeUninitializedCapacity: sha256DigestLength) { out, initialized in
+            var length: UInt32 = 0
+            let ok = EVP_Digest(base, count, out.baseAddress, &length, EVP_sha256(), nil)
+            initialized = (ok == 1 && Int(length) == sha256DigestLength) ? sha256DigestLength : 0
+        }
+    }
+}
+
+/// SHA-256 of a byte sequence; contiguous storage is hashed without a copy.
+func sha256<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> [UInt8] {
+    if let digest = bytes.withContiguousStorageIfAvailable({ sha256(UnsafeRawBufferPointer($0)) }) {
+        return digest
+    }
+    return Array(bytes).withUnsafeBytes { sha256($0) }
+}
+
+/// SHA-256 of the string's UTF-8 bytes.
+func sha256(_ string: String) -> [UInt8] {
+    var string = string
+    return string.withUTF8 { sha256(UnsafeRawBufferPointer($0)) }
+}
+
+/// HMAC-SHA256 (RFC 2104) of `data` under `key`. Empty on a libcrypto failure.
+func hmacSHA256(key: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer) -> [UInt8] {
+    guard let keyLength = Int32(exactly: key.count) else { return [] }
+    return withNonNullBase(key) { keyBase, _ in
+        withNonNullBase(data) { dataBase, dataCount in
+            [UInt8](unsafeUninitializedCapacity: sha256DigestLength) { out, initialized in
+                var length: UInt32 = 0
+                let result = HMAC(EVP_sha256(), keyBase, keyLength, dataBase?.assumingMemoryBound(to: UInt8.self),
+                                  dataCount, out.baseAddress, &length)
+                initialized = (result != nil && Int(length) == sha256DigestLength) ? sha256DigestLength : 0
+            }
+        }
+    }
+}
+
+/// HMAC-SHA256 of `data` (bytes) under `key` (bytes).
+func hmacSHA256<Key: Sequence<UInt8>, Data: Sequence<UInt8>>(key: Key, data: Data) -> [UInt8] {
+    withContiguousBytes(key) { keyBytes in
+        withContiguousBytes(data) { dataBytes in hmacSHA256(key: keyBytes, data: dataBytes) }
+    }
+}
+
+/// HMAC-SHA256 of the string's UTF-8 bytes under `key`.
+func hmacSHA256<Key: Sequence<UInt8>>(key: Key, data: String) -> [UInt8] {
+    var data = data
+    return data.withUTF8 { utf8 in
+        withContiguousBytes(key) { keyBytes in hmacSHA256(key: keyBytes, data: UnsafeRawBufferPointer(utf8)) }
+    }
+}
+
+/// Lowercase hexadecimal, two digits a byte (the form SigV4 uses everywhere).
+func hexEncoded<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+    let digits: StaticString = "0123456789abcdef"
+    let count = bytes.underestimatedCount
+    var out: [UInt8] = []
+    out.reserveCapacity(count * 2)
+    digits.withUTF8Buffer { table in
+        for byte in bytes {
+            out.append(table[Int(byte >> 4)])
+            out.append(table[Int(byte & 0x0F)])
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+// MARK: - Helpers
+
+/// Runs `body` with the bytes of `bytes`, copying only when they are not contiguous.
+private func withContiguousBytes<Bytes: Sequence<UInt8>, Result>(
+    _ bytes: Bytes, _ body: (UnsafeRawBufferPointer) -> Result
+) -> Result {
+    if let result = bytes.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) {
+        return result
+    }
+    return Array(bytes).withUnsafeBytes(body)
+}
+
+/// An empty Swift buffer may have a nil base address; give libcrypto a real one for zero bytes.
+private func withNonNullBase<Result>(
+    _ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawPointer?, Int) -> Result
+) -> Result {
+    if let base = bytes.baseAddress { return body(base, bytes.count) }
+    var zero: UInt8 = 0
+    return withUnsafeBytes(of: &zero) { placeholder in body(placeholder.baseAddress, 0) }
+}

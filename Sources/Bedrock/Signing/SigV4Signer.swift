@@ -1,0 +1,436 @@
+import Glibc
+
+/// Why a request could not be signed (or its headers could not be sent).
+enum SigningError: Error, Equatable, Sendable {
+    /// A header name that is not an HTTP token (RFC 9110 §5.6.2): empty, or holding a space,
+    /// colon, control character or non-ASCII byte.
+    case invalidHeaderName(String)
+    /// A header value holding CR, LF or another control character (only HTAB is allowed).
+    /// CR/LF would let the value inject headers; carries the header's name, never the value.
+    case invalidHeaderValue(name: String)
+    /// A header the signer owns (Authorization, X-Amz-Date, X-Amz-Security-Token, Date).
+    case reservedHeader(String)
+    /// The HTTP method is not a token.
+    case invalidMethod
+    /// The host is empty or holds a byte that cannot be in a URL authority.
+    case invalidHost
+    /// The path is neither empty nor starts with "/", or holds a space, control byte, "?" or "#".
+    case invalidPath
+    /// The query holds a space, control byte or "#".
+    case invalidQuery
+    /// The timestamp is outside 1970-01-01T00:00:00Z ... 9999-12-31T23:59:59Z.
+    case invalidTimestamp(Int64)
+    /// A bearer token (AWS_BEARER_TOKEN_BEDROCK) that is empty.
+    case emptyBearerToken
+    /// libcrypto failed (it reports failure only when it cannot allocate).
+    case cryptoFailure
+}
+
+/// AWS Signature Version 4 for header-signed requests, byte-for-byte what botocore's
+/// `SigV4Auth` produces (verified against vectors from tools/vectors/gen_sigv4_vectors.py).
+///
+/// A value type with no state beyond its inputs: safe to share across threads.
+struct SigV4Signer: Sendable {
+    static let algorithm = "AWS4-HMAC-SHA256"
+    static let scopeTerminator = "aws4_request"
+    /// The signing key chain starts from HMAC key "AWS4" + secret.
+    static let secretKeyPrefix = "AWS4"
+    static let amzDateHeader = "X-Amz-Date"
+    static let securityTokenHeader = "X-Amz-Security-Token"
+    static let authorizationHeader = "Authorization"
+    /// When the caller sends this header, botocore signs its value in place of the body hash.
+    static let contentSHA256Header = "x-amz-content-sha256"
+    static let hostHeader = "host"
+    /// Hop-by-hop and proxy-mutated headers that botocore never signs
+    /// (botocore.auth.SIGNED_HEADERS_BLACKLIST): a proxy may rewrite them in flight.
+    static let unsignedHeaders: Set<String> = [
+        "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization",
+        "te", "trailer", "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id",
+    ]
+    /// Headers the signer sets; botocore silently replaces them, we refuse them so the
+    /// caller cannot end up sending two. ("date" would make botocore sign Date instead of X-Amz-Date.)
+    static let reservedHeaders: Set<String> = ["authorization", "x-amz-date", "x-amz-security-token", "date"]
+    /// 1970-01-01T00:00:00Z.
+    static let earliestTimestamp: Int64 = 0
+    /// 9999-12-31T23:59:59Z: the last second whose year fits the 4-digit X-Amz-Date format.
+    static let latestTimestamp: Int64 = 253_402_300_799
+
+    var credentials: Credentials
+    /// The signing name, "bedrock" for both bedrock and bedrock-runtime endpoints.
+    var service: String
+    var region: String
+
+    init(credentials: Credentials, service: String, region: String) {
+        self.credentials = credentials
+        self.service = service
+        self.region = region
+    }
+
+    /// Everything one signing computes; `headers` is what goes on the wire.
+    struct Signature: Sendable, Equatable {
+        var amzDate: String
+        var canonicalRequest: String
+        var stringToSign: String
+        var signature: String
+        var authorization: String
+        /// X-Amz-Date, X-Amz-Security-Token (with a session token), Authorization: in that order.
+        var headers: [Header]
+
+        struct Header: Sendable, Equatable {
+            var name: String
+            var value: String
+        }
+    }
+
+    /// Signs a request and returns the headers to add to it.
+    ///
+    /// - Parameters:
+    ///   - host: the authority as sent, with the port only when it is not the scheme's default.
+    ///     Used (lowercased) as the signed host unless `headers` carries a Host header.
+    ///   - path: the path as it goes on the wire, already percent-encoded once
+    ///     (`/model/anthropic.claude-3-sonnet-20240229-v1%3A0/converse`).
+    ///   - query: the query string as sent, without the "?" (may be empty).
+    ///   - headers: every header that will be sent; user-agent and other unsigned ones are skipped.
+    ///   - timestamp: seconds since the Unix epoch.
+    func sign(method: String, host: String, path: String, query: String,
+              headers: [(name: String, value: String)], body: UnsafeRawBufferPointer,
+              timestamp: Int64) throws(SigningError) -> [(name: String, value: String)] {
+        try signature(method: method, host: host, path: path, query: query, headers: headers,
+                      body: body, timestamp: timestamp).headers.map { ($0.name, $0.value) }
+    }
+
+    func sign(method: String, host: String, path: String, query: String,
+              headers: [(name: String, value: String)], body: [UInt8],
+              timestamp: Int64) throws(SigningError) -> [(name: String, value: String)] {
+        // Array.withUnsafeBytes rethrows untyped errors; Result keeps the typed one.
+        try body.withUnsafeBytes { buffer in
+            Result { () throws(SigningError) in
+                try sign(method: method, host: host, path: path, query: query, headers: headers,
+                         body: buffer, timestamp: timestamp)
+            }
+        }.get()
+    }
+
+    /// As `sign`, keeping the intermediate canonical request and string to sign.
+    func signature(method: String, host: String, path: String, query: String,
+                   headers: [(name: String, value: String)], body: UnsafeRawBufferPointer,
+                   timestamp: Int64) throws(SigningError) -> Signature {
+        guard let amzDate = Self.amzDate(timestamp) else { throw .invalidTimestamp(timestamp) }
+        try Self.validate(headers: headers)
+        for header in headers where Self.reservedHeaders.contains(Self.lowercasedASCII(header.name)) {
+            throw .reservedHeader(header.name)
+        }
+        guard Self.isHeaderValueSafe(credentials.accessKeyId), Self.isHeaderValueSafe(region),
+              Self.isHeaderValueSafe(service) else {
+            throw .invalidHeaderValue(name: Self.authorizationHeader)
+        }
+
+        var added: [Signature.Header] = [.init(name: Self.amzDateHeader, value: amzDate)]
+        // botocore treats an empty token like none (`if credentials.token:`).
+        if let token = credentials.sessionToken, !token.isEmpty {
+            guard Self.isHeaderValueSafe(token) else { throw .invalidHeaderValue(name: Self.securityTokenHeader) }
+            added.append(.init(name: Self.securityTokenHeader, value: token))
+        }
+
+        let payloadHash: String
+        if let given = headers.first(where: { Self.lowercasedASCII($0.name) == Self.contentSHA256Header }) {
+            payloadHash = given.value  // botocore uses it untrimmed
+        } else {
+            let digest = sha256(body)
+            guard digest.count == sha256DigestLength else { throw .cryptoFailure }
+            payloadHash = hexEncoded(digest)
+        }
+
+        let canonical = try canonicalRequest(
+            method: method, host: host, path: path, query: query,
+            headers: headers + added.map { ($0.name, $0.value) }, payloadHash: payloadHash)
+        let stringToSign = try stringToSign(canonicalRequest: canonical.text, amzDate: amzDate)
+        let signature = try signature(stringToSign: stringToSign, amzDate: amzDate)
+        let authorization = "\(Self.algorithm) Credential=\(credentials.accessKeyId)/\(credentialScope(amzDate: amzDate)), "
+            + "SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)"
+        added.append(.init(name: Self.authorizationHeader, value: authorization))
+        return Signature(amzDate: amzDate, canonicalRequest: canonical.text, stringToSign: stringToSign,
+                         signature: signature, authorization: authorization, headers: added)
+    }
+
+    // MARK: - The steps of SigV4
+
+    /// The canonical request over exactly `headers` (the signer's own headers included).
+    func canonicalRequest(method: String, host: String, path: String, query: String,
+                          headers: [(name: String, value: String)],
+                          payloadHash: String) throws(SigningError) -> (text: String, signedHeaders: String) {
+        guard Self.isToken(method) else { throw .invalidMethod }
+        guard Self.isValidHost(host) else { throw .invalidHost }
+        guard Self.isValidPath(path) else { throw .invalidPath }
+        guard Self.isValidQuery(query) else { throw .invalidQuery }
+        let (canonicalHeaders, signedHeaders) = Self.canonicalHeaders(headers, host: host)
+        let text = [
+            Self.uppercasedASCII(method),
+            Self.canonicalURI(path),
+            Self.canonicalQuery(query),
+            canonicalHeaders,
+            signedHeaders,
+            payloadHash,
+        ].joined(separator: "\n")
+        return (text, signedHeaders)
+    }
+
+    /// "{date}/{region}/{service}/aws4_request".
+    func credentialScope(amzDate: String) -> String {
+        "\(amzDate.prefix(8))/\(region)/\(service)/\(Self.scopeTerminator)"
+    }
+
+    func stringToSign(canonicalRequest: String, amzDate: String) throws(SigningError) -> String {
+        let digest = sha256(canonicalRequest)
+        guard digest.count == sha256DigestLength else { throw .cryptoFailure }
+        return [Self.algorithm, amzDate, credentialScope(amzDate: amzDate), hexEncoded(digest)]
+            .joined(separator: "\n")
+    }
+
+    /// Hex HMAC of the string to sign under the key derived date → region → service → "aws4_request".
+    func signature(stringToSign: String, amzDate: String) throws(SigningError) -> String {
+        var key = hmacSHA256(key: Array((Self.secretKeyPrefix + credentials.secretAccessKey).utf8),
+                             data: String(amzDate.prefix(8)))
+        for part in [region, service, Self.scopeTerminator, stringToSign] {
+            guard key.count == sha256DigestLength else { throw .cryptoFailure }
+            key = hmacSHA256(key: key, data: part)
+        }
+        guard key.count == sha256DigestLength else { throw .cryptoFailure }
+        return hexEncoded(key)
+    }
+
+    /// botocore normalises the wire path (drops "." and empty segments, resolves "..") and then
+    /// quotes it again with `quote(path, safe='/~')`. So non-S3 paths are URI-encoded twice:
+    /// the wire's `%3A` is signed as `%253A`.
+    static func canonicalURI(_ path: String) -> String {
+        let bytes = Array(path.utf8)
+        guard !bytes.isEmpty else { return "/" }
+        var segments: [ArraySlice<UInt8>] = []
+        for segment in bytes.split(separator: ASCII.slash) {
+            if segment.elementsEqual([ASCII.dot]) { continue }
+            if segment.elementsEqual([ASCII.dot, ASCII.dot]) {
+                _ = segments.popLast()
+                continue
+            }
+            segments.append(segment)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        if bytes.first == ASCII.slash { out.append(ASCII.slash) }
+        for (index, segment) in segments.enumerated() {
+            if index > 0 { out.append(ASCII.slash) }
+            for byte in segment { appendPercentEncoded(byte, to: &out) }
+        }
+        if bytes.last == ASCII.slash && !segments.isEmpty { out.append(ASCII.slash) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// botocore takes the query from the URL as sent: split on "&", split each pair at its first
+    /// "=", sort by (name, value), rejoin. It does not re-encode, so neither do we.
+    static func canonicalQuery(_ query: String) -> String {
+        guard !query.isEmpty else { return "" }
+        let bytes = Array(query.utf8)
+        var pairs: [(name: ArraySlice<UInt8>, value: ArraySlice<UInt8>)] = []
+        for pair in bytes.split(separator: ASCII.ampersand, omittingEmptySubsequences: false) {
+            if let equals = pair.firstIndex(of: ASCII.equals) {
+                pairs.append((pair[pair.startIndex..<equals], pair[(equals + 1)...]))
+            } else {
+                pairs.append((pair, []))
+            }
+        }
+        // Byte order of UTF-8 is code point order, which is how Python sorts str.
+        pairs.sort { lhs, rhs in
+            if lhs.name.elementsEqual(rhs.name) { return lhs.value.lexicographicallyPrecedes(rhs.value) }
+            return lhs.name.lexicographicallyPrecedes(rhs.name)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 1)
+        for (index, pair) in pairs.enumerated() {
+            if index > 0 { out.append(ASCII.ampersand) }
+            out.append(contentsOf: pair.name)
+            out.append(ASCII.equals)
+            out.append(contentsOf: pair.value)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The canonical header block (each "name:value" line ends in "\n") and the signed-header list.
+    /// Repeated names are joined with "," in the order given; the host comes from a Host header
+    /// if there is one, else from `host`.
+    static func canonicalHeaders(_ headers: [(name: String, value: String)],
+                                 host: String) -> (canonical: String, signed: String) {
+        var groups: [String: [String]] = [:]
+        for header in headers {
+            let name = lowercasedASCII(header.name)
+            if unsignedHeaders.contains(name) { continue }
+            groups[name, default: []].append(header.value)
+        }
+        if groups[hostHeader] == nil { groups[hostHeader] = [lowercasedASCII(host)] }
+        let sorted = groups.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        var canonical = ""
+        for (name, values) in sorted {
+            canonical += name + ":" + values.map(trimAll).joined(separator: ",") + "\n"
+        }
+        return (canonical, sorted.map(\.key).joined(separator: ";"))
+    }
+
+    /// botocore's `' '.join(value.split())`: drop leading/trailing whitespace and collapse runs
+    /// to one space, where whitespace is Python's `str.isspace()`, which includes Unicode spaces
+    /// such as U+00A0 and U+3000, not only ASCII.
+    static func trimAll(_ value: String) -> String {
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in value.unicodeScalars {
+            if isPythonWhitespace(scalar) {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if pendingSpace {
+                out.append(" ")
+                pendingSpace = false
+            }
+            out.append(scalar)
+        }
+        return String(out)
+    }
+
+    static func isPythonWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x1C...0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
+            return true
+        default:
+            return false
+        }
+    }
+
+    // MARK: - Validation
+
+    /// Checks that every header can go on the wire: names are tokens and values hold no control
+    /// characters other than HTAB (so no CR/LF header injection). The transport calls this for
+    /// every request, signed or not.
+    static func validate(headers: [(name: String, value: String)]) throws(SigningError) {
+        for header in headers {
+            guard isToken(header.name) else { throw .invalidHeaderName(header.name) }
+            guard isHeaderValueSafe(header.value) else { throw .invalidHeaderValue(name: header.name) }
+        }
+    }
+
+    /// No C0 control other than HTAB, and no DEL. Non-ASCII (UTF-8) is allowed.
+    static func isHeaderValueSafe(_ value: String) -> Bool {
+        value.utf8.allSatisfy { $0 == ASCII.tab || ($0 >= ASCII.space && $0 != ASCII.delete) }
+    }
+
+    /// RFC 9110 token: 1*tchar.
+    static func isToken(_ string: String) -> Bool {
+        !string.isEmpty && string.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"):
+                return true
+            default:
+                return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+        }
+    }
+
+    static func isValidHost(_ host: String) -> Bool {
+        !host.isEmpty && host.utf8.allSatisfy { $0 > ASCII.space && $0 < ASCII.delete && !"/?#@\\".utf8.contains($0) }
+    }
+
+    static func isValidPath(_ path: String) -> Bool {
+        if let first = path.utf8.first, first != ASCII.slash { return false }
+        return path.utf8.allSatisfy { $0 > ASCII.space && $0 != ASCII.delete && $0 != ASCII.question && $0 != ASCII.hash }
+    }
+
+    static func isValidQuery(_ query: String) -> Bool {
+        query.utf8.allSatisfy { $0 > ASCII.space && $0 != ASCII.delete && $0 != ASCII.hash }
+    }
+
+    // MARK: - Helpers
+
+    /// `YYYYMMDD'T'HHMMSS'Z'` in UTC, or nil outside earliestTimestamp...latestTimestamp.
+    static func amzDate(_ timestamp: Int64) -> String? {
+        guard timestamp >= earliestTimestamp, timestamp <= latestTimestamp,
+              var time = time_t(exactly: timestamp) else { return nil }
+        var parts = tm()
+        guard gmtime_r(&time, &parts) != nil else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(16)
+        appendDecimal(Int(parts.tm_year) + 1900, width: 4, to: &out)
+        appendDecimal(Int(parts.tm_mon) + 1, width: 2, to: &out)
+        appendDecimal(Int(parts.tm_mday), width: 2, to: &out)
+        out.append(UInt8(ascii: "T"))
+        appendDecimal(Int(parts.tm_hour), width: 2, to: &out)
+        appendDecimal(Int(parts.tm_min), width: 2, to: &out)
+        appendDecimal(Int(parts.tm_sec), width: 2, to: &out)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func appendDecimal(_ value: Int, width: Int, to out: inout [UInt8]) {
+        var digits = [UInt8](repeating: ASCII.zero, count: width)
+        var rest = value
+        for index in stride(from: width - 1, through: 0, by: -1) {
+            digits[index] = ASCII.zero &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
+        out.append(contentsOf: digits)
+    }
+
+    /// RFC 3986 unreserved bytes stay; everything else becomes %XX (uppercase hex, as Python's quote).
+    private static func appendPercentEncoded(_ byte: UInt8, to out: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "_"), UInt8(ascii: "~"):
+            out.append(byte)
+        default:
+            let hex: StaticString = "0123456789ABCDEF"
+            hex.withUTF8Buffer { table in
+                out.append(UInt8(ascii: "%"))
+                out.append(table[Int(byte >> 4)])
+                out.append(table[Int(byte & 0x0F)])
+            }
+        }
+    }
+
+    static func lowercasedASCII(_ string: String) -> String {
+        String(decoding: string.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    static func uppercasedASCII(_ string: String) -> String {
+        String(decoding: string.utf8.map { (0x61...0x7A).contains($0) ? $0 & ~0x20 : $0 }, as: UTF8.self)
+    }
+
+    private enum ASCII {
+        static let tab: UInt8 = 0x09
+        static let space: UInt8 = 0x20
+        static let hash = UInt8(ascii: "#")
+        static let ampersand = UInt8(ascii: "&")
+        static let dot = UInt8(ascii: ".")
+        static let slash = UInt8(ascii: "/")
+        static let zero = UInt8(ascii: "0")
+        static let equals = UInt8(ascii: "=")
+        static let question = UInt8(ascii: "?")
+        static let delete: UInt8 = 0x7F
+    }
+}
+
+extension BedrockError {
+    /// A request that cannot be signed was built from bad input (a header value with CR or LF,
+    /// an empty bearer token), except when libcrypto itself failed.
+    init(signingError: SigningError) {
+        switch signingError {
+        case .invalidHeaderName(let name): self = .invalidArgument("header name \"\(name)\" is not a valid HTTP token")
+        case .invalidHeaderValue(let name): self = .invalidArgument("header \(name): value contains CR, LF or another control character")
+        case .reservedHeader(let name): self = .invalidArgument("header \(name) is set by the signer and cannot be given")
+        case .invalidMethod: self = .invalidArgument("invalid HTTP method")
+        case .invalidHost: self = BedrockError(.config, "endpoint host cannot be signed")
+        case .invalidPath: self = .invalidArgument("request path cannot be signed")
+        case .invalidQuery: self = .invalidArgument("request query cannot be signed")
+        case .invalidTimestamp(let seconds): self = BedrockError(.internal, "system clock out of range (\(seconds))")
+        case .emptyBearerToken: self = BedrockError(.config, "bearer_token / AWS_BEARER_TOKEN_BEDROCK is empty")
+        case .cryptoFailure: self = BedrockError(.internal, "libcrypto failed while signing")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// One HTTP request as the transport sends it.
+struct HTTPRequest: Sendable {
+    var method: String
+    var url: String
+    var headers: [HTTPHeader]
+    var body: [UInt8]
+}
+
+/// A header as it goes on the wire; the same shape the signer takes and returns.
+typealias HTTPHeader = (name: String, value: String)
+
+/// The status line and headers of a response.
+struct HTTPResponseHead: Sendable {
+    var status: Int = 0
+    var headers: [HTTPHeader] = []
+
+    /// The first header named `name`, compared case-insensitively.
+    func header(_ name: String) -> String? {
+        let lowered = name.lowercased()
+        return headers.first { $0.name.lowercased() == lowered }?.value
+    }
+
+    var requestId: String? { header("x-amzn-RequestId") }
+}
+
+/// Timeouts and connection settings for one client.
+struct TransportOptions: Sendable, Equatable {
+    /// botocore's defaults: 60 s to connect. Reads get longer than botocore's 60 s because a
+    /// non-streaming call to a large model can think for minutes before its first byte.
+    static let defaultConnectTimeoutMs = 60_000
+    static let defaultReadTimeoutMs = 300_000
+
+    var connectTimeoutMs = defaultConnectTimeoutMs
+    /// The whole call; 0 means no limit.
+    var timeoutMs = 0
+    /// The longest silence between two received bytes; 0 means no limit.
+    var readTimeoutMs = defaultReadTimeoutMs
+    var caFile: String?
+    var proxy: String?
+    var verifyTLS = true
+    var userAgent = ""
+}

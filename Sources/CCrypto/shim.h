@@ -1,0 +1,6 @@
+#ifndef BEDROCK_CCRYPTO_SHIM_H
+#define BEDROCK_CCRYPTO_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/crypto.h>
+#endif

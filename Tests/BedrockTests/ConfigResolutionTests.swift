@@ -1,0 +1,160 @@
+import Foundation
+import XCTest
+
+@testable import Bedrock
+
+/// Region, endpoint, profile and credential resolution from config, environment and files.
+final class ConfigResolutionTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try FileManager.default.removeItem(at: directory)
+    }
+
+    /// An environment whose shared files are `config` and `credentials` in a fresh folder.
+    private func environment(config: String = "", credentials: String = "",
+                             _ variables: [String: String] = [:]) throws -> Environment {
+        let configPath = directory.appendingPathComponent("config").path
+        let credentialsPath = directory.appendingPathComponent("credentials").path
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        try credentials.write(toFile: credentialsPath, atomically: true, encoding: .utf8)
+        return Environment(["AWS_CONFIG_FILE": configPath, "AWS_SHARED_CREDENTIALS_FILE": credentialsPath,
+                            "HOME": directory.path].merging(variables) { $1 })
+    }
+
+    private func resolve(_ json: String, _ environment: Environment) throws -> ResolvedClientConfig {
+        try ResolvedClientConfig(ClientConfig(json: JSON.parse(json, field: "config")), environment: environment)
+    }
+
+    private func sigV4Credentials(_ resolved: ResolvedClientConfig) throws -> Credentials? {
+        guard case .sigV4(let chain) = resolved.authentication else { return nil }
+        return try chain.resolve()
+    }
+
+    func test_regionOrder_configThenAwsRegionThenDefaultRegionThenProfile() throws {
+        let files = "[default]\nregion = eu-central-1\n"
+        XCTAssertEqual(try resolve("{}", environment(config: files)).region, "eu-central-1")
+        XCTAssertEqual(try resolve("{}", environment(config: files, ["AWS_DEFAULT_REGION": "us-west-1"])).region, "us-west-1")
+        XCTAssertEqual(try resolve("{}", environment(config: files, ["AWS_DEFAULT_REGION": "us-west-1",
+                                                                     "AWS_REGION": "ap-south-1"])).region, "ap-south-1")
+        XCTAssertEqual(try resolve(#"{"region": "sa-east-1"}"#, environment(config: files, ["AWS_REGION": "ap-south-1"])).region,
+                       "sa-east-1")
+    }
+
+    func test_noRegion_isConfigError() throws {
+        XCTAssertThrowsError(try resolve("{}", environment())) { error in
+            XCTAssertEqual((error as? BedrockError)?.status, .config)
+        }
+    }
+
+    func test_endpointOrder_configThenServiceVariableThenGlobalThenRegional() throws {
+        let region = ["AWS_REGION": "us-west-2"]
+        XCTAssertEqual(try resolve("{}", environment(region)).endpoint.url(path: "/x"),
+                       "https://bedrock-runtime.us-west-2.amazonaws.com/x")
+        XCTAssertEqual(try resolve("{}", environment(region.merging(["AWS_ENDPOINT_URL": "http://global:1"]) { $1 }))
+                        .endpoint.hostHeader, "global:1")
+        XCTAssertEqual(try resolve("{}", environment(region.merging(["AWS_ENDPOINT_URL": "http://global:1",
+                                                                    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "http://svc:2"]) { $1 }))
+                        .endpoint.hostHeader, "svc:2")
+        XCTAssertEqual(try resolve(#"{"endpoint_url": "https://mine.example:443/base/"}"#,
+                                   environment(region.merging(["AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "http://svc:2"]) { $1 }))
+                        .endpoint.url(path: "/model/m/converse"), "https://mine.example/base/model/m/converse")
+    }
+
+    func test_regionalEndpoint_usesPartitionSuffix() throws {
+        XCTAssertEqual(Endpoint.regional(region: "cn-north-1"), "https://bedrock-runtime.cn-north-1.amazonaws.com.cn")
+        XCTAssertEqual(Endpoint.regional(region: "us-gov-west-1"), "https://bedrock-runtime.us-gov-west-1.amazonaws.com")
+    }
+
+    func test_credentialsOrder_explicitThenEnvironmentThenProfile() throws {
+        let files = "[default]\naws_access_key_id = FILE\naws_secret_access_key = filesecret\n"
+        let env = ["AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "ENV", "AWS_SECRET_ACCESS_KEY": "envsecret",
+                   "AWS_SESSION_TOKEN": "envtoken"]
+        XCTAssertEqual(try sigV4Credentials(resolve("{}", environment(credentials: files, ["AWS_REGION": "us-east-1"]))),
+                       Credentials(accessKeyId: "FILE", secretAccessKey: "filesecret"))
+        XCTAssertEqual(try sigV4Credentials(resolve("{}", environment(credentials: files, env))),
+                       Credentials(accessKeyId: "ENV", secretAccessKey: "envsecret", sessionToken: "envtoken"))
+        let explicit = #"{"credentials": {"access_key_id": "CFG", "secret_access_key": "cfgsecret"}}"#
+        XCTAssertEqual(try sigV4Credentials(resolve(explicit, environment(credentials: files, env))),
+                       Credentials(accessKeyId: "CFG", secretAccessKey: "cfgsecret"))
+    }
+
+    func test_namedProfile_credentialsFileOverridesConfigFile_andSkipsEnvironment() throws {
+        let config = "[profile work]\nregion = eu-west-1\naws_access_key_id = CONFIGKEY\naws_secret_access_key = c\n"
+            + "[work]\nregion = ignored-not-a-profile\n"
+        let credentials = "[work]\naws_access_key_id = CREDKEY\naws_secret_access_key = s\naws_session_token = t\n"
+        let env = try environment(config: config, credentials: credentials,
+                                  ["AWS_ACCESS_KEY_ID": "ENV", "AWS_SECRET_ACCESS_KEY": "envsecret"])
+        let resolved = try resolve(#"{"profile": "work"}"#, env)
+        XCTAssertEqual(resolved.region, "eu-west-1")
+        XCTAssertEqual(try sigV4Credentials(resolved), Credentials(accessKeyId: "CREDKEY", secretAccessKey: "s", sessionToken: "t"))
+    }
+
+    func test_awsProfileVariable_selectsProfile_andMissingProfileIsConfigError() throws {
+        let config = "[profile dev]\nregion = ca-central-1\n"
+        XCTAssertEqual(try resolve("{}", environment(config: config, ["AWS_PROFILE": "dev"])).region, "ca-central-1")
+        XCTAssertThrowsError(try resolve("{}", environment(config: config, ["AWS_PROFILE": "nope"]))) { error in
+            XCTAssertEqual((error as? BedrockError)?.status, .config)
+            XCTAssertTrue((error as? BedrockError)?.message.contains("nope") ?? false)
+        }
+    }
+
+    func test_noCredentials_listsProvidersTried() throws {
+        let resolved = try resolve(#"{"region": "us-east-1"}"#, environment())
+        XCTAssertThrowsError(try sigV4Credentials(resolved)) { error in
+            let error = error as? BedrockError
+            XCTAssertEqual(error?.status, .credentials)
+            XCTAssertTrue(error?.message.contains("environment") ?? false)
+            XCTAssertTrue(error?.message.contains("profile \"default\"") ?? false)
+        }
+    }
+
+    func test_halfSetEnvironmentKeys_isCredentialsError() throws {
+        let resolved = try resolve(#"{"region": "us-east-1"}"#, environment(["AWS_ACCESS_KEY_ID": "ONLY"]))
+        XCTAssertThrowsError(try sigV4Credentials(resolved)) { error in
+            XCTAssertEqual((error as? BedrockError)?.status, .credentials)
+        }
+    }
+
+    func test_bearerToken_fromConfigOrEnvironment_winsOverEnvironmentKeys() throws {
+        let env = try environment(["AWS_REGION": "us-east-1", "AWS_BEARER_TOKEN_BEDROCK": "envbearer",
+                                   "AWS_ACCESS_KEY_ID": "ENV", "AWS_SECRET_ACCESS_KEY": "s"])
+        guard case .bearer(let token) = try resolve("{}", env).authentication else { return XCTFail("expected bearer") }
+        XCTAssertEqual(token, "envbearer")
+        guard case .bearer(let configured) = try resolve(#"{"bearer_token": "cfg"}"#, env).authentication else {
+            return XCTFail("expected bearer")
+        }
+        XCTAssertEqual(configured, "cfg")
+    }
+
+    func test_iniParsing_commentsContinuationsAndCase() {
+        let file = INIFile(parsing: "# comment\n[default]\r\nRegion = us-east-1\n; other\ns3 =\n  max_concurrent_requests = 10\n[profile  x ]\nkey: value\n")
+        XCTAssertEqual(file.sections.map(\.name), ["default", "profile  x"])
+        XCTAssertEqual(file.sections[0].values["region"], "us-east-1")
+        XCTAssertEqual(file.sections[0].values["s3"], "\nmax_concurrent_requests = 10")
+        var files = SharedConfigFiles()
+        files.merge(file, isCredentialsFile: false)
+        XCTAssertEqual(files.profile("x")?["key"], "value")
+    }
+
+    func test_configFieldErrors_nameTheField() {
+        let cases: [(String, String)] = [
+            (#"{"region": 1}"#, "config.region"),
+            (#"{"connect_timeout_ms": 1.5}"#, "config.connect_timeout_ms"),
+            (#"{"verify_tls": "yes"}"#, "config.verify_tls"),
+            (#"{"credentials": "AKID"}"#, "config.credentials"),
+            (#"{"unknown_field": 1}"#, "config.unknown_field"),
+        ]
+        for (json, field) in cases {
+            XCTAssertThrowsError(try ClientConfig(json: JSON.parse(json, field: "config"))) { error in
+                XCTAssertEqual((error as? BedrockError)?.status, .invalidArgument, json)
+                XCTAssertTrue((error as? BedrockError)?.message.contains(field) ?? false, json)
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import XCTest
+
+@testable import Bedrock
+
+/// AWS error types and HTTP statuses map to statuses as C-API.md lays down.
+final class ErrorMappingTests: XCTestCase {
+    private func status(_ type: String?, _ http: Int) -> BedrockStatus { BedrockStatus(awsErrorType: type, httpStatus: http) }
+
+    func test_errorTypeDecides_evenAgainstHttpStatus() {
+        XCTAssertEqual(status("ModelNotReadyException", 429), .model)
+        XCTAssertEqual(status("ThrottlingException", 400), .throttled)
+        XCTAssertEqual(status("ServiceQuotaExceededException", 400), .throttled)
+        XCTAssertEqual(status("AccessDeniedException", 403), .accessDenied)
+        XCTAssertEqual(status("UnrecognizedClientException", 403), .credentials)
+        XCTAssertEqual(status("InvalidSignatureException", 403), .credentials)
+        XCTAssertEqual(status("ExpiredToken", 400), .credentials)
+        XCTAssertEqual(status("ValidationException", 400), .validation)
+        XCTAssertEqual(status("ResourceNotFoundException", 404), .notFound)
+        XCTAssertEqual(status("ModelErrorException", 424), .model)
+        XCTAssertEqual(status("ModelTimeoutException", 408), .model)
+        XCTAssertEqual(status("modelStreamErrorException", 200), .model)
+        XCTAssertEqual(status("InternalServerException", 500), .service)
+        XCTAssertEqual(status("ServiceUnavailableException", 503), .service)
+    }
+
+    func test_httpStatusDecides_whenTypeMissingOrUnknown() {
+        XCTAssertEqual(status(nil, 429), .throttled)
+        XCTAssertEqual(status(nil, 403), .accessDenied)
+        XCTAssertEqual(status(nil, 400), .validation)
+        XCTAssertEqual(status(nil, 418), .validation)
+        XCTAssertEqual(status(nil, 404), .notFound)
+        XCTAssertEqual(status("SomethingNewException", 502), .service)
+        XCTAssertEqual(status(nil, 599), .service)
+        XCTAssertEqual(status(nil, 302), .protocol)
+    }
+
+    func test_errorResponse_typeFromHeaderOrBody_withNamespaceAndSuffixStripped() {
+        let fromHeader = AWSErrorResponse.error(
+            head: HTTPResponseHead(status: 429, headers: [
+                ("x-amzn-ErrorType", "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/"),
+                ("x-amzn-RequestId", "req-1")]),
+            body: Array(#"{"message": "Too many requests"}"#.utf8))
+        XCTAssertEqual(fromHeader.status, .throttled)
+        XCTAssertEqual(fromHeader.awsErrorType, "ThrottlingException")
+        XCTAssertEqual(fromHeader.requestId, "req-1")
+        XCTAssertEqual(fromHeader.message, "ThrottlingException: Too many requests (HTTP 429, request id req-1)")
+
+        let fromBody = AWSErrorResponse.error(
+            head: HTTPResponseHead(status: 400, headers: []),
+            body: Array(#"{"__type": "com.amazon.bedrock#ValidationException", "Message": "bad"}"#.utf8))
+        XCTAssertEqual(fromBody.awsErrorType, "ValidationException")
+        XCTAssertEqual(fromBody.message, "ValidationException: bad (HTTP 400)")
+
+        let notJSON = AWSErrorResponse.error(head: HTTPResponseHead(status: 502, headers: []), body: Array("<html>".utf8))
+        XCTAssertEqual(notJSON.status, .service)
+        XCTAssertEqual(notJSON.message, "HTTP 502: <html> (HTTP 502)")
+    }
+
+    func test_statusNames_matchTheHeader() {
+        XCTAssertEqual(BedrockStatus.allCases.count, 15)
+        XCTAssertEqual(BedrockStatus.throttled.name, "BEDROCK_ERR_THROTTLED")
+        XCTAssertEqual(BedrockStatus.protocol.rawValue, 12)
+    }
+
+    func test_errorJSON_carriesDetails() throws {
+        let error = BedrockError(.throttled, "slow down", awsErrorType: "ThrottlingException", httpStatus: 429,
+                                 requestId: "r", attempts: 3)
+        let json = try JSON.parse(error.json.serialized(), field: "error")
+        XCTAssertEqual(json["status"], .int(6))
+        XCTAssertEqual(json["status_name"], .string("BEDROCK_ERR_THROTTLED"))
+        XCTAssertEqual(json["error_type"], .string("ThrottlingException"))
+        XCTAssertEqual(json["attempts"], .int(3))
+    }
+}

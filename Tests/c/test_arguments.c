@@ -1,0 +1,131 @@
+/* Bad input through the C ABI: every case returns an error status with a message that names
+   the problem, and nothing crashes. Needs no server. */
+#include "harness.h"
+
+static int never_called(const char *event, size_t len, void *user) {
+    (void)event; (void)len; (void)user;
+    return 1;
+}
+
+static void expect_client_error(const char *config, bedrock_status want, const char *fragment) {
+    bedrock_client *client = (bedrock_client *)0x1;
+    bedrock_error *err = NULL;
+    CHECK_STATUS(bedrock_client_new(config, &client, &err), want);
+    CHECK(client == NULL);
+    CHECK(err != NULL);
+    CHECK(bedrock_error_status(err) == want);
+    CHECK_CONTAINS(bedrock_error_message(err), fragment);
+    bedrock_error_free(err);
+}
+
+static void test_version(void) {
+    CHECK(strcmp(bedrock_version(), BEDROCK_VERSION) == 0);
+    CHECK(bedrock_version_number() == BEDROCK_VERSION_NUMBER);
+    CHECK(strcmp(bedrock_status_name(BEDROCK_ERR_THROTTLED), "BEDROCK_ERR_THROTTLED") == 0);
+    CHECK(strcmp(bedrock_status_name((bedrock_status)999), "BEDROCK_ERR_UNKNOWN") == 0);
+}
+
+static void test_bad_configs(void) {
+    expect_client_error("{not json", BEDROCK_ERR_INVALID_ARGUMENT, "config: invalid JSON");
+    expect_client_error("[]", BEDROCK_ERR_INVALID_ARGUMENT, "expected a JSON object");
+    expect_client_error("{\"region\": 5}", BEDROCK_ERR_INVALID_ARGUMENT, "config.region");
+    expect_client_error("{\"region\": \"us-east-1\", \"timeout_ms\": -1}", BEDROCK_ERR_INVALID_ARGUMENT, "config.timeout_ms");
+    expect_client_error("{\"region\": \"us-east-1\", \"max_attempts\": 0}", BEDROCK_ERR_INVALID_ARGUMENT, "config.max_attempts");
+    expect_client_error("{\"region\": \"us-east-1\", \"retry_mode\": \"fast\"}", BEDROCK_ERR_INVALID_ARGUMENT, "config.retry_mode");
+    expect_client_error("{\"region\": \"us-east-1\", \"credentials\": {\"access_key_id\": \"A\"}}",
+                        BEDROCK_ERR_INVALID_ARGUMENT, "config.credentials");
+    expect_client_error("{\"region\": \"us-east-1\", \"regoin\": \"x\"}", BEDROCK_ERR_INVALID_ARGUMENT, "config.regoin");
+    expect_client_error("{\"region\": \"us east 1\"}", BEDROCK_ERR_CONFIG, "region");
+    expect_client_error("{\"region\": \"us-east-1\", \"endpoint_url\": \"ftp://example.com\"}", BEDROCK_ERR_CONFIG, "endpoint_url");
+    expect_client_error("{\"region\": \"us-east-1\", \"user_agent_suffix\": \"a\\r\\nX-Evil: 1\"}",
+                        BEDROCK_ERR_INVALID_ARGUMENT, "user_agent_suffix");
+    /* Invalid UTF-8 inside a JSON string. */
+    expect_client_error("{\"region\": \"\xff\xfe\"}", BEDROCK_ERR_INVALID_ARGUMENT, "config");
+    /* A NULL out-parameter is refused; NULL err is allowed. */
+    CHECK_STATUS(bedrock_client_new("{}", NULL, NULL), BEDROCK_ERR_INVALID_ARGUMENT);
+}
+
+static void test_null_arguments(void) {
+    bedrock_client *client = NULL;
+    bedrock_error *err = NULL;
+    CHECK_STATUS(bedrock_client_new("{\"region\": \"us-west-2\", \"endpoint_url\": \"http://127.0.0.1:9\"}",
+                                     &client, &err), BEDROCK_OK);
+    CHECK(err == NULL);
+
+    char *response = (char *)0x1;
+    CHECK_STATUS(bedrock_converse(NULL, "m", "{}", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK(response == NULL);
+    CHECK_CONTAINS(bedrock_error_message(err), "client");
+    bedrock_error_free(err);
+
+    CHECK_STATUS(bedrock_converse(client, NULL, "{}", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(bedrock_error_message(err), "model_id");
+    bedrock_error_free(err);
+
+    CHECK_STATUS(bedrock_converse(client, "", "{}", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(bedrock_error_message(err), "model_id");
+    bedrock_error_free(err);
+
+    CHECK_STATUS(bedrock_converse(client, "m\xff", "{}", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(bedrock_error_message(err), "UTF-8");
+    bedrock_error_free(err);
+
+    CHECK_STATUS(bedrock_converse(client, "m", NULL, &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(bedrock_error_message(err), "request");
+    bedrock_error_free(err);
+
+    CHECK_STATUS(bedrock_converse(client, "m", "{\"messages\": [", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(bedrock_error_message(err), "request: invalid JSON");
+    bedrock_error_free(err);
+
+    CHECK_STATUS(bedrock_converse(client, "m", "[1, 2]", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(bedrock_error_message(err), "expected a JSON object");
+    bedrock_error_free(err);
+
+    CHECK_STATUS(bedrock_converse(client, "m", "{}", NULL, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(bedrock_error_message(err), "response_json");
+    bedrock_error_free(err);
+
+    CHECK_STATUS(bedrock_converse_stream(client, "m", "{}", NULL, NULL, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(bedrock_error_message(err), "on_event");
+    bedrock_error_free(err);
+
+    CHECK_STATUS(bedrock_converse_stream(NULL, "m", "{}", never_called, NULL, NULL), BEDROCK_ERR_INVALID_ARGUMENT);
+
+    /* The error JSON carries the status. */
+    CHECK_STATUS(bedrock_converse(client, NULL, "{}", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(bedrock_error_json(err), "\"status\":1");
+    CHECK_CONTAINS(bedrock_error_json(err), "BEDROCK_ERR_INVALID_ARGUMENT");
+    bedrock_error_free(err);
+
+    /* Getters and frees accept NULL. */
+    CHECK(bedrock_error_status(NULL) == BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK(bedrock_error_message(NULL) == NULL);
+    CHECK(bedrock_error_json(NULL) == NULL);
+    bedrock_error_free(NULL);
+    bedrock_string_free(NULL);
+    bedrock_client_free(NULL);
+    bedrock_client_free(client);
+}
+
+static void test_connection_refused_is_network(void) {
+    /* Port 9 (discard) on loopback has no listener here. */
+    bedrock_client *client = NULL;
+    CHECK_STATUS(bedrock_client_new("{\"region\": \"us-east-1\", \"endpoint_url\": \"http://127.0.0.1:9\", "
+                                    "\"credentials\": {\"access_key_id\": \"A\", \"secret_access_key\": \"S\"}}",
+                                    &client, NULL), BEDROCK_OK);
+    char *response = NULL;
+    bedrock_error *err = NULL;
+    CHECK_STATUS(bedrock_converse(client, "m", "{\"messages\": []}", &response, &err), BEDROCK_ERR_NETWORK);
+    CHECK(response == NULL);
+    bedrock_error_free(err);
+    bedrock_client_free(client);
+}
+
+int main(void) {
+    test_version();
+    test_bad_configs();
+    test_null_arguments();
+    test_connection_refused_is_network();
+    return harness_finish("test_arguments");
+}

@@ -1,0 +1,41 @@
+"""Fixtures for the binding's tests: the package on sys.path, a local emulator, and a
+client for it. The developer's own AWS settings are kept out."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bindings" / "python"))
+sys.path.insert(0, str(ROOT / "tools" / "emulator"))
+
+from bedrock_testlib import EMULATOR_CREDENTIALS  # noqa: E402
+from emulator.ctl import start, stop  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def isolated_aws_environment(monkeypatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+
+
+@pytest.fixture(scope="session")
+def emulator_url(tmp_path_factory):
+    state = tmp_path_factory.mktemp("emulator")
+    emulator = start(state)
+    yield emulator.url
+    stop(state)
+
+
+@pytest.fixture
+def client(emulator_url):
+    from bedrock_chat import Client
+
+    with Client(region="us-east-1", endpoint_url=emulator_url, credentials=EMULATOR_CREDENTIALS) as c:
+        yield c
+

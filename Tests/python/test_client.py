@@ -1,0 +1,214 @@
+"""The Python binding against the local emulator: replies, streams, typed errors, cancel."""
+
+import threading
+import time
+
+import boto3
+import pytest
+
+import bedrock_chat
+from bedrock_chat import (
+    AccessDeniedError,
+    BedrockTimeoutError,
+    CancelledError,
+    Client,
+    ConfigError,
+    CredentialsError,
+    InvalidArgumentError,
+    ModelError,
+    NotFoundError,
+    ProtocolError,
+    ServiceError,
+    ThrottledError,
+    ValidationError,
+)
+from bedrock_testlib import EMULATOR_CREDENTIALS, MODEL, say
+
+
+def test_version_is_semver():
+    assert bedrock_chat.__version__.count(".") == 2
+
+
+def test_converse_returns_the_reply(client):
+    response = client.converse(MODEL, say("hello from Python"))
+    assert response["output"]["message"]["content"][0]["text"] == "You said: hello from Python"
+    assert response["stopReason"] == "end_turn"
+    assert response["usage"]["totalTokens"] == response["usage"]["inputTokens"] + response["usage"]["outputTokens"]
+
+
+def test_converse_matches_boto3(client, emulator_url):
+    boto = boto3.client("bedrock-runtime", endpoint_url=emulator_url, region_name="us-east-1",
+                        aws_access_key_id=EMULATOR_CREDENTIALS["access_key_id"],
+                        aws_secret_access_key=EMULATOR_CREDENTIALS["secret_access_key"])
+    request = say("same answer from both clients")
+    ours = client.converse(MODEL, request)
+    theirs = boto.converse(modelId=MODEL, **request)
+    assert ours["output"] == theirs["output"]
+    assert ours["usage"] == theirs["usage"]
+    ours_events = list(client.converse_stream(MODEL, request))
+    theirs_events = list(boto.converse_stream(modelId=MODEL, **request)["stream"])
+    assert [list(e) for e in ours_events] == [list(e) for e in theirs_events]
+    strip = lambda events: [e for e in events if "metadata" not in e]  # metadata carries latency
+    assert strip(ours_events) == strip(theirs_events)
+
+
+def test_stream_deltas_join_to_the_plain_reply(client):
+    request = say("a few words to stream back")
+    plain = client.converse(MODEL, request)["output"]["message"]["content"][0]["text"]
+    events = list(client.converse_stream(MODEL, request))
+    assert list(events[0]) == ["messageStart"]
+    deltas = [e["contentBlockDelta"]["delta"]["text"] for e in events if "contentBlockDelta" in e]
+    assert len(deltas) > 3
+    assert "".join(deltas) == plain
+    assert events[-1]["metadata"]["usage"]["outputTokens"] == len(deltas)
+
+
+def test_unicode_round_trips(client):
+    text = "héllo wörld — 日本語 ✓"
+    response = client.converse(MODEL, say(text))
+    assert response["output"]["message"]["content"][0]["text"] == "You said: " + text
+
+
+def test_model_id_with_slashes_and_colons(client):
+    arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+    assert client.converse(arn, say("arn"))["output"]["message"]["content"][0]["text"] == "You said: arn"
+
+
+def test_closing_the_generator_cancels(client):
+    stream = client.converse_stream(MODEL, say(" ".join(["word"] * 200)))
+    first = [next(stream) for _ in range(3)]
+    stream.close()
+    assert len(first) == 3
+    # The client is still usable afterwards.
+    assert client.converse(MODEL, say("still here"))["stopReason"] == "end_turn"
+
+
+@pytest.mark.parametrize("fault, error, error_type", [
+    ("throttle", ThrottledError, "ThrottlingException"),
+    ("validation", ValidationError, "ValidationException"),
+    ("access_denied", AccessDeniedError, "AccessDeniedException"),
+    ("not_ready", ModelError, "ModelNotReadyException"),
+    ("internal", ServiceError, "InternalServerException"),
+    ("unavailable", ServiceError, "ServiceUnavailableException"),
+    ("status:418", ValidationError, None),
+    ("garbage", ProtocolError, None),
+])
+def test_errors_raise_typed_exceptions(client, fault, error, error_type):
+    with pytest.raises(error) as caught:
+        client.converse(MODEL, say(f"[[fault:{fault}]]"))
+    assert caught.value.error_type == error_type
+    assert caught.value.request_id
+    assert caught.value.http_status >= 400 or fault == "garbage"
+
+
+def test_stream_exception_raises_after_the_events_before_it(client):
+    received = []
+    with pytest.raises(ModelError) as caught:
+        for event in client.converse_stream(MODEL, say("[[fault:stream_exception]] some words here")):
+            received.append(event)
+    assert caught.value.error_type == "modelStreamErrorException"
+    assert any("contentBlockDelta" in e for e in received)
+
+
+def test_not_found(client):
+    with pytest.raises(NotFoundError):
+        client.converse("missing.model-v1:0", say("hi"))
+
+
+def test_wrong_secret_is_a_credentials_error(emulator_url):
+    with Client(region="us-east-1", endpoint_url=emulator_url,
+                credentials={"access_key_id": "AKIDEMULATOR", "secret_access_key": "not-the-secret"}) as bad:
+        with pytest.raises(CredentialsError) as caught:
+            bad.converse(MODEL, say("hi"))
+    assert "not-the-secret" not in str(caught.value)
+
+
+def test_credentials_from_the_environment(emulator_url, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", EMULATOR_CREDENTIALS["access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", EMULATOR_CREDENTIALS["secret_access_key"])
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator_url)
+    with Client() as env_client:
+        assert env_client.converse(MODEL, say("env"))["stopReason"] == "end_turn"
+
+
+def test_credentials_from_a_profile(emulator_url, monkeypatch, tmp_path):
+    (tmp_path / "credentials").write_text(
+        "[default]\naws_access_key_id = wrong\naws_secret_access_key = wrong\n\n"
+        "[work]\naws_access_key_id = AKIDEMULATOR\naws_secret_access_key = emulator/secret/key\n")
+    (tmp_path / "config").write_text(
+        f"[profile work]\nregion = ap-southeast-2\nendpoint_url = {emulator_url}\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    with Client(profile="work") as profile_client:
+        assert profile_client.converse(MODEL, say("profile"))["stopReason"] == "end_turn"
+    with pytest.raises(ConfigError, match="nosuch"):
+        Client(profile="nosuch")
+
+
+def test_bearer_token_from_the_environment(emulator_url, monkeypatch):
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "emulator-bearer-token")
+    with Client(region="us-east-1", endpoint_url=emulator_url) as bearer:
+        assert bearer.converse(MODEL, say("bearer"))["stopReason"] == "end_turn"
+
+
+def test_no_region_is_a_config_error():
+    with pytest.raises(ConfigError, match="region"):
+        Client()
+
+
+def test_no_credentials_names_where_it_looked(emulator_url):
+    with Client(region="us-east-1", endpoint_url=emulator_url) as anonymous:
+        with pytest.raises(CredentialsError, match="no AWS credentials found"):
+            anonymous.converse(MODEL, say("hi"))
+
+
+def test_bad_arguments(client):
+    with pytest.raises(InvalidArgumentError, match="request: invalid JSON"):
+        client.converse(MODEL, "{not json")
+    with pytest.raises(InvalidArgumentError, match="model_id"):
+        client.converse("", say("hi"))
+    with pytest.raises(InvalidArgumentError, match="config.timeout_ms"):
+        Client(region="us-east-1", timeout_ms="soon")
+
+
+def test_read_timeout(emulator_url):
+    with Client(region="us-east-1", endpoint_url=emulator_url, credentials=EMULATOR_CREDENTIALS,
+                read_timeout_ms=200) as impatient:
+        with pytest.raises(BedrockTimeoutError):
+            impatient.converse(MODEL, say("[[fault:hang]]"))
+
+
+def test_threads_share_one_client(client):
+    failures = []
+
+    def worker(n):
+        for _ in range(5):
+            reply = client.converse(MODEL, say(f"thread {n}"))["output"]["message"]["content"][0]["text"]
+            if reply != f"You said: thread {n}":
+                failures.append(reply)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+
+
+def test_callback_cancellation_is_not_an_error(client):
+    stream = client.converse_stream(MODEL, say("one two three"))
+    next(stream)
+    stream.close()  # no CancelledError escapes
+    assert CancelledError.status == 13
+
+
+def test_stream_events_arrive_as_they_are_sent(client):
+    # The emulator waits 150 ms between tokens. Were the body buffered whole, every delta
+    # would arrive at the same moment at the end.
+    start = time.monotonic()
+    stamps = [time.monotonic() - start
+              for event in client.converse_stream(MODEL, say("[[fault:token_delay:150]] one two three four"))
+              if "contentBlockDelta" in event]
+    assert len(stamps) >= 5
+    assert stamps[-1] - stamps[0] >= 0.45

@@ -1,0 +1,149 @@
+/*
+ * bedrock.h - the C interface of libbedrock, an Amazon Bedrock Runtime client.
+ *
+ * libbedrock calls Bedrock's runtime operations (Converse and ConverseStream so far) from C
+ * and from anything that can call C. It signs requests with AWS SigV4 (or sends a Bedrock
+ * API key as a bearer token), finds credentials, region and endpoint the way the AWS SDKs
+ * do, and decodes Bedrock's event streams as the bytes arrive.
+ *
+ * CONVENTIONS
+ *   Status.    Every fallible call returns a bedrock_status; BEDROCK_OK (0) is success.
+ *   Errors.    Fallible calls take a `bedrock_error **err` last. When err is not NULL, a failed
+ *              call stores a new error object there (and a successful call stores NULL); the
+ *              caller frees it with bedrock_error_free(). Pass NULL to ignore details.
+ *   Strings.   Text is NUL-terminated UTF-8. A `char *` the library returns through an
+ *              out-parameter belongs to the caller, who frees it with bedrock_string_free().
+ *              The library never keeps a pointer to memory the caller passed in.
+ *   JSON.      Requests, responses, events and configuration cross as JSON text.
+ *   Bad input. NULL where a value is required, invalid JSON, a wrong JSON type, or invalid
+ *              UTF-8 gives BEDROCK_ERR_INVALID_ARGUMENT with a message naming the field.
+ *              The library never aborts the host process on bad input.
+ *   Frees.     Every *_free function accepts NULL and then does nothing.
+ *
+ * THREADS
+ *   A bedrock_client may be used by any number of threads at once: they share its
+ *   connections and credentials. Free it only after every call on it has returned.
+ *   A bedrock_error belongs to the thread that received it.
+ *
+ * ABI
+ *   Within a major version, functions and status values are only ever added, never changed
+ *   or removed. Compare BEDROCK_VERSION_NUMBER (the header you compiled against) with
+ *   bedrock_version_number() (the library you loaded) to check they match.
+ */
+#ifndef BEDROCK_H
+#define BEDROCK_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BEDROCK_VERSION_MAJOR 0
+#define BEDROCK_VERSION_MINOR 1
+#define BEDROCK_VERSION_PATCH 0
+#define BEDROCK_VERSION "0.1.0"
+/* MAJOR * 1000000 + MINOR * 1000 + PATCH, as SQLITE_VERSION_NUMBER. */
+#define BEDROCK_VERSION_NUMBER 1000
+
+/* The result of every fallible call. The values are fixed. */
+typedef enum bedrock_status {
+    BEDROCK_OK = 0,
+    BEDROCK_ERR_INVALID_ARGUMENT = 1, /* a bad argument; the message names it */
+    BEDROCK_ERR_CONFIG = 2,           /* unusable configuration: no region, unknown profile */
+    BEDROCK_ERR_CREDENTIALS = 3,      /* no credentials found, or the service rejected them */
+    BEDROCK_ERR_NETWORK = 4,          /* could not connect, or the connection broke */
+    BEDROCK_ERR_TIMEOUT = 5,          /* connect_timeout_ms, timeout_ms or read_timeout_ms */
+    BEDROCK_ERR_THROTTLED = 6,        /* ThrottlingException, ServiceQuotaExceeded, HTTP 429 */
+    BEDROCK_ERR_ACCESS_DENIED = 7,    /* AccessDeniedException, HTTP 403 */
+    BEDROCK_ERR_VALIDATION = 8,       /* ValidationException, other HTTP 4xx */
+    BEDROCK_ERR_NOT_FOUND = 9,        /* ResourceNotFoundException, HTTP 404 */
+    BEDROCK_ERR_MODEL = 10,           /* ModelError, ModelNotReady, ModelTimeout, modelStreamError */
+    BEDROCK_ERR_SERVICE = 11,         /* InternalServer, ServiceUnavailable, other HTTP 5xx */
+    BEDROCK_ERR_PROTOCOL = 12,        /* a malformed response body or event-stream frame */
+    BEDROCK_ERR_CANCELLED = 13,       /* an event callback returned non-zero */
+    BEDROCK_ERR_INTERNAL = 14         /* a bug or out of memory in the library */
+} bedrock_status;
+
+/* Opaque handles. */
+typedef struct bedrock_client bedrock_client;
+typedef struct bedrock_error bedrock_error;
+
+/* Receives one streamed event: `event_json` is JSON text of `len` bytes (NUL-terminated),
+   borrowed for the duration of the call only. Return 0 to continue, or non-zero to stop the
+   stream; the streaming call then returns BEDROCK_ERR_CANCELLED. The callback runs on the
+   thread that made the streaming call. */
+typedef int (*bedrock_event_fn)(const char *event_json, size_t len, void *user_data);
+
+/* ---- Version ------------------------------------------------------------------------- */
+
+/* The library's version, "MAJOR.MINOR.PATCH". Static: never free it. */
+const char *bedrock_version(void);
+
+/* The library's version as MAJOR * 1000000 + MINOR * 1000 + PATCH. */
+int bedrock_version_number(void);
+
+/* The enumerator name of a status, e.g. "BEDROCK_ERR_THROTTLED"; "BEDROCK_ERR_UNKNOWN" for
+   a value this library does not know. Static: never free it. */
+const char *bedrock_status_name(bedrock_status status);
+
+/* ---- Client -------------------------------------------------------------------------- */
+
+/* Creates a client from `config_json` (NULL or "{}" for all defaults) and stores it in *out.
+   Config fields, all optional: region, profile, endpoint_url, credentials
+   {access_key_id, secret_access_key, session_token}, bearer_token, connect_timeout_ms,
+   timeout_ms, read_timeout_ms, max_attempts, retry_mode, ca_file, proxy, verify_tls,
+   user_agent_suffix. What is missing is resolved as the AWS SDKs do: region from AWS_REGION,
+   AWS_DEFAULT_REGION, then the profile; endpoint from AWS_ENDPOINT_URL_BEDROCK_RUNTIME,
+   AWS_ENDPOINT_URL, then https://bedrock-runtime.REGION.amazonaws.com; a bearer token from
+   AWS_BEARER_TOKEN_BEDROCK; otherwise SigV4 credentials from the environment, then the
+   shared config and credentials files. Credentials are looked up at the first call.
+   Returns BEDROCK_ERR_INVALID_ARGUMENT for a malformed config and BEDROCK_ERR_CONFIG when no
+   region can be found or the profile does not exist; *out is then NULL.
+   Free the client with bedrock_client_free(). */
+bedrock_status bedrock_client_new(const char *config_json, bedrock_client **out, bedrock_error **err);
+
+/* Frees a client and closes its connections. NULL is a no-op. */
+void bedrock_client_free(bedrock_client *client);
+
+/* ---- Raw runtime operations ---------------------------------------------------------- */
+
+/* Converse. `request_json` is the Converse request body as boto3 takes it: messages,
+   system, inferenceConfig, toolConfig, and so on (a "modelId" member is ignored; the model
+   is `model_id`). On success *response_json is the Converse response body as Bedrock sent
+   it, which the caller frees with bedrock_string_free(); on failure it is NULL. */
+bedrock_status bedrock_converse(bedrock_client *client, const char *model_id, const char *request_json,
+                                char **response_json, bedrock_error **err);
+
+/* ConverseStream. Calls `on_event` with each event as boto3 yields it, for example
+   {"contentBlockDelta": {"delta": {"text": "Hi"}, "contentBlockIndex": 0}}, and returns when
+   the stream ends. An exception event in the stream ends the call with its mapped status
+   (for example modelStreamErrorException gives BEDROCK_ERR_MODEL). Events already delivered
+   stay delivered: a failure can follow events. */
+bedrock_status bedrock_converse_stream(bedrock_client *client, const char *model_id, const char *request_json,
+                                       bedrock_event_fn on_event, void *user_data, bedrock_error **err);
+
+/* ---- Errors and strings -------------------------------------------------------------- */
+
+/* The status of an error. */
+bedrock_status bedrock_error_status(const bedrock_error *error);
+
+/* A message a person can read, naming the field, AWS error type, HTTP status and request id
+   where known. Borrowed: valid until bedrock_error_free(error). Never contains secrets. */
+const char *bedrock_error_message(const bedrock_error *error);
+
+/* The error as JSON text: {"status", "status_name", "message", and when known "error_type"
+   (the AWS error type), "http_status", "request_id", "attempts"}. Borrowed, like the message. */
+const char *bedrock_error_json(const bedrock_error *error);
+
+/* Frees an error. NULL is a no-op. */
+void bedrock_error_free(bedrock_error *error);
+
+/* Frees a string the library returned. NULL is a no-op. */
+void bedrock_string_free(char *string);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BEDROCK_H */

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test: Swift (swift test), C (ctest, with the emulator as a fixture) and Python
+# (pytest, which starts its own emulator). Installs missing dependencies first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+scripts/ensure-deps.sh
+scripts/build.sh
+
+say "Swift tests"
+swift test --skip-build --disable-swift-testing
+
+say "C tests (ctest)"
+ctest --test-dir build --output-on-failure
+
+say "Python tests (pytest)"
+python3 -m pytest -q Tests/python Tests/emulator

@@ -1,0 +1,167 @@
+"""Request authentication: SigV4 (verified with botocore's own signer) or a bearer token."""
+
+import datetime
+import hashlib
+import hmac
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest, HTTPHeaders
+from botocore.credentials import Credentials
+
+from .errors import ApiError
+
+DEFAULT_CREDENTIALS = {"AKIDEMULATOR": "emulator/secret/key"}
+DEFAULT_BEARER_TOKENS = ("emulator-bearer-token",)
+SERVICE = "bedrock"
+MAX_CLOCK_SKEW = datetime.timedelta(minutes=15)
+# A signed request carrying this session token is answered with ExpiredTokenException.
+EXPIRED_SESSION_TOKEN = "expired"
+
+_ALGORITHM = "AWS4-HMAC-SHA256"
+_AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+_UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+
+
+class _Verifier(SigV4Auth):
+    """botocore's SigV4 signer, signing exactly the headers present on the request."""
+
+    def headers_to_sign(self, request):
+        headers = HTTPHeaders()
+        for name, value in request.headers.items():
+            headers[name.lower()] = value
+        return headers
+
+
+def _invalid(message: str) -> ApiError:
+    return ApiError(403, "InvalidSignatureException", message)
+
+
+def _unrecognized(message: str) -> ApiError:
+    return ApiError(403, "UnrecognizedClientException", message)
+
+
+class Authenticator:
+    """Checks a request's credentials; ``port`` is the port clients must sign in Host."""
+
+    def __init__(self, credentials: dict, bearer_tokens, port: int):
+        self.credentials = dict(credentials)
+        self.bearer_tokens = frozenset(bearer_tokens)
+        self.port = port
+
+    def authenticate(self, method: str, target: str, headers, body: bytes) -> str:
+        """Return ``"sigv4"`` or ``"bearer"``, or raise a 403 ApiError.
+
+        ``target`` is the request path and query exactly as received; ``headers`` is
+        an ``email.message.Message`` (as http.server provides).
+        """
+        authorization = (headers.get("Authorization") or "").strip()
+        if not authorization:
+            raise ApiError(403, "MissingAuthenticationTokenException",
+                           "Missing Authentication Token")
+        scheme, _, params = authorization.partition(" ")
+        if scheme.lower() == "bearer":
+            if params.strip() in self.bearer_tokens:
+                return "bearer"
+            raise _unrecognized("The bearer token included in the request is invalid.")
+        if scheme != _ALGORITHM:
+            raise _invalid(f"Unsupported authorization scheme {scheme!r}; "
+                           f"expected {_ALGORITHM} or Bearer.")
+        self._verify_sigv4(method, target, headers, body, _parse_params(params))
+        return "sigv4"
+
+    def _verify_sigv4(self, method, target, headers, body, params) -> None:
+        scope = params["Credential"].split("/")
+        if len(scope) != 5 or scope[4] != "aws4_request" or not all(scope):
+            raise _invalid("Credential must be ACCESS_KEY/DATE/REGION/SERVICE/aws4_request.")
+        access_key, scope_date, region, service, _ = scope
+        if service != SERVICE:
+            raise _invalid(f"Credential should be scoped to correct service: '{SERVICE}'.")
+        signed = params["SignedHeaders"].split(";")
+        if not all(signed) or any(name != name.lower() for name in signed):
+            raise _invalid("SignedHeaders must be a ';'-separated list of lowercase header names.")
+
+        amz_date = _check_date(headers.get("X-Amz-Date"), signed, scope_date)
+        secret = self.credentials.get(access_key)
+        if secret is None:
+            raise _unrecognized("The security token included in the request is invalid.")
+        if "host" not in signed:
+            raise _invalid("'Host' must be a signed header.")
+        for name in signed:
+            if headers.get(name) is None:
+                raise _invalid(f"Signed header '{name}' is missing from the request.")
+        if headers.get("X-Amz-Security-Token") is not None and "x-amz-security-token" not in signed:
+            raise _invalid("'X-Amz-Security-Token' must be a signed header.")
+        self._check_host(headers.get("Host"))
+        _check_payload_hash(headers, signed, body)
+
+        request = AWSRequest(method=method, url="http://" + headers.get("Host") + target, data=body)
+        for name in signed:
+            for value in headers.get_all(name):
+                request.headers[name] = value
+        request.context["timestamp"] = amz_date
+        verifier = _Verifier(Credentials(access_key, secret), SERVICE, region)
+        canonical_request = verifier.canonical_request(request)
+        string_to_sign = verifier.string_to_sign(request, canonical_request)
+        expected = verifier.signature(string_to_sign, request)
+        if not hmac.compare_digest(expected.encode(), params["Signature"].encode()):
+            raise _invalid(
+                "The request signature we calculated does not match the signature you provided. "
+                "Check your AWS Secret Access Key and signing method.\n\n"
+                f"The Canonical String for this request should have been\n'{canonical_request}'\n\n"
+                f"The String-to-Sign should have been\n'{string_to_sign}'\n")
+        if headers.get("X-Amz-Security-Token") == EXPIRED_SESSION_TOKEN:
+            raise ApiError(403, "ExpiredTokenException",
+                           "The security token included in the request is expired")
+
+    def _check_host(self, host: str) -> None:
+        _, colon, port = host.rpartition(":")
+        if not colon or "]" in port:
+            port = "80"
+        if port != str(self.port):
+            raise _invalid(f"The signed Host header {host!r} does not match this endpoint "
+                           f"(port {self.port}).")
+
+
+def _parse_params(params: str) -> dict:
+    fields = {}
+    for part in params.split(","):
+        name, equals, value = part.strip().partition("=")
+        if equals:
+            fields[name] = value
+    required = ("Credential", "SignedHeaders", "Signature")
+    missing = [name for name in required if not fields.get(name)]
+    if missing:
+        raise _invalid(f"Authorization header requires '{missing[0]}' parameter.")
+    return fields
+
+
+def _check_date(amz_date, signed, scope_date) -> str:
+    if amz_date is None:
+        raise _invalid("Authorization header requires existence of an 'X-Amz-Date' header.")
+    try:
+        when = datetime.datetime.strptime(amz_date, _AMZ_DATE_FORMAT)
+    except ValueError:
+        raise _invalid(f"X-Amz-Date {amz_date!r} is not of the form YYYYMMDDTHHMMSSZ.") from None
+    if "x-amz-date" not in signed:
+        raise _invalid("'X-Amz-Date' must be a signed header.")
+    if scope_date != amz_date[:8]:
+        raise _invalid(f"Credential should be scoped to a valid date: '{amz_date[:8]}'.")
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None, microsecond=0)
+    if when < now - MAX_CLOCK_SKEW:
+        raise _invalid(f"Signature expired: {amz_date} is now earlier than "
+                       f"{(now - MAX_CLOCK_SKEW).strftime(_AMZ_DATE_FORMAT)} "
+                       f"({now.strftime(_AMZ_DATE_FORMAT)} - 15 min.)")
+    if when > now + MAX_CLOCK_SKEW:
+        raise _invalid(f"Signature not yet current: {amz_date} is still later than "
+                       f"{(now + MAX_CLOCK_SKEW).strftime(_AMZ_DATE_FORMAT)} "
+                       f"({now.strftime(_AMZ_DATE_FORMAT)} + 15 min.)")
+    return amz_date
+
+
+def _check_payload_hash(headers, signed, body: bytes) -> None:
+    declared = headers.get("X-Amz-Content-SHA256")
+    if "x-amz-content-sha256" not in signed or declared == _UNSIGNED_PAYLOAD:
+        return
+    if declared != hashlib.sha256(body).hexdigest():
+        raise _invalid("The provided 'x-amz-content-sha256' header does not match "
+                       "what was computed.")
