@@ -1,0 +1,107 @@
+/// Which Bedrock API a chat request goes through.
+public enum ChatAPI: String, Sendable {
+    /// InvokeModel with the provider's own body format (LangChain's ChatBedrock).
+    case invoke
+    /// Converse, Bedrock's provider-independent API (LangChain's ChatBedrockConverse).
+    case converse
+    /// Whatever ChatBedrock would pick; Converse where InvokeModel cannot carry the request.
+    case auto
+}
+
+/// The role of a chat message, in the request's order. `tool` messages carry tool results.
+public enum ChatRole: String, Sendable {
+    case system, user, assistant, tool
+}
+
+/// One piece of message content, provider-independent.
+public enum ContentBlock: Sendable, Equatable {
+    case text(String)
+    /// `mediaType` like "image/png"; `data` is base64.
+    case image(mediaType: String, data: String)
+    /// `format` like "pdf"; `data` is base64.
+    case document(format: String, name: String, data: String)
+    case toolUse(id: String, name: String, input: JSON)
+    case toolResult(toolUseId: String, content: [ContentBlock], isError: Bool)
+    /// Model reasoning ("thinking"); the signature must be sent back unchanged in later turns.
+    case reasoning(text: String, signature: String?)
+    /// Where a provider may cache the prompt prefix up to this point.
+    case cachePoint
+}
+
+public struct ChatMessage: Sendable, Equatable {
+    public var role: ChatRole
+    /// Content in order. An assistant's tool calls are `.toolUse` blocks; a tool message's
+    /// result is a single `.toolResult` block.
+    public var content: [ContentBlock]
+
+    public init(role: ChatRole, content: [ContentBlock]) {
+        self.role = role
+        self.content = content
+    }
+
+    /// The message's text blocks joined, as prompt-template providers render it.
+    public var text: String {
+        content.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined()
+    }
+}
+
+public struct ToolSpec: Sendable, Equatable {
+    public var name: String
+    public var description: String?
+    /// A JSON Schema object describing the tool's input.
+    public var inputSchema: JSON
+}
+
+public enum ToolChoice: Sendable, Equatable {
+    case auto, any, none
+    case tool(String)
+}
+
+public struct GuardrailConfig: Sendable, Equatable {
+    public var id: String
+    public var version: String
+    /// "enabled", "disabled" or "enabled_full"; nil leaves the service default.
+    public var trace: String?
+}
+
+/// A validated chat request (C-API.md "Chat request"), independent of provider and API.
+public struct ChatRequest: Sendable, Equatable {
+    public var model: String
+    public var api: ChatAPI = .auto
+    public var provider: Provider
+    public var messages: [ChatMessage] = []
+    public var temperature: Double?
+    public var maxTokens: Int?
+    public var topP: Double?
+    public var topK: Int?
+    public var stop: [String] = []
+    public var tools: [ToolSpec] = []
+    public var toolChoice: ToolChoice?
+    /// The schema from `response_schema`, forced as a tool call named by its title.
+    public var responseSchema: ToolSpec?
+    /// Provider-specific members merged into the InvokeModel body, or Converse's
+    /// additionalModelRequestFields.
+    public var modelKwargs = JSONObject()
+    public var guardrail: GuardrailConfig?
+
+    public init(model: String, provider: Provider) {
+        self.model = model
+        self.provider = provider
+    }
+
+    /// System messages' content, in order, for providers that take the system prompt apart.
+    public var systemContent: [ContentBlock] {
+        messages.filter { $0.role == .system }.flatMap(\.content)
+    }
+
+    /// The tools to offer, including the structured-output tool when there is a schema.
+    public var effectiveTools: [ToolSpec] {
+        tools + (responseSchema.map { [$0] } ?? [])
+    }
+
+    /// The tool choice to send: a schema forces its tool, as `with_structured_output` does.
+    public var effectiveToolChoice: ToolChoice? {
+        if let responseSchema { return .tool(responseSchema.name) }
+        return toolChoice
+    }
+}

@@ -1,0 +1,54 @@
+/// The model families Bedrock hosts, each with its own InvokeModel body format.
+public enum Provider: String, Sendable, CaseIterable {
+    case anthropic, meta, mistral, cohere, amazon, ai21, deepseek, openai
+
+    /// Inference-profile prefixes that name a geography, not a provider.
+    static let inferenceProfilePrefixes = ["us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca."]
+
+    /// The model id with any inference-profile prefix removed, e.g.
+    /// `us.anthropic.claude-3-5-sonnet-20240620-v1:0` → `anthropic.claude-3-5-sonnet-20240620-v1:0`.
+    static func baseModelId(_ modelId: String) -> String {
+        for prefix in inferenceProfilePrefixes where modelId.hasPrefix(prefix) {
+            return String(modelId.dropFirst(prefix.count))
+        }
+        return modelId
+    }
+
+    /// The provider a model id names (its first dot-separated part, after any
+    /// inference-profile prefix); nil for ARNs and custom ids, which need `provider`.
+    static func infer(fromModelId modelId: String) -> Provider? {
+        if modelId.hasPrefix("arn:") { return nil }
+        let base = baseModelId(modelId)
+        guard let dot = base.firstIndex(of: ".") else { return nil }
+        return Provider(rawValue: String(base[..<dot]))
+    }
+}
+
+/// A provider's InvokeModel format: how a chat request becomes a body, and how response
+/// bodies and stream chunks become content. One conforming type per provider family, in
+/// this folder; `modelId` is the base model id (no inference-profile prefix), or the ARN.
+protocol InvokeModelFormat: Sendable {
+    /// Whether this model's InvokeModel body can carry tools (and so structured output).
+    func supportsTools(modelId: String) -> Bool
+
+    /// Whether the body has a stop-sequence parameter. Where it has none (Meta), the chat
+    /// layer cuts the text at the first stop sequence itself.
+    func supportsStopSequences(modelId: String) -> Bool
+
+    /// The InvokeModel request body. `model_kwargs` are merged in by the format, since where
+    /// they go differs (Titan nests them in textGenerationConfig). `stream` is true for
+    /// InvokeModelWithResponseStream, for formats whose body says so.
+    func requestBody(_ request: ChatRequest, modelId: String, stream: Bool) throws(BedrockError) -> JSON
+
+    /// Parses a non-streaming response body.
+    func parseResponse(_ body: JSON, modelId: String) throws(BedrockError) -> ProviderReply
+
+    /// A fresh parser for one stream's chunks.
+    func makeStreamParser(modelId: String) -> any StreamChunkParser
+}
+
+/// Turns the decoded JSON chunks of one InvokeModelWithResponseStream into deltas. Usage
+/// from `amazon-bedrock-invocationMetrics` is handled by the caller, not by parsers.
+protocol StreamChunkParser {
+    mutating func parse(chunk: JSON) throws(BedrockError) -> [ChatDelta]
+}
