@@ -1,8 +1,9 @@
 /*
  * bedrock.h - the C interface of libbedrock, an Amazon Bedrock Runtime client.
  *
- * libbedrock calls Bedrock's runtime operations (Converse and ConverseStream so far) from C
- * and from anything that can call C. It signs requests with AWS SigV4 (or sends a Bedrock
+ * libbedrock calls Bedrock's runtime operations (InvokeModel, InvokeModelWithResponseStream,
+ * Converse, ConverseStream, CountTokens) from C and from anything that can call C, and offers
+ * one provider-independent chat API over all of Bedrock's model families. It signs requests with AWS SigV4 (or sends a Bedrock
  * API key as a bearer token), finds credentials, region and endpoint the way the AWS SDKs
  * do, and decodes Bedrock's event streams as the bytes arrive.
  *
@@ -23,6 +24,8 @@
  * THREADS
  *   A bedrock_client may be used by any number of threads at once: they share its
  *   connections and credentials. Free it only after every call on it has returned.
+ *   A bedrock_stream is used by one thread at a time, except bedrock_stream_cancel(), which
+ *   any thread may call while another is blocked in bedrock_stream_next().
  *   A bedrock_error belongs to the thread that received it.
  *
  * ABI
@@ -34,6 +37,7 @@
 #define BEDROCK_H
 
 #include <stddef.h>
+#include <jansson.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,12 +65,13 @@ typedef enum bedrock_status {
     BEDROCK_ERR_MODEL = 10,           /* ModelError, ModelNotReady, ModelTimeout, modelStreamError */
     BEDROCK_ERR_SERVICE = 11,         /* InternalServer, ServiceUnavailable, other HTTP 5xx */
     BEDROCK_ERR_PROTOCOL = 12,        /* a malformed response body or event-stream frame */
-    BEDROCK_ERR_CANCELLED = 13,       /* an event callback returned non-zero */
+    BEDROCK_ERR_CANCELLED = 13,       /* a callback returned non-zero, or bedrock_stream_cancel() */
     BEDROCK_ERR_INTERNAL = 14         /* a bug or out of memory in the library */
 } bedrock_status;
 
 /* Opaque handles. */
 typedef struct bedrock_client bedrock_client;
+typedef struct bedrock_stream bedrock_stream;
 typedef struct bedrock_error bedrock_error;
 
 /* Receives one streamed event: `event_json` is JSON text of `len` bytes (NUL-terminated),
@@ -106,7 +111,71 @@ bedrock_status bedrock_client_new(const char *config_json, bedrock_client **out,
 /* Frees a client and closes its connections. NULL is a no-op. */
 void bedrock_client_free(bedrock_client *client);
 
+/* ---- Chat: one request shape for every provider ------------------------------------- */
+
+/* Sends a chat request and waits for the whole reply.
+   `request_json`: {"model", "messages", and optionally "api" ("auto" | "invoke" | "converse"),
+   "provider" (needed when "model" is an ARN or a custom id), "temperature", "max_tokens",
+   "top_p", "top_k", "stop", "tools", "tool_choice", "response_schema", "model_kwargs",
+   "guardrail"}. Messages are {"role", "content"} objects (roles system, user, assistant, tool;
+   content a string or blocks: text, image, document, tool_use, tool_result, reasoning,
+   cache_point) or LangChain-style ["human", "text"] pairs. "auto" picks InvokeModel with the
+   provider's own format, as LangChain's ChatBedrock does, and Converse where that format
+   cannot carry the request (tools on a model whose InvokeModel body has none, Amazon Nova).
+   On success *response_json is {"content", "blocks", "tool_calls", "structured",
+   "stop_reason", "provider_stop_reason", "model_id", "request_id", "api", "usage"}, freed with
+   bedrock_string_free(). stop_reason uses Converse's names (end_turn, tool_use, max_tokens,
+   stop_sequence, guardrail_intervened, content_filtered). A malformed request gives
+   BEDROCK_ERR_INVALID_ARGUMENT naming the field, e.g. "request.messages[1].role". */
+bedrock_status bedrock_chat(bedrock_client *client, const char *request_json, char **response_json,
+                            bedrock_error **err);
+
+/* bedrock_chat with jansson values. `request` is borrowed. On success *response is a new
+   reference the caller releases with json_decref(); on failure it is NULL. */
+bedrock_status bedrock_chat_j(bedrock_client *client, const json_t *request, json_t **response, bedrock_error **err);
+
+/* Streams a chat reply to `on_event`, one JSON object per event, and returns when it ends:
+   {"type": "start", "model_id", "request_id"}, then any number of
+   {"type": "text" | "reasoning", "index", "text"}, {"type": "tool_call_start", "index", "id",
+   "name"}, {"type": "tool_call_delta", "index", "args"}, then {"type": "usage", "usage"},
+   {"type": "stop", "stop_reason"}, and last {"type": "message", "message": <the response
+   bedrock_chat returns>}. Return non-zero from on_event to stop (BEDROCK_ERR_CANCELLED). */
+bedrock_status bedrock_chat_stream(bedrock_client *client, const char *request_json, bedrock_event_fn on_event,
+                                   void *user_data, bedrock_error **err);
+
+/* Opens a chat stream that the caller pulls with bedrock_stream_next(). The request is
+   validated, planned and signed now, and goes out with the first bedrock_stream_next(): the
+   library runs no thread of its own, so all network work happens inside that call. Free the
+   stream with bedrock_stream_free(). */
+bedrock_status bedrock_stream_open(bedrock_client *client, const char *request_json, bedrock_stream **out,
+                                   bedrock_error **err);
+
+/* Waits for the next event (the same events as bedrock_chat_stream) and stores it in
+   *event_json, freed with bedrock_string_free(). After the "message" event it stores NULL and
+   returns BEDROCK_OK: the stream is over. A failure (or a cancel) returns its status; the
+   stream is then over too. */
+bedrock_status bedrock_stream_next(bedrock_stream *stream, char **event_json, bedrock_error **err);
+
+/* Makes a bedrock_stream_next() that is blocked now, or called later, return
+   BEDROCK_ERR_CANCELLED promptly. Any thread may call it. NULL is a no-op. */
+void bedrock_stream_cancel(bedrock_stream *stream);
+
+/* Frees a stream, closing its connection if the reply was not read to the end. NULL is a
+   no-op. Do not free a stream while another thread is inside bedrock_stream_next(). */
+void bedrock_stream_free(bedrock_stream *stream);
+
 /* ---- Raw runtime operations ---------------------------------------------------------- */
+
+/* InvokeModel. `body_json` is the provider's own request body (for example the Anthropic
+   Messages API body); *response_body is the provider's response body, freed with
+   bedrock_string_free(). */
+bedrock_status bedrock_invoke_model(bedrock_client *client, const char *model_id, const char *body_json,
+                                    char **response_body, bedrock_error **err);
+
+/* InvokeModelWithResponseStream. Calls `on_chunk` with each chunk's decoded bytes: the
+   provider's JSON chunk, such as {"type": "content_block_delta", ...} for Anthropic. */
+bedrock_status bedrock_invoke_model_stream(bedrock_client *client, const char *model_id, const char *body_json,
+                                           bedrock_event_fn on_chunk, void *user_data, bedrock_error **err);
 
 /* Converse. `request_json` is the Converse request body as boto3 takes it: messages,
    system, inferenceConfig, toolConfig, and so on (a "modelId" member is ignored; the model
@@ -122,6 +191,11 @@ bedrock_status bedrock_converse(bedrock_client *client, const char *model_id, co
    stay delivered: a failure can follow events. */
 bedrock_status bedrock_converse_stream(bedrock_client *client, const char *model_id, const char *request_json,
                                        bedrock_event_fn on_event, void *user_data, bedrock_error **err);
+
+/* CountTokens. `request_json` is {"input": {"converse": {...}}} or
+   {"input": {"invokeModel": {"body": "..."}}}; *response_json is {"inputTokens": N}. */
+bedrock_status bedrock_count_tokens(bedrock_client *client, const char *model_id, const char *request_json,
+                                    char **response_json, bedrock_error **err);
 
 /* ---- Errors and strings -------------------------------------------------------------- */
 

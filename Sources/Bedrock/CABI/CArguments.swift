@@ -57,6 +57,20 @@ func deliver(_ event: JSON, to callback: EventCallback, userData: UnsafeMutableR
     if verdict != 0 { throw BedrockError(.cancelled, "cancelled by the event callback (it returned \(verdict))") }
 }
 
+/// Calls a C callback with raw bytes (a provider's JSON chunk), NUL-terminated for C.
+func deliver(bytes: [UInt8], to callback: EventCallback, userData: UnsafeMutableRawPointer?) throws(BedrockError) {
+    let verdict = (bytes + [0]).withUnsafeBufferPointer { buffer in
+        buffer.withMemoryRebound(to: CChar.self) { callback($0.baseAddress, bytes.count, userData) }
+    }
+    if verdict != 0 { throw BedrockError(.cancelled, "cancelled by the chunk callback (it returned \(verdict))") }
+}
+
+/// The stream behind a `bedrock_stream *`.
+func streamArgument(_ handle: OpaquePointer?) throws(BedrockError) -> ChatStream {
+    guard let handle else { throw .invalidArgument("stream: must not be NULL") }
+    return Unmanaged<ChatStream>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+}
+
 /// A `bedrock_error`: the error plus the C strings its getters lend out.
 final class ErrorHandle {
     let status: BedrockStatus

@@ -1,3 +1,4 @@
+import CJansson
 import Glibc
 
 // The C ABI declared in include/bedrock.h. Each function only converts its arguments and
@@ -94,4 +95,131 @@ public func bedrock_error_free(_ error: OpaquePointer?) {
 @_cdecl("bedrock_string_free")
 public func bedrock_string_free(_ string: UnsafeMutablePointer<CChar>?) {
     free(string)
+}
+
+// MARK: - Chat
+
+@_cdecl("bedrock_chat")
+public func bedrock_chat(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<CChar>?,
+                         _ responseJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                         _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    responseJSON?.pointee = nil
+    return withCStatus(err) { () throws(BedrockError) in
+        let client = try clientArgument(client)
+        let request = try ChatRequest(json: try jsonArgument(requestJSON, field: "request"))
+        let out = try outArgument(responseJSON, field: "response_json")
+        out.pointee = try mallocCString(try client.chat(request).serialized())
+    }
+}
+
+@_cdecl("bedrock_chat_j")
+public func bedrock_chat_j(_ client: OpaquePointer?, _ request: UnsafePointer<json_t>?,
+                           _ response: UnsafeMutablePointer<UnsafeMutablePointer<json_t>?>?,
+                           _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    response?.pointee = nil
+    return withCStatus(err) { () throws(BedrockError) in
+        let client = try clientArgument(client)
+        guard let request else { throw .invalidArgument("request: must not be NULL") }
+        let out = try outArgument(response, field: "response")
+        let reply = try client.chat(try ChatRequest(json: JSON(jansson: request)))
+        guard let value = reply.makeJansson() else { throw BedrockError(.internal, "out of memory") }
+        out.pointee = value
+    }
+}
+
+@_cdecl("bedrock_chat_stream")
+public func bedrock_chat_stream(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<CChar>?,
+                                _ onEvent: EventCallback?, _ userData: UnsafeMutableRawPointer?,
+                                _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    withCStatus(err) { () throws(BedrockError) in
+        let client = try clientArgument(client)
+        let request = try ChatRequest(json: try jsonArgument(requestJSON, field: "request"))
+        guard let onEvent else { throw .invalidArgument("on_event: must not be NULL") }
+        let stream = try client.openChatStream(request)
+        while let event = try stream.next() { try deliver(event, to: onEvent, userData: userData) }
+    }
+}
+
+@_cdecl("bedrock_stream_open")
+public func bedrock_stream_open(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<CChar>?,
+                                _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    out?.pointee = nil
+    return withCStatus(err) { () throws(BedrockError) in
+        let client = try clientArgument(client)
+        let request = try ChatRequest(json: try jsonArgument(requestJSON, field: "request"))
+        let out = try outArgument(out, field: "out")
+        out.pointee = OpaquePointer(Unmanaged.passRetained(try client.openChatStream(request)).toOpaque())
+    }
+}
+
+@_cdecl("bedrock_stream_next")
+public func bedrock_stream_next(_ stream: OpaquePointer?, _ eventJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    eventJSON?.pointee = nil
+    return withCStatus(err) { () throws(BedrockError) in
+        let stream = try streamArgument(stream)
+        let out = try outArgument(eventJSON, field: "event_json")
+        if let event = try stream.next() { out.pointee = try mallocCString(event.serialized()) }
+    }
+}
+
+@_cdecl("bedrock_stream_cancel")
+public func bedrock_stream_cancel(_ stream: OpaquePointer?) {
+    guard let stream = try? streamArgument(stream) else { return }
+    stream.cancel()
+}
+
+@_cdecl("bedrock_stream_free")
+public func bedrock_stream_free(_ stream: OpaquePointer?) {
+    guard let stream else { return }
+    Unmanaged<ChatStream>.fromOpaque(UnsafeRawPointer(stream)).release()
+}
+
+// MARK: - Raw InvokeModel and CountTokens
+
+@_cdecl("bedrock_invoke_model")
+public func bedrock_invoke_model(_ client: OpaquePointer?, _ modelId: UnsafePointer<CChar>?,
+                                 _ bodyJSON: UnsafePointer<CChar>?,
+                                 _ responseBody: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                 _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    responseBody?.pointee = nil
+    return withCStatus(err) { () throws(BedrockError) in
+        let client = try clientArgument(client)
+        let modelId = try stringArgument(modelId, field: "model_id")
+        let body = try stringArgument(bodyJSON, field: "body_json")
+        let out = try outArgument(responseBody, field: "response_body")
+        out.pointee = try mallocCString(try client.invokeModel(modelId: modelId, body: body))
+    }
+}
+
+@_cdecl("bedrock_invoke_model_stream")
+public func bedrock_invoke_model_stream(_ client: OpaquePointer?, _ modelId: UnsafePointer<CChar>?,
+                                        _ bodyJSON: UnsafePointer<CChar>?, _ onChunk: EventCallback?,
+                                        _ userData: UnsafeMutableRawPointer?,
+                                        _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    withCStatus(err) { () throws(BedrockError) in
+        let client = try clientArgument(client)
+        let modelId = try stringArgument(modelId, field: "model_id")
+        let body = try stringArgument(bodyJSON, field: "body_json")
+        guard let onChunk else { throw .invalidArgument("on_chunk: must not be NULL") }
+        try client.invokeModelStream(modelId: modelId, body: body) { (chunk) throws(BedrockError) in
+            try deliver(bytes: chunk, to: onChunk, userData: userData)
+        }
+    }
+}
+
+@_cdecl("bedrock_count_tokens")
+public func bedrock_count_tokens(_ client: OpaquePointer?, _ modelId: UnsafePointer<CChar>?,
+                                 _ requestJSON: UnsafePointer<CChar>?,
+                                 _ responseJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                 _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    responseJSON?.pointee = nil
+    return withCStatus(err) { () throws(BedrockError) in
+        let client = try clientArgument(client)
+        let modelId = try stringArgument(modelId, field: "model_id")
+        let request = try jsonArgument(requestJSON, field: "request")
+        let out = try outArgument(responseJSON, field: "response_json")
+        out.pointee = try mallocCString(try client.countTokens(modelId: modelId, request: request))
+    }
 }

@@ -39,6 +39,16 @@ public struct ChatMessage: Sendable, Equatable {
         self.content = content
     }
 
+    /// Whether the message holds tool calls or tool results.
+    public var hasToolBlocks: Bool {
+        content.contains { block in
+            switch block {
+            case .toolUse, .toolResult: true
+            default: false
+            }
+        }
+    }
+
     /// The message's text blocks joined, as prompt-template providers render it.
     public var text: String {
         content.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined()
@@ -77,6 +87,8 @@ public struct ChatRequest: Sendable, Equatable {
     public var stop: [String] = []
     public var tools: [ToolSpec] = []
     public var toolChoice: ToolChoice?
+    /// A `{"type": "cache_point"}` entry in `tools`: cache the prompt through the tool list.
+    public var cacheTools = false
     /// The schema from `response_schema`, forced as a tool call named by its title.
     public var responseSchema: ToolSpec?
     /// Provider-specific members merged into the InvokeModel body, or Converse's

@@ -34,21 +34,43 @@ public final class BedrockClient: Sendable {
     /// yields them. An exception event ends the call with its mapped status.
     public func converseStream(modelId: String, request: JSON,
                                onEvent: (JSON) throws(BedrockError) -> Void) throws(BedrockError) {
-        let exchange = try start(.converseStream, modelId: modelId, body: try Self.converseBody(request))
-        var stream = EventStreamResponse()
-        var events: [JSON] = []
-        exchange.onBody = { (bytes) throws(BedrockError) in
-            try stream.feed(bytes) { event in events.append(event) }
+        let call = EventStreamCall(exchange: try start(.converseStream, modelId: modelId,
+                                                       body: try Self.converseBody(request)))
+        while let event = try call.next() { try onEvent(event) }
+    }
+
+    /// InvokeModel: sends the provider's own body and returns the response body text.
+    public func invokeModel(modelId: String, body: String) throws(BedrockError) -> String {
+        _ = try JSON.parse(body, field: "body")
+        let exchange = try start(.invokeModel, modelId: modelId, body: Array(body.utf8))
+        try exchange.run()
+        return String(decoding: try successBody(of: exchange), as: UTF8.self)
+    }
+
+    /// InvokeModelWithResponseStream: calls `onChunk` with each chunk's decoded bytes, the
+    /// provider's JSON chunk.
+    public func invokeModelStream(modelId: String, body: String,
+                                  onChunk: ([UInt8]) throws(BedrockError) -> Void) throws(BedrockError) {
+        _ = try JSON.parse(body, field: "body")
+        let call = EventStreamCall(exchange: try start(.invokeModelWithResponseStream, modelId: modelId,
+                                                       body: Array(body.utf8)))
+        while let event = try call.next() {
+            guard let encoded = event["chunk"]?["bytes"]?.stringValue else { continue }
+            guard let bytes = base64Decoded(encoded) else {
+                throw BedrockError(.protocol, "InvokeModelWithResponseStream chunk is not valid base64")
+            }
+            try onChunk(bytes)
         }
-        while true {
-            // Events decoded before a failure (an exception frame, say) still reach the caller.
-            let pumped = Result { () throws(BedrockError) -> Bool in try exchange.pump() }
-            for event in events { try onEvent(event) }
-            events.removeAll(keepingCapacity: true)
-            if try pumped.get() { break }
+    }
+
+    /// CountTokens: `request` is the CountTokens body (`{"input": {...}}`); returns the response text.
+    public func countTokens(modelId: String, request: JSON) throws(BedrockError) -> String {
+        guard case .object = request else {
+            throw .invalidArgument("request: expected a JSON object, got \(request.typeName)")
         }
-        _ = try successBody(of: exchange)
-        try stream.finish()
+        let exchange = try start(.countTokens, modelId: modelId, body: Array(request.serialized().utf8))
+        try exchange.run()
+        return String(decoding: try successBody(of: exchange), as: UTF8.self)
     }
 
     // MARK: - Requests
@@ -64,14 +86,15 @@ public final class BedrockClient: Sendable {
     }
 
     /// Builds, signs and starts one request.
-    func start(_ operation: RuntimeOperation, modelId: String, body: [UInt8]) throws(BedrockError) -> HTTPExchange {
+    func start(_ operation: RuntimeOperation, modelId: String, body: [UInt8],
+               extraHeaders: [HTTPHeader] = []) throws(BedrockError) -> HTTPExchange {
         try RuntimeOperation.validate(modelId: modelId)
         let path = config.endpoint.wirePath(operation.path(modelId: modelId))
         var headers = [
             ("Host", config.endpoint.hostHeader),
             ("Content-Type", "application/json"),
             ("Accept", operation.accept),
-        ]
+        ] + extraHeaders
         switch config.authentication {
         case .bearer(let token):
             headers.append(try mapSigningError { () throws(SigningError) in
@@ -98,7 +121,7 @@ public final class BedrockClient: Sendable {
     }
 
     /// The body of a finished 2xx response, or the error the response describes.
-    private func successBody(of exchange: HTTPExchange) throws(BedrockError) -> [UInt8] {
+    func successBody(of exchange: HTTPExchange) throws(BedrockError) -> [UInt8] {
         let head = exchange.head
         guard (200..<300).contains(head.status) else {
             var error = AWSErrorResponse.error(head: head, body: exchange.body)

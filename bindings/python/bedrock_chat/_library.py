@@ -6,7 +6,7 @@ import ctypes
 import os
 from pathlib import Path
 
-EVENT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p)
+EVENT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
 
 _LIBRARY_NAME = "libbedrock.so"
 
@@ -55,6 +55,24 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.bedrock_converse_stream.argtypes = [
         ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, EVENT_FN, ctypes.c_void_p, c_void_pp,
     ]
+    lib.bedrock_chat.restype = ctypes.c_int
+    lib.bedrock_chat.argtypes = [ctypes.c_void_p, ctypes.c_char_p, c_void_pp, c_void_pp]
+    lib.bedrock_stream_open.restype = ctypes.c_int
+    lib.bedrock_stream_open.argtypes = [ctypes.c_void_p, ctypes.c_char_p, c_void_pp, c_void_pp]
+    lib.bedrock_stream_next.restype = ctypes.c_int
+    lib.bedrock_stream_next.argtypes = [ctypes.c_void_p, c_void_pp, c_void_pp]
+    lib.bedrock_stream_cancel.restype = None
+    lib.bedrock_stream_cancel.argtypes = [ctypes.c_void_p]
+    lib.bedrock_stream_free.restype = None
+    lib.bedrock_stream_free.argtypes = [ctypes.c_void_p]
+    lib.bedrock_invoke_model.restype = ctypes.c_int
+    lib.bedrock_invoke_model.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, c_void_pp, c_void_pp]
+    lib.bedrock_invoke_model_stream.restype = ctypes.c_int
+    lib.bedrock_invoke_model_stream.argtypes = [
+        ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, EVENT_FN, ctypes.c_void_p, c_void_pp,
+    ]
+    lib.bedrock_count_tokens.restype = ctypes.c_int
+    lib.bedrock_count_tokens.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, c_void_pp, c_void_pp]
     lib.bedrock_error_status.restype = ctypes.c_int
     lib.bedrock_error_status.argtypes = [ctypes.c_void_p]
     lib.bedrock_error_json.restype = ctypes.c_char_p

@@ -1,0 +1,121 @@
+/// Builds a chat reply from deltas, in arrival order, and turns each delta into the stream
+/// event C-API.md defines. `bedrock_chat` and the stream's final `message` event both come
+/// from here, so they agree.
+struct ChatAccumulator {
+    private enum Partial {
+        case text(String)
+        case reasoning(text: String, signature: String?)
+        case toolUse(id: String, name: String, args: String)
+    }
+
+    private var partials: [Int: Partial] = [:]
+    private var order: [Int] = []
+    private(set) var usage = ChatUsage()
+    private(set) var providerStopReason: String?
+
+    /// Applies one delta and returns the stream event for it, if it is one callers see.
+    mutating func apply(_ delta: ChatDelta) -> JSON? {
+        switch delta {
+        case .text(let index, let text):
+            guard !text.isEmpty else { return nil }
+            if case .text(let existing)? = partials[index] {
+                partials[index] = .text(existing + text)
+            } else {
+                insert(index, .text(text))
+            }
+            return Self.event("text", ["index": .int(Int64(index)), "text": .string(text)])
+        case .reasoning(let index, let text):
+            if case .reasoning(let existing, let signature)? = partials[index] {
+                partials[index] = .reasoning(text: existing + text, signature: signature)
+            } else {
+                insert(index, .reasoning(text: text, signature: nil))
+            }
+            return text.isEmpty ? nil : Self.event("reasoning", ["index": .int(Int64(index)), "text": .string(text)])
+        case .reasoningSignature(let index, let signature):
+            if case .reasoning(let text, let existing)? = partials[index] {
+                partials[index] = .reasoning(text: text, signature: (existing ?? "") + signature)
+            } else {
+                insert(index, .reasoning(text: "", signature: signature))
+            }
+            return nil
+        case .toolCallStart(let index, let id, let name):
+            insert(index, .toolUse(id: id, name: name, args: ""))
+            return Self.event("tool_call_start", ["index": .int(Int64(index)), "id": .string(id), "name": .string(name)])
+        case .toolCallDelta(let index, let args):
+            guard case .toolUse(let id, let name, let existing)? = partials[index] else { return nil }
+            partials[index] = .toolUse(id: id, name: name, args: existing + args)
+            return args.isEmpty ? nil : Self.event("tool_call_delta", ["index": .int(Int64(index)), "args": .string(args)])
+        case .usage(let reported):
+            usage.merge(reported)
+            return nil
+        case .stop(let reason):
+            providerStopReason = reason
+            return nil
+        }
+    }
+
+    /// Adds blocks of a whole (non-streamed) reply.
+    mutating func apply(blocks: [ContentBlock]) {
+        for block in blocks {
+            let index = order.count
+            switch block {
+            case .text(let text): insert(index, .text(text))
+            case .reasoning(let text, let signature): insert(index, .reasoning(text: text, signature: signature))
+            case .toolUse(let id, let name, let input): insert(index, .toolUse(id: id, name: name, args: input.serialized()))
+            default: continue
+            }
+        }
+    }
+
+    mutating func setUsage(_ reported: ChatUsage) { usage.merge(reported) }
+
+    mutating func setProviderStopReason(_ reason: String?) {
+        if let reason { providerStopReason = reason }
+    }
+
+    private mutating func insert(_ index: Int, _ partial: Partial) {
+        if partials.updateValue(partial, forKey: index) == nil { order.append(index) }
+    }
+
+    /// The reply's content blocks in index order. Tool arguments that are not a JSON object
+    /// become an empty object, as LangChain parses them.
+    var blocks: [ContentBlock] {
+        order.sorted().compactMap { index -> ContentBlock? in
+            switch partials[index] {
+            case .text(let text)?: return .text(text)
+            case .reasoning(let text, let signature)?: return .reasoning(text: text, signature: signature)
+            case .toolUse(let id, let name, let args)?:
+                let input = args.isEmpty ? nil : try? JSON.parse(args, field: "tool arguments")
+                if case .object? = input { return .toolUse(id: id, name: name, input: input ?? .null) }
+                return .toolUse(id: id, name: name, input: .object(JSONObject()))
+            case nil: return nil
+            }
+        }
+    }
+
+    static func event(_ type: String, _ members: KeyValuePairs<String, JSON>) -> JSON {
+        var object = JSONObject(["type": .string(type)])
+        for (key, value) in members { object[key] = value }
+        return .object(object)
+    }
+}
+
+extension ChatUsage {
+    /// Takes each non-zero count from `other`: providers report input and output tokens in
+    /// different events.
+    mutating func merge(_ other: ChatUsage) {
+        if other.inputTokens != 0 { inputTokens = other.inputTokens }
+        if other.outputTokens != 0 { outputTokens = other.outputTokens }
+        if other.cacheReadInputTokens != 0 { cacheReadInputTokens = other.cacheReadInputTokens }
+        if other.cacheWriteInputTokens != 0 { cacheWriteInputTokens = other.cacheWriteInputTokens }
+    }
+
+    var json: JSON {
+        .object(JSONObject([
+            "input_tokens": .int(Int64(inputTokens)), "output_tokens": .int(Int64(outputTokens)),
+            "total_tokens": .int(Int64(totalTokens)),
+            "cache_read_input_tokens": .int(Int64(cacheReadInputTokens)),
+            "cache_write_input_tokens": .int(Int64(cacheWriteInputTokens)),
+        ]))
+    }
+}

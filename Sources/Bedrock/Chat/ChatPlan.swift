@@ -1,0 +1,97 @@
+/// How one chat request goes to Bedrock: which API, which body, which extra headers, and
+/// what the client must do that the provider cannot (cut at stop sequences).
+struct ChatPlan {
+    /// Bedrock's InvokeModel usage headers (LangChain reads the same ones).
+    static let inputTokenHeader = "X-Amzn-Bedrock-Input-Token-Count"
+    static let outputTokenHeader = "X-Amzn-Bedrock-Output-Token-Count"
+    static let cacheReadTokenHeader = "X-Amzn-Bedrock-Cache-Read-Input-Token-Count"
+    static let cacheWriteTokenHeader = "X-Amzn-Bedrock-Cache-Write-Input-Token-Count"
+    static let invocationMetricsMember = "amazon-bedrock-invocationMetrics"
+    static let guardrailActionMember = "amazon-bedrock-guardrailAction"
+    static let guardrailTraceMember = "amazon-bedrock-trace"
+
+    let request: ChatRequest
+    let api: ChatAPI
+    let format: (any InvokeModelFormat)?
+    /// The base model id, without an inference-profile prefix, for format decisions.
+    let baseModelId: String
+    /// Stop sequences the client applies because the provider's API has none.
+    let clientStops: [String]
+
+    init(_ request: ChatRequest) throws(BedrockError) {
+        self.request = request
+        let baseModelId = Provider.baseModelId(request.model)
+        self.baseModelId = baseModelId
+        let format = request.provider.invokeFormat(modelId: baseModelId)
+        let needsTools = !request.effectiveTools.isEmpty || request.messages.contains(where: \.hasToolBlocks)
+        let invokeCanCarry = format.map { !needsTools || $0.supportsTools(modelId: baseModelId) } ?? false
+        switch request.api {
+        case .converse:
+            api = .converse
+        case .invoke:
+            guard format != nil else {
+                throw .invalidArgument("request.api: \"invoke\" is not available for \(request.provider.rawValue) model \"\(request.model)\"; use \"converse\" or \"auto\"")
+            }
+            guard invokeCanCarry else {
+                throw .invalidArgument("request.tools: \(request.model) cannot take tools through InvokeModel; use api \"converse\" or \"auto\"")
+            }
+            api = .invoke
+        case .auto:
+            // As ChatBedrock: Nova goes through Converse. Beyond it: so does anything whose
+            // InvokeModel body cannot carry the tools the request needs.
+            let isNova = baseModelId.hasPrefix("amazon.nova")
+            api = (format == nil || isNova || !invokeCanCarry) ? .converse : .invoke
+        }
+        self.format = api == .invoke ? format : nil
+        if api == .invoke, let format, !request.stop.isEmpty, !format.supportsStopSequences(modelId: baseModelId) {
+            clientStops = request.stop
+        } else {
+            clientStops = []
+        }
+    }
+
+    var operation: RuntimeOperation { api == .invoke ? .invokeModel : .converse }
+    var streamOperation: RuntimeOperation { api == .invoke ? .invokeModelWithResponseStream : .converseStream }
+
+    func body(stream: Bool) throws(BedrockError) -> [UInt8] {
+        let json: JSON
+        if let format {
+            json = try format.requestBody(request, modelId: baseModelId, stream: stream)
+        } else {
+            json = try ConverseFormat().requestBody(request)
+        }
+        return Array(json.serialized().utf8)
+    }
+
+    /// InvokeModel takes its guardrail in headers; Converse in the body.
+    var extraHeaders: [HTTPHeader] {
+        guard api == .invoke, let guardrail = request.guardrail else { return [] }
+        var headers: [HTTPHeader] = [("X-Amzn-Bedrock-GuardrailIdentifier", guardrail.id),
+                                     ("X-Amzn-Bedrock-GuardrailVersion", guardrail.version)]
+        if let trace = guardrail.trace { headers.append(("X-Amzn-Bedrock-Trace", trace.uppercased())) }
+        return headers
+    }
+
+    /// An InvokeModel usage report from response headers or a chunk's invocation metrics.
+    static func usage(headers head: HTTPResponseHead) -> ChatUsage? {
+        guard let input = head.header(inputTokenHeader).flatMap({ Int($0) }) else { return nil }
+        return ChatUsage(inputTokens: input, outputTokens: head.header(outputTokenHeader).flatMap { Int($0) } ?? 0,
+                         cacheReadInputTokens: head.header(cacheReadTokenHeader).flatMap { Int($0) } ?? 0,
+                         cacheWriteInputTokens: head.header(cacheWriteTokenHeader).flatMap { Int($0) } ?? 0)
+    }
+
+    static func usage(invocationMetrics metrics: JSON) -> ChatUsage {
+        func count(_ key: String) -> Int { metrics[key]?.int64Value.flatMap { Int(exactly: $0) } ?? 0 }
+        return ChatUsage(inputTokens: count("inputTokenCount"), outputTokens: count("outputTokenCount"),
+                         cacheReadInputTokens: count("cacheReadInputTokenCount"),
+                         cacheWriteInputTokens: count("cacheWriteInputTokenCount"))
+    }
+
+    func response(from accumulator: ChatAccumulator, requestId: String?, trace: JSON?, clientStopped: Bool) -> ChatResponse {
+        var providerStop = accumulator.providerStopReason
+        if clientStopped { providerStop = StopReason.stopSequence }
+        return ChatResponse(blocks: accumulator.blocks, providerStopReason: providerStop, usage: accumulator.usage,
+                            modelId: request.model, requestId: requestId, api: api,
+                            structuredToolName: request.responseSchema?.name, trace: trace)
+    }
+}

@@ -1,0 +1,62 @@
+/// The chat response object (C-API.md "Chat response"), built once a reply is complete.
+struct ChatResponse {
+    var blocks: [ContentBlock]
+    var providerStopReason: String?
+    var usage: ChatUsage
+    var modelId: String
+    var requestId: String?
+    var api: ChatAPI
+    /// The name of the tool that carries `response_schema`, when the request had one.
+    var structuredToolName: String?
+    /// Guardrail or other trace the service returned.
+    var trace: JSON?
+
+    var text: String {
+        blocks.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined()
+    }
+
+    var stopReason: String {
+        providerStopReason.map(StopReason.normalized) ?? StopReason.endTurn
+    }
+
+    var json: JSON {
+        var object = JSONObject()
+        object["content"] = .string(text)
+        object["blocks"] = .array(blocks.compactMap(\.responseJSON))
+        var toolCalls: [JSON] = []
+        var structured = JSON.null
+        for case .toolUse(let id, let name, let input) in blocks {
+            toolCalls.append(.object(JSONObject(["id": .string(id), "name": .string(name), "args": input])))
+            if name == structuredToolName, structured == .null { structured = input }
+        }
+        object["tool_calls"] = .array(toolCalls)
+        object["structured"] = structured
+        object["stop_reason"] = .string(stopReason)
+        object["provider_stop_reason"] = providerStopReason.map(JSON.string) ?? .null
+        object["model_id"] = .string(modelId)
+        object["request_id"] = requestId.map(JSON.string) ?? .null
+        object["api"] = .string(api.rawValue)
+        object["usage"] = usage.json
+        if let trace { object["trace"] = trace }
+        return .object(object)
+    }
+}
+
+extension ContentBlock {
+    /// The block as a response's `blocks` entry.
+    var responseJSON: JSON? {
+        switch self {
+        case .text(let text):
+            return .object(JSONObject(["type": .string("text"), "text": .string(text)]))
+        case .reasoning(let text, let signature):
+            var object = JSONObject(["type": .string("reasoning"), "text": .string(text)])
+            object["signature"] = signature.map(JSON.string) ?? .null
+            return .object(object)
+        case .toolUse(let id, let name, let input):
+            return .object(JSONObject(["type": .string("tool_use"), "id": .string(id), "name": .string(name),
+                                       "input": input]))
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,8 @@
+extension Provider {
+    /// This provider's InvokeModel format, or nil where only Converse is supported.
+    func invokeFormat(modelId: String) -> (any InvokeModelFormat)? {
+        switch self {
+        default: return nil
+        }
+    }
+}

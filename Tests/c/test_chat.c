@@ -1,0 +1,191 @@
+/* The provider-independent chat API through the C ABI: bedrock_chat, bedrock_chat_j,
+   bedrock_chat_stream, and the pull stream with cancellation from another thread. */
+#include "harness.h"
+
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *url;
+
+#define TRANSLATE "{\"model\": \"anthropic.claude-3-haiku-20240307-v1:0\", \"api\": \"converse\", " \
+    "\"messages\": [[\"system\", \"Translate the user sentence to French.\"], [\"human\", \"I love programming.\"]], " \
+    "\"max_tokens\": 100, \"temperature\": 0}"
+
+typedef struct {
+    char text[2048];
+    char message[8192];
+    int starts, stops, usages;
+} gathered;
+
+static int gather(const char *event, size_t len, void *user) {
+    gathered *g = user;
+    json_t *e = json_loadb(event, len, 0, NULL);
+    const char *type = json_string_value(json_object_get(e, "type"));
+    if (type && !strcmp(type, "text")) {
+        strncat(g->text, json_string_value(json_object_get(e, "text")), sizeof g->text - strlen(g->text) - 1);
+    } else if (type && !strcmp(type, "start")) {
+        g->starts++;
+    } else if (type && !strcmp(type, "stop")) {
+        g->stops++;
+    } else if (type && !strcmp(type, "usage")) {
+        g->usages++;
+    } else if (type && !strcmp(type, "message")) {
+        char *dumped = json_dumps(json_object_get(e, "message"), JSON_COMPACT | JSON_SORT_KEYS);
+        snprintf(g->message, sizeof g->message, "%s", dumped);
+        free(dumped);
+    }
+    json_decref(e);
+    return 0;
+}
+
+static void test_chat_and_stream_agree(bedrock_client *client) {
+    char *response = NULL;
+    bedrock_error *err = NULL;
+    CHECK_STATUS(bedrock_chat(client, TRANSLATE, &response, &err), BEDROCK_OK);
+    json_t *plain = json_loads(response ? response : "null", 0, NULL);
+    CHECK(strcmp(json_string_value(json_object_get(plain, "content")), "You said: I love programming.") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(plain, "stop_reason")), "end_turn") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(plain, "api")), "converse") == 0);
+    CHECK(json_integer_value(json_object_get(json_object_get(plain, "usage"), "output_tokens")) > 0);
+
+    gathered g = {0};
+    CHECK_STATUS(bedrock_chat_stream(client, TRANSLATE, gather, &g, &err), BEDROCK_OK);
+    CHECK(g.starts == 1 && g.stops == 1 && g.usages == 1);
+    CHECK(strcmp(g.text, json_string_value(json_object_get(plain, "content"))) == 0);
+    /* The final message equals bedrock_chat's response, but for the request id. */
+    json_t *streamed = json_loads(g.message, 0, NULL);
+    json_object_del(plain, "request_id");
+    json_object_del(streamed, "request_id");
+    CHECK(json_equal(plain, streamed));
+    json_decref(streamed);
+    json_decref(plain);
+    bedrock_string_free(response);
+}
+
+static void test_chat_j(bedrock_client *client) {
+    json_t *request = json_loads(TRANSLATE, 0, NULL);
+    json_t *response = NULL;
+    CHECK_STATUS(bedrock_chat_j(client, request, &response, NULL), BEDROCK_OK);
+    CHECK(json_is_object(response));
+    CHECK(strcmp(json_string_value(json_object_get(response, "content")), "You said: I love programming.") == 0);
+    json_decref(response);
+    json_decref(request);
+}
+
+static void test_pull_stream(bedrock_client *client) {
+    bedrock_stream *stream = NULL;
+    CHECK_STATUS(bedrock_stream_open(client, TRANSLATE, &stream, NULL), BEDROCK_OK);
+    char text[512] = "";
+    int events = 0, saw_message = 0;
+    char *event = NULL;
+    while (bedrock_stream_next(stream, &event, NULL) == BEDROCK_OK && event) {
+        events++;
+        json_t *e = json_loads(event, 0, NULL);
+        const char *type = json_string_value(json_object_get(e, "type"));
+        if (!strcmp(type, "text")) strncat(text, json_string_value(json_object_get(e, "text")), sizeof text - strlen(text) - 1);
+        if (!strcmp(type, "message")) saw_message = 1;
+        json_decref(e);
+        bedrock_string_free(event);
+    }
+    CHECK(saw_message);
+    CHECK(events >= 7);
+    CHECK(strcmp(text, "You said: I love programming.") == 0);
+    /* After the end, next keeps returning OK with NULL. */
+    CHECK_STATUS(bedrock_stream_next(stream, &event, NULL), BEDROCK_OK);
+    CHECK(event == NULL);
+    bedrock_stream_free(stream);
+}
+
+typedef struct {
+    bedrock_stream *stream;
+    int delay_ms;
+} canceller;
+
+static void *cancel_later(void *arg) {
+    canceller *c = arg;
+    usleep((useconds_t)c->delay_ms * 1000);
+    bedrock_stream_cancel(c->stream);
+    return NULL;
+}
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void test_cancel_from_another_thread(bedrock_client *client) {
+    /* The emulator waits 5 s between tokens, so `next` blocks; a cancel must end it promptly. */
+    const char *slow = "{\"model\": \"anthropic.claude-3-haiku-20240307-v1:0\", \"api\": \"converse\", "
+                       "\"messages\": [[\"human\", \"[[fault:token_delay:5000]] one two three\"]]}";
+    bedrock_stream *stream = NULL;
+    CHECK_STATUS(bedrock_stream_open(client, slow, &stream, NULL), BEDROCK_OK);
+    char *event = NULL;
+    bedrock_status status = BEDROCK_OK;
+    pthread_t thread;
+    canceller c = {stream, 300};
+    double started = now_seconds();
+    CHECK(pthread_create(&thread, NULL, cancel_later, &c) == 0);
+    bedrock_error *err = NULL;
+    while ((status = bedrock_stream_next(stream, &event, &err)) == BEDROCK_OK && event) bedrock_string_free(event);
+    double waited = now_seconds() - started;
+    pthread_join(thread, NULL);
+    CHECK_STATUS(status, BEDROCK_ERR_CANCELLED);
+    CHECK(waited < 3.0);
+    bedrock_error_free(err);
+    bedrock_stream_free(stream);
+    /* Freeing a stream that was never read closes it without waiting for the reply. */
+    CHECK_STATUS(bedrock_stream_open(client, slow, &stream, NULL), BEDROCK_OK);
+    bedrock_stream_free(stream);
+}
+
+static void expect_invalid(bedrock_client *client, const char *request, const char *fragment) {
+    char *response = NULL;
+    bedrock_error *err = NULL;
+    CHECK_STATUS(bedrock_chat(client, request, &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK(response == NULL);
+    CHECK_CONTAINS(bedrock_error_message(err), fragment);
+    bedrock_error_free(err);
+    bedrock_stream *stream = (bedrock_stream *)0x1;
+    CHECK_STATUS(bedrock_stream_open(client, request, &stream, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK(stream == NULL);
+    bedrock_error_free(err);
+}
+
+static void test_bad_requests(bedrock_client *client) {
+#define M "\"model\": \"anthropic.claude-3-haiku-20240307-v1:0\", "
+    expect_invalid(client, "{" M "\"messages\": [{\"role\": \"robot\", \"content\": \"hi\"}]}", "request.messages[0].role");
+    expect_invalid(client, "{" M "\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"image\", \"media_type\": \"image/png\"}]}]}",
+                   "request.messages[0].content[0].data");
+    expect_invalid(client, "{" M "\"messages\": [[\"human\", \"hi\"]], \"tools\": [{\"description\": \"x\"}]}", "request.tools[0].name");
+    expect_invalid(client, "{" M "\"messages\": [[\"human\", \"hi\"]], \"response_schema\": [1]}", "request.response_schema");
+    expect_invalid(client, "{" M "\"messages\": [[\"human\", \"hi\"]], \"tools\": [{\"name\": \"t\", \"input_schema\": \"object\"}]}",
+                   "request.tools[0].input_schema");
+    expect_invalid(client, "{" M "\"messages\": [[\"human\", \"hi\"]], \"max_tokens\": -5}", "request.max_tokens");
+    expect_invalid(client, "{" M "\"messages\": [[\"human\", \"   \"]]}", "request.messages[0].content");
+    expect_invalid(client, "{" M "\"messages\": []}", "request.messages");
+    expect_invalid(client, "{\"model\": \"arn:aws:bedrock:us-east-1:123:custom-model/x\", \"messages\": [[\"human\", \"hi\"]]}",
+                   "request.provider");
+    expect_invalid(client, "{" M "\"provider\": \"acme\", \"messages\": [[\"human\", \"hi\"]]}", "request.provider");
+    expect_invalid(client, "{" M "\"messages\": [[\"human\", \"hi\"]], \"api\": \"fast\"}", "request.api");
+    expect_invalid(client, "{" M "\"messages\": [[\"tool\", \"result\"]]}", "tool_call_id");
+    expect_invalid(client, "not json", "request: invalid JSON");
+    CHECK_STATUS(bedrock_chat_j(client, NULL, NULL, NULL), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(bedrock_stream_next(NULL, NULL, NULL), BEDROCK_ERR_INVALID_ARGUMENT);
+    bedrock_stream_cancel(NULL);
+    bedrock_stream_free(NULL);
+#undef M
+}
+
+int main(int argc, char **argv) {
+    url = harness_emulator_url(argc, argv);
+    bedrock_client *client = harness_client(url, "");
+    test_chat_and_stream_agree(client);
+    test_chat_j(client);
+    test_pull_stream(client);
+    test_cancel_from_another_thread(client);
+    test_bad_requests(client);
+    bedrock_client_free(client);
+    return harness_finish("test_chat");
+}
