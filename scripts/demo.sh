@@ -9,9 +9,9 @@ scripts/ensure-deps.sh
 scripts/build.sh
 
 state=$(mktemp -d)
-trap 'python3 tools/emulator/ctl.py stop --state-dir "$state" >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
+trap '.venv/bin/python tools/emulator/ctl.py stop --state-dir "$state" >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
 say "Starting the local Bedrock emulator (streams one word every 60 ms)"
-url=$(python3 tools/emulator/ctl.py start --state-dir "$state" --token-delay-ms 60)
+url=$(.venv/bin/python tools/emulator/ctl.py start --state-dir "$state" --token-delay-ms 60)
 echo "emulator listening at $url"
 
 # The demo talks to the emulator exactly as it would to AWS: endpoint and credentials come
@@ -26,7 +26,7 @@ build/converse_stream --system "You are a helpful assistant." \
   "Hello from C! Tell me how streaming works, one word at a time."
 
 say "Python: examples/converse_stream.py"
-PYTHONPATH=bindings/python python3 examples/converse_stream.py \
+PYTHONPATH=bindings/python .venv/bin/python examples/converse_stream.py \
   "Hello from Python! Stream this sentence back to me as it is generated."
 
 say "Done: both replies streamed from the emulator"

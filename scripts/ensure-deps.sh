@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need and is missing: Debian packages (libcurl with
-# OpenSSL, jansson, OpenSSL, zlib, pkg-config, CMake, Ninja) and Python packages (pytest,
-# boto3/botocore). Safe to run again: it installs only what is absent.
+# OpenSSL, jansson, OpenSSL, zlib, pkg-config, CMake, Ninja) and, in .venv, the Python
+# packages of Tests/python/requirements.txt. Safe to run again: it installs only what is absent.
 set -euo pipefail
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -24,11 +24,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-python=${PYTHON:-python3}
-pip_missing=()
-"$python" -c "import pytest" 2>/dev/null || pip_missing+=(pytest)
-"$python" -c "import boto3, botocore" 2>/dev/null || pip_missing+=(boto3)
-if [ ${#pip_missing[@]} -gt 0 ]; then
-  say "Installing Python packages: ${pip_missing[*]}"
-  "$python" -m pip install --quiet --disable-pip-version-check "${pip_missing[@]}"
+# Python packages go into the project's own virtualenv, so the machine's packages are left
+# alone and every machine tests against the same versions.
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv="$root/.venv"
+requirements="$root/Tests/python/requirements.txt"
+stamp="$venv/.requirements.sha256"
+want=$(sha256sum "$requirements" | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
+    say "Installing python3-venv"
+    sudo_cmd=()
+    [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq python3-venv >/dev/null
+  fi
+  say "Installing Python packages into .venv (pytest, boto3, langchain-aws)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  echo "$want" > "$stamp"
 fi

@@ -15,4 +15,4 @@ say "C tests (ctest)"
 ctest --test-dir build --output-on-failure
 
 say "Python tests (pytest)"
-python3 -m pytest -q Tests/python Tests/emulator
+.venv/bin/python -m pytest -q Tests/python Tests/emulator

@@ -157,4 +157,15 @@ final class ConfigResolutionTests: XCTestCase {
             }
         }
     }
+
+    func test_bearerToken_overPlainHttp_isRefusedExceptOnLoopback() throws {
+        let env = try environment(["AWS_REGION": "us-east-1"])
+        XCTAssertThrowsError(try resolve(#"{"bearer_token": "t", "endpoint_url": "http://bedrock.example.com"}"#, env)) { error in
+            XCTAssertEqual((error as? BedrockError)?.status, .config)
+            XCTAssertFalse((error as? BedrockError)?.message.contains("\"t\"") ?? true)
+        }
+        XCTAssertNoThrow(try resolve(#"{"bearer_token": "t", "endpoint_url": "http://127.0.0.1:8080"}"#, env))
+        XCTAssertNoThrow(try resolve(#"{"bearer_token": "t", "endpoint_url": "http://localhost:8080"}"#, env))
+        XCTAssertNoThrow(try resolve(#"{"bearer_token": "t"}"#, env))
+    }
 }

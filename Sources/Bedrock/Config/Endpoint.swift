@@ -54,6 +54,11 @@ struct Endpoint: Sendable, Equatable {
         return "\(host):\(port)"
     }
 
+    /// Whether the host is this machine (localhost, 127.0.0.0/8 or ::1).
+    var isLoopback: Bool {
+        host == "localhost" || host.hasPrefix("127.") || host == "[::1]" || host == "::1"
+    }
+
     /// The full URL for a path that is already percent-encoded.
     func url(path: String) -> String { "\(scheme)://\(hostHeader)\(basePath)\(path)" }
 

@@ -54,6 +54,11 @@ struct ResolvedClientConfig: Sendable {
             authentication = .sigV4(CredentialProviderChain(providers: providers))
         }
 
+        if case .bearer = authentication, endpoint.scheme != "https", !endpoint.isLoopback {
+            // As botocore: a bearer token is a password, so it never crosses a network in clear text.
+            throw BedrockError(.config, "a bearer token needs an https endpoint (or a loopback address), not \(endpoint.scheme)://\(endpoint.hostHeader)")
+        }
+
         var transport = TransportOptions()
         if let value = config.connectTimeoutMs { transport.connectTimeoutMs = value }
         if let value = config.timeoutMs { transport.timeoutMs = value }

@@ -1,0 +1,127 @@
+"""Runs one conversation through LangChain (langchain-aws) and through our chat API, both
+against the emulator, and returns what each sent and what each parsed, for comparison.
+
+Conversations are written once, in our chat request form; `to_langchain` turns them into
+LangChain messages and model settings."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from bedrock_testlib import EMULATOR_CREDENTIALS
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+
+@dataclass
+class Outcome:
+    body: dict            # the request body the emulator received
+    operation: str        # Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream
+    content: str
+    tool_calls: list      # [(name, args, id)]
+    input_tokens: int
+    output_tokens: int
+    stop_reason: str | None
+
+
+def recorded(emulator_url: str) -> list[dict]:
+    with urllib.request.urlopen(emulator_url + "/_emulator/requests") as response:
+        return json.load(response)["requests"]
+
+
+def clear_recorded(emulator_url: str) -> None:
+    request = urllib.request.Request(emulator_url + "/_emulator/requests", method="DELETE")
+    urllib.request.urlopen(request).close()
+
+
+def _last_request(emulator_url: str) -> dict:
+    requests = recorded(emulator_url)
+    assert requests, "the emulator recorded no request"
+    return requests[-1]
+
+
+def to_langchain_messages(messages: list) -> list:
+    converted = []
+    for message in messages:
+        if isinstance(message, list):
+            role, content = message
+            message = {"role": role, "content": content}
+        role, content = message["role"], message.get("content", "")
+        if isinstance(content, list):
+            content = [_to_langchain_block(block) for block in content]
+        if role == "system":
+            converted.append(SystemMessage(content=content))
+        elif role in ("human", "user"):
+            converted.append(HumanMessage(content=content))
+        elif role in ("ai", "assistant"):
+            calls = [{"id": c["id"], "name": c["name"], "args": c["args"], "type": "tool_call"}
+                     for c in message.get("tool_calls", [])]
+            converted.append(AIMessage(content=content, tool_calls=calls))
+        elif role == "tool":
+            converted.append(ToolMessage(content=content, tool_call_id=message["tool_call_id"]))
+    return converted
+
+
+def _to_langchain_block(block: dict) -> dict:
+    if block.get("type") == "image":
+        return {"type": "image", "source_type": "base64", "mime_type": block["media_type"], "data": block["data"]}
+    return block
+
+
+def langchain_model(cls, request: dict, emulator_url: str, **extra):
+    settings = dict(region_name="us-east-1", endpoint_url=emulator_url,
+                    aws_access_key_id=EMULATOR_CREDENTIALS["access_key_id"],
+                    aws_secret_access_key=EMULATOR_CREDENTIALS["secret_access_key"], **extra)
+    if "temperature" in request:
+        settings["temperature"] = request["temperature"]
+    if "max_tokens" in request:
+        settings["max_tokens"] = request["max_tokens"]
+    if "stop" in request:
+        settings["stop_sequences" if cls.__name__ == "ChatBedrockConverse" else "stop"] = request["stop"]
+    if "model_kwargs" in request:
+        settings["model_kwargs" if cls.__name__ == "ChatBedrock" else "additional_model_request_fields"] = \
+            request["model_kwargs"]
+    model_key = "model_id" if cls.__name__ == "ChatBedrock" else "model"
+    model = cls(**{model_key: request["model"]}, **settings)
+    if request.get("tools"):
+        kwargs = {"tool_choice": request["tool_choice"]} if "tool_choice" in request else {}
+        model = model.bind_tools(request["tools"], **kwargs)
+    return model
+
+
+def run_langchain(cls, request: dict, emulator_url: str, stream: bool, **extra) -> Outcome:
+    model = langchain_model(cls, request, emulator_url, **extra)
+    messages = to_langchain_messages(request["messages"])
+    clear_recorded(emulator_url)
+    if stream:
+        message = None
+        for chunk in model.stream(messages):
+            message = chunk if message is None else message + chunk
+    else:
+        message = model.invoke(messages)
+    entry = _last_request(emulator_url)
+    usage = message.usage_metadata or {}
+    metadata = message.response_metadata
+    text = message.text if isinstance(message.text, str) else message.text()
+    return Outcome(body=entry["body"], operation=entry["operation"], content=text,
+                   tool_calls=[(c["name"], c["args"], c["id"]) for c in message.tool_calls],
+                   input_tokens=usage.get("input_tokens", 0), output_tokens=usage.get("output_tokens", 0),
+                   stop_reason=metadata.get("stopReason") or metadata.get("stop_reason"))
+
+
+def run_ours(client, request: dict, emulator_url: str, stream: bool) -> Outcome:
+    clear_recorded(emulator_url)
+    if stream:
+        events = list(client.chat_stream(request))
+        response = events[-1]["message"]
+        assert "".join(e["text"] for e in events if e["type"] == "text") == response["content"]
+    else:
+        response = client.chat(request)
+    entry = _last_request(emulator_url)
+    usage = response["usage"]
+    return Outcome(body=entry["body"], operation=entry["operation"], content=response["content"],
+                   tool_calls=[(c["name"], c["args"], c["id"]) for c in response["tool_calls"]],
+                   input_tokens=usage["input_tokens"], output_tokens=usage["output_tokens"],
+                   stop_reason=response["provider_stop_reason"])
