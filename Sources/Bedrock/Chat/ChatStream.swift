@@ -15,9 +15,8 @@ public final class ChatStream: @unchecked Sendable {
 
     init(client: BedrockClient, request: ChatRequest) throws(BedrockError) {
         plan = try ChatPlan(request)
-        let exchange = try client.start(plan.streamOperation, modelId: request.model, body: try plan.body(stream: true),
-                                        extraHeaders: plan.extraHeaders)
-        call = EventStreamCall(exchange: exchange)
+        call = try client.openStream(plan.streamOperation, modelId: request.model, body: try plan.body(stream: true),
+                                     extraHeaders: plan.extraHeaders)
         parser = plan.format?.makeStreamParser(modelId: plan.baseModelId) ?? ConverseStreamParser()
         cutter = plan.clientStops.isEmpty ? nil : StopSequenceCutter(stops: plan.clientStops)
     }
@@ -101,15 +100,11 @@ extension BedrockClient {
     /// A chat request answered whole (`bedrock_chat`).
     public func chat(_ request: ChatRequest) throws(BedrockError) -> JSON {
         let plan = try ChatPlan(request)
-        let exchange = try start(plan.operation, modelId: request.model, body: try plan.body(stream: false),
-                                 extraHeaders: plan.extraHeaders)
-        try exchange.run()
-        let body: JSON
-        do {
-            body = try JSON.parse(try successBody(of: exchange), field: "response")
-        } catch where error.status == .invalidArgument {
+        let exchange = try perform(plan.operation, modelId: request.model, body: try plan.body(stream: false),
+                                   extraHeaders: plan.extraHeaders)
+        guard let body = try? JSON.parse(exchange.body, field: "response") else {
             throw BedrockError(.protocol, "response body is not valid JSON", httpStatus: exchange.head.status,
-                               requestId: exchange.head.requestId, attempts: 1)
+                               requestId: exchange.head.requestId)
         }
         var accumulator = ChatAccumulator()
         var trace: JSON?

@@ -7,9 +7,13 @@ public final class BedrockClient: Sendable {
     let config: ResolvedClientConfig
     private let sessions = CurlSessionPool()
     private let cachedCredentials = Mutex<Credentials?>(nil)
+    private let retryPolicy: RetryPolicy
+    /// Shared by every call on this client, as the SDKs share it per client.
+    let retryQuota = RetryQuota()
 
     init(config: ResolvedClientConfig) {
         self.config = config
+        retryPolicy = RetryPolicy(maxAttempts: config.maxAttempts)
     }
 
     public convenience init(_ config: ClientConfig, environment: Environment = .current()) throws(BedrockError) {
@@ -20,31 +24,26 @@ public final class BedrockClient: Sendable {
 
     /// Converse: sends a Converse request body and returns the response body text.
     public func converse(modelId: String, request: JSON) throws(BedrockError) -> String {
-        let exchange = try start(.converse, modelId: modelId, body: try Self.converseBody(request))
-        try exchange.run()
-        let body = try successBody(of: exchange)
-        guard case .object = try? JSON.parse(body, field: "Converse response") else {
+        let exchange = try perform(.converse, modelId: modelId, body: try Self.converseBody(request))
+        guard case .object = try? JSON.parse(exchange.body, field: "Converse response") else {
             throw BedrockError(.protocol, "Converse response is not a JSON object", httpStatus: exchange.head.status,
-                               requestId: exchange.head.requestId, attempts: 1)
+                               requestId: exchange.head.requestId)
         }
-        return String(decoding: body, as: UTF8.self)
+        return String(decoding: exchange.body, as: UTF8.self)
     }
 
     /// ConverseStream: calls `onEvent` with each event as `{"<eventName>": {...}}`, the way boto3
     /// yields them. An exception event ends the call with its mapped status.
     public func converseStream(modelId: String, request: JSON,
                                onEvent: (JSON) throws(BedrockError) -> Void) throws(BedrockError) {
-        let call = EventStreamCall(exchange: try start(.converseStream, modelId: modelId,
-                                                       body: try Self.converseBody(request)))
+        let call = try openStream(.converseStream, modelId: modelId, body: try Self.converseBody(request))
         while let event = try call.next() { try onEvent(event) }
     }
 
     /// InvokeModel: sends the provider's own body and returns the response body text.
     public func invokeModel(modelId: String, body: String) throws(BedrockError) -> String {
         _ = try JSON.parse(body, field: "body")
-        let exchange = try start(.invokeModel, modelId: modelId, body: Array(body.utf8))
-        try exchange.run()
-        return String(decoding: try successBody(of: exchange), as: UTF8.self)
+        return String(decoding: try perform(.invokeModel, modelId: modelId, body: Array(body.utf8)).body, as: UTF8.self)
     }
 
     /// InvokeModelWithResponseStream: calls `onChunk` with each chunk's decoded bytes, the
@@ -52,8 +51,7 @@ public final class BedrockClient: Sendable {
     public func invokeModelStream(modelId: String, body: String,
                                   onChunk: ([UInt8]) throws(BedrockError) -> Void) throws(BedrockError) {
         _ = try JSON.parse(body, field: "body")
-        let call = EventStreamCall(exchange: try start(.invokeModelWithResponseStream, modelId: modelId,
-                                                       body: Array(body.utf8)))
+        let call = try openStream(.invokeModelWithResponseStream, modelId: modelId, body: Array(body.utf8))
         while let event = try call.next() {
             guard let encoded = event["chunk"]?["bytes"]?.stringValue else { continue }
             guard let bytes = base64Decoded(encoded) else {
@@ -68,9 +66,8 @@ public final class BedrockClient: Sendable {
         guard case .object = request else {
             throw .invalidArgument("request: expected a JSON object, got \(request.typeName)")
         }
-        let exchange = try start(.countTokens, modelId: modelId, body: Array(request.serialized().utf8))
-        try exchange.run()
-        return String(decoding: try successBody(of: exchange), as: UTF8.self)
+        let exchange = try perform(.countTokens, modelId: modelId, body: Array(request.serialized().utf8))
+        return String(decoding: exchange.body, as: UTF8.self)
     }
 
     // MARK: - Requests
@@ -85,9 +82,39 @@ public final class BedrockClient: Sendable {
         return Array(JSON.object(object).serialized().utf8)
     }
 
-    /// Builds, signs and starts one request.
-    func start(_ operation: RuntimeOperation, modelId: String, body: [UInt8],
-               extraHeaders: [HTTPHeader] = []) throws(BedrockError) -> HTTPExchange {
+    /// Sends a request and reads the whole 2xx response, retrying as the retry mode allows.
+    /// Each attempt is signed afresh.
+    func perform(_ operation: RuntimeOperation, modelId: String, body: [UInt8],
+                 extraHeaders: [HTTPHeader] = []) throws(BedrockError) -> HTTPExchange {
+        var retries = RetryAttempts(policy: retryPolicy, quota: retryQuota)
+        while true {
+            let request = try signedRequest(operation, modelId: modelId, body: body, extraHeaders: extraHeaders)
+            do {
+                let exchange = try HTTPExchange(request: request, options: config.transport, pool: sessions)
+                try exchange.run()
+                try exchange.checkSuccess()
+                retries.recordSuccess()
+                return exchange
+            } catch var error {
+                guard retries.shouldRetry(after: &error) else { throw error }
+            }
+        }
+    }
+
+    /// Opens a streaming operation. It is retried only until its first event reaches the
+    /// caller: after that, a retry would replay what the caller already has.
+    func openStream(_ operation: RuntimeOperation, modelId: String, body: [UInt8],
+                    extraHeaders: [HTTPHeader] = []) throws(BedrockError) -> EventStreamCall {
+        let connect = { () throws(BedrockError) -> HTTPExchange in
+            let request = try self.signedRequest(operation, modelId: modelId, body: body, extraHeaders: extraHeaders)
+            return try HTTPExchange(request: request, options: self.config.transport, pool: self.sessions)
+        }
+        return EventStreamCall(connect: connect, retries: RetryAttempts(policy: retryPolicy, quota: retryQuota))
+    }
+
+    /// Builds and signs one request.
+    func signedRequest(_ operation: RuntimeOperation, modelId: String, body: [UInt8],
+                       extraHeaders: [HTTPHeader]) throws(BedrockError) -> HTTPRequest {
         try RuntimeOperation.validate(modelId: modelId)
         let path = config.endpoint.wirePath(operation.path(modelId: modelId))
         var headers = [
@@ -108,9 +135,8 @@ public final class BedrockClient: Sendable {
                                 headers: headers, body: body, timestamp: Int64(time(nil)))
             }
         }
-        let request = HTTPRequest(method: "POST", url: config.endpoint.url(path: operation.path(modelId: modelId)),
-                                  headers: headers, body: body)
-        return try HTTPExchange(request: request, options: config.transport, pool: sessions)
+        return HTTPRequest(method: "POST", url: config.endpoint.url(path: operation.path(modelId: modelId)),
+                           headers: headers, body: body)
     }
 
     private func credentials(from chain: CredentialProviderChain) throws(BedrockError) -> Credentials {
@@ -118,17 +144,6 @@ public final class BedrockClient: Sendable {
         let resolved = try chain.resolve()
         cachedCredentials.withLock { $0 = resolved }
         return resolved
-    }
-
-    /// The body of a finished 2xx response, or the error the response describes.
-    func successBody(of exchange: HTTPExchange) throws(BedrockError) -> [UInt8] {
-        let head = exchange.head
-        guard (200..<300).contains(head.status) else {
-            var error = AWSErrorResponse.error(head: head, body: exchange.body)
-            error.attempts = 1
-            throw error
-        }
-        return exchange.body
     }
 }
 

@@ -6,7 +6,8 @@ import Synchronization
 /// caller's thread does the work: `pump` moves bytes until something arrives or time passes.
 /// Response body bytes go to `onBody` as they arrive when the response is a 2xx and a body
 /// consumer is set (streaming); otherwise they are collected in `body`.
-final class HTTPExchange {
+/// One thread drives an exchange; only `cancel` may be called from others.
+final class HTTPExchange: @unchecked Sendable {
     /// How long one `curl_multi_poll` may sleep before we check the clock and cancellation.
     private static let pollSliceMs: Int32 = 1_000
 
@@ -81,6 +82,12 @@ final class HTTPExchange {
             throw BedrockError(.timeout, "no data received for \(options.readTimeoutMs) ms (read_timeout_ms)")
         }
         return false
+    }
+
+    /// Throws the error a finished non-2xx response describes.
+    func checkSuccess() throws(BedrockError) {
+        guard !(200..<300).contains(head.status) else { return }
+        throw AWSErrorResponse.error(head: head, body: body)
     }
 
     /// Pumps until the response is complete.
