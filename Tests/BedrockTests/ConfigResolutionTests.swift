@@ -67,8 +67,8 @@ final class ConfigResolutionTests: XCTestCase {
     }
 
     func test_regionalEndpoint_usesPartitionSuffix() throws {
-        XCTAssertEqual(Endpoint.regional(region: "cn-north-1"), "https://bedrock-runtime.cn-north-1.amazonaws.com.cn")
-        XCTAssertEqual(Endpoint.regional(region: "us-gov-west-1"), "https://bedrock-runtime.us-gov-west-1.amazonaws.com")
+        XCTAssertEqual(try EndpointRules.url(region: "cn-north-1", useFIPS: false, useDualStack: false), "https://bedrock-runtime.cn-north-1.amazonaws.com.cn")
+        XCTAssertEqual(try EndpointRules.url(region: "us-gov-west-1", useFIPS: false, useDualStack: false), "https://bedrock-runtime.us-gov-west-1.amazonaws.com")
     }
 
     func test_credentialsOrder_explicitThenEnvironmentThenProfile() throws {

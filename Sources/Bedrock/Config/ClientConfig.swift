@@ -20,6 +20,8 @@ public struct ClientConfig: Sendable, Equatable {
     public var proxy: String?
     public var verifyTLS: Bool?
     public var userAgentSuffix: String?
+    public var useFIPSEndpoint: Bool?
+    public var useDualStackEndpoint: Bool?
 
     public init() {}
 
@@ -50,6 +52,8 @@ public struct ClientConfig: Sendable, Equatable {
         proxy = try fields.string("proxy")
         verifyTLS = try fields.bool("verify_tls")
         userAgentSuffix = try fields.string("user_agent_suffix")
+        useFIPSEndpoint = try fields.bool("use_fips_endpoint")
+        useDualStackEndpoint = try fields.bool("use_dualstack_endpoint")
         if let value = object["credentials"], value != .null {
             guard case .object(let credentialObject) = value else {
                 throw .invalidArgument("config.credentials: expected an object, got \(value.typeName)")
@@ -64,7 +68,8 @@ public struct ClientConfig: Sendable, Equatable {
         }
         let known: Set<String> = ["region", "profile", "endpoint_url", "credentials", "bearer_token",
                                   "connect_timeout_ms", "timeout_ms", "read_timeout_ms", "max_attempts",
-                                  "retry_mode", "ca_file", "proxy", "verify_tls", "user_agent_suffix"]
+                                  "retry_mode", "ca_file", "proxy", "verify_tls", "user_agent_suffix",
+                                  "use_fips_endpoint", "use_dualstack_endpoint"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw .invalidArgument("config.\(unknown): unknown field")
         }

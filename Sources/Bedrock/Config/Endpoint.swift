@@ -35,18 +35,6 @@ struct Endpoint: Sendable, Equatable {
         self.basePath = path
     }
 
-    /// The regional Bedrock Runtime endpoint, with the DNS suffix of the region's partition.
-    static func regional(region: String) -> String {
-        "https://bedrock-runtime.\(region).\(dnsSuffix(region: region))"
-    }
-
-    static func dnsSuffix(region: String) -> String {
-        if region.hasPrefix("cn-") { return "amazonaws.com.cn" }
-        if region.hasPrefix("us-isob-") { return "sc2s.sgov.gov" }
-        if region.hasPrefix("us-iso-") { return "c2s.ic.gov" }
-        return "amazonaws.com"
-    }
-
     /// The Host header value: the port appears only when it is not the scheme's default,
     /// which is also what SigV4 signs.
     var hostHeader: String {

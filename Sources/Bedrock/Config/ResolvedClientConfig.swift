@@ -1,3 +1,5 @@
+import Glibc
+
 /// How requests are authenticated.
 enum Authentication: Sendable {
     /// A Bedrock API key, sent as `Authorization: Bearer`.
@@ -18,6 +20,21 @@ struct ResolvedClientConfig: Sendable {
     var maxAttempts: Int
     var retryMode: ClientConfig.RetryMode
 
+    /// A true/false setting from the environment or a profile; anything else is an error
+    /// naming it, rather than a silent false.
+    private static func flag(_ name: String, _ values: [String: String]) throws(BedrockError) -> Bool? {
+        guard let text = values[name], !text.isEmpty else { return nil }
+        switch text.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw BedrockError(.config, "\(name) must be true or false, not \"\(text)\"")
+        }
+    }
+
+    private static func flag(_ name: String, _ environment: Environment) throws(BedrockError) -> Bool? {
+        try flag(name, environment.variables)
+    }
+
     init(_ config: ClientConfig, environment: Environment) throws(BedrockError) {
         let files = try SharedConfigFiles.load(environment: environment)
         let profileName = config.profile ?? environment["AWS_PROFILE"] ?? environment["AWS_DEFAULT_PROFILE"]
@@ -35,9 +52,25 @@ struct ResolvedClientConfig: Sendable {
         }
         self.region = region
 
-        let endpointURL = config.endpointURL ?? environment["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"]
-            ?? environment["AWS_ENDPOINT_URL"] ?? profile["endpoint_url"] ?? Endpoint.regional(region: region)
-        endpoint = try Endpoint(url: endpointURL)
+        let fipsSettings = (try Self.flag("AWS_USE_FIPS_ENDPOINT", environment), try Self.flag("use_fips_endpoint", profile))
+        let useFIPS = config.useFIPSEndpoint ?? fipsSettings.0 ?? fipsSettings.1 ?? false
+        let dualStackSettings = (try Self.flag("AWS_USE_DUALSTACK_ENDPOINT", environment),
+                                 try Self.flag("use_dualstack_endpoint", profile))
+        let useDualStack = config.useDualStackEndpoint ?? dualStackSettings.0 ?? dualStackSettings.1 ?? false
+        // The SDKs' switch to ignore endpoint URLs from the environment and shared config.
+        let ignoreSettings = (try Self.flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", environment),
+                              try Self.flag("ignore_configured_endpoint_urls", profile))
+        let ignoreConfigured = ignoreSettings.0 ?? ignoreSettings.1 ?? false
+        let configuredURL = ignoreConfigured ? nil : environment["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"]
+            ?? environment["AWS_ENDPOINT_URL"] ?? profile["endpoint_url"]
+        if let url = config.endpointURL ?? configuredURL {
+            // As the endpoint rules say: a custom endpoint cannot also be FIPS or dual-stack.
+            if useFIPS { throw BedrockError(.config, "FIPS endpoints cannot be combined with a custom endpoint URL") }
+            if useDualStack { throw BedrockError(.config, "dual-stack endpoints cannot be combined with a custom endpoint URL") }
+            endpoint = try Endpoint(url: url)
+        } else {
+            endpoint = try Endpoint(url: EndpointRules.url(region: region, useFIPS: useFIPS, useDualStack: useDualStack))
+        }
 
         if let token = config.bearerToken {
             authentication = .bearer(token)
@@ -66,6 +99,11 @@ struct ResolvedClientConfig: Sendable {
         transport.caFile = config.caFile ?? profile["ca_bundle"] ?? environment["AWS_CA_BUNDLE"]
         transport.proxy = config.proxy
         transport.verifyTLS = config.verifyTLS ?? true
+        if !transport.verifyTLS {
+            // Loud on purpose: without verification anyone on the path can read the traffic.
+            let warning = "libbedrock: warning: verify_tls is false; TLS certificates will not be checked for \(endpoint.hostHeader)\n"
+            _ = warning.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+        }
         if let suffix = config.userAgentSuffix, suffix.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) {
             throw BedrockError.invalidArgument("config.user_agent_suffix: must not contain CR or LF")
         }

@@ -6,5 +6,6 @@ public enum BedrockVersion {
     /// Static, so `bedrock_version` can lend it to C without allocating.
     static let cString: StaticString = "0.1.0"
     public static let string = cString.description
-    static let userAgent = "swift-bedrock-chat/\(string)"
+    /// Names the library, its version and the platform, as the SDKs' User-Agent does.
+    static let userAgent = "swift-bedrock-chat/\(string) os/linux lang/swift"
 }
