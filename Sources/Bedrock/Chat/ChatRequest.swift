@@ -60,6 +60,9 @@ public struct ToolSpec: Sendable, Equatable {
     public var description: String?
     /// A JSON Schema object describing the tool's input.
     public var inputSchema: JSON
+    /// Whether a cache point follows this tool, so the tool list up to here may be cached
+    /// (Anthropic `cache_control` on the tool; Converse's `cachePoint` entry after it).
+    public var cachePoint = false
 }
 
 public enum ToolChoice: Sendable, Equatable {
