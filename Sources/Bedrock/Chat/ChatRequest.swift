@@ -90,8 +90,6 @@ public struct ChatRequest: Sendable, Equatable {
     public var stop: [String] = []
     public var tools: [ToolSpec] = []
     public var toolChoice: ToolChoice?
-    /// A `{"type": "cache_point"}` entry in `tools`: cache the prompt through the tool list.
-    public var cacheTools = false
     /// The schema from `response_schema`, forced as a tool call named by its title.
     public var responseSchema: ToolSpec?
     /// Provider-specific members merged into the InvokeModel body, or Converse's

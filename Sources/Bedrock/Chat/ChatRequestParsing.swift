@@ -47,7 +47,11 @@ extension ChatRequest {
             }
             for (index, value) in list.enumerated() {
                 if case .string("cache_point")? = value["type"] {
-                    cacheTools = true
+                    // A cache point caches the prompt through the tool before it.
+                    guard !tools.isEmpty else {
+                        throw .invalidArgument("request.tools[\(index)]: a cache_point must follow a tool")
+                    }
+                    tools[tools.count - 1].cachePoint = true
                 } else {
                     tools.append(try ToolSpec(json: value, field: "request.tools[\(index)]"))
                 }

@@ -104,14 +104,14 @@ struct ConverseFormat {
             specs = seen.map { ToolSpec(name: $0, description: $0, inputSchema: .object(JSONObject(["type": .string("object")]))) }
         }
         guard !specs.isEmpty else { return nil }
-        var tools = specs.map { spec in
-            JSON.object(JSONObject(["toolSpec": .object(JSONObject([
+        let tools = specs.flatMap { spec in
+            let tool = JSON.object(JSONObject(["toolSpec": .object(JSONObject([
                 "name": .string(spec.name),
                 "description": .string(spec.description ?? spec.name),
                 "inputSchema": .object(JSONObject(["json": spec.inputSchema])),
             ]))]))
+            return spec.cachePoint ? [tool, cachePoint] : [tool]
         }
-        if request.cacheTools { tools.append(cachePoint) }
         var config = JSONObject(["tools": .array(tools)])
         switch request.effectiveToolChoice {
         case .auto?: config["toolChoice"] = .object(JSONObject(["auto": .object(JSONObject())]))
