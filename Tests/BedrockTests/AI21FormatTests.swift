@@ -6,7 +6,7 @@ final class AI21FormatTests: XCTestCase {
     let format = AI21Format()
     let model = "ai21.jamba-1-5-large-v1:0"
 
-    let weather = ToolSpec(name: "get_weather", description: nil, inputSchema: json(#"{"type": "object"}"#))
+    let weather = ToolSpec(name: "get_weather", description: nil, inputSchema: providerJSON(#"{"type": "object"}"#))
 
     func request(_ messages: [ChatMessage]) -> ChatRequest {
         var request = ChatRequest(model: model, provider: .ai21)
@@ -31,7 +31,7 @@ final class AI21FormatTests: XCTestCase {
         request.stop = ["##"]
         request.modelKwargs = JSONObject(["n": .int(1)])
         let body = try format.requestBody(request, modelId: model, stream: false)
-        assertJSONEquivalent(body, json(#"""
+        assertProviderJSONEqual(body, providerJSON(#"""
             {"n": 1, "messages": [{"role": "system", "content": "You are helpful."}, {"role": "user", "content": "Hi"}],
              "max_tokens": 1024, "temperature": 0.7, "top_p": 0.8, "stop": ["##"]}
             """#))
@@ -39,7 +39,7 @@ final class AI21FormatTests: XCTestCase {
 
     func test_requestBody_noToolChoiceMember_forcedToolOfferedAlone() throws {
         var request = request([ChatMessage(role: .user, content: [.text("Hi")])])
-        request.tools = [weather, ToolSpec(name: "now", description: nil, inputSchema: json(#"{"type": "object"}"#))]
+        request.tools = [weather, ToolSpec(name: "now", description: nil, inputSchema: providerJSON(#"{"type": "object"}"#))]
         request.toolChoice = .any
         var body = try format.requestBody(request, modelId: model, stream: false)
         XCTAssertNil(body["tool_choice"])
@@ -55,17 +55,17 @@ final class AI21FormatTests: XCTestCase {
     func test_requestBody_jambaInstruct_rejectsTools_andImagesAreRejected() {
         var request = request([ChatMessage(role: .user, content: [.text("Hi")])])
         request.tools = [weather]
-        assertInvalidArgument(try format.requestBody(request, modelId: "ai21.jamba-instruct-v1:0", stream: false),
+        assertFormatRejects(try format.requestBody(request, modelId: "ai21.jamba-instruct-v1:0", stream: false),
                               mentioning: ["tools", "converse"])
         let image = self.request([ChatMessage(role: .user, content: [.image(mediaType: "image/png", data: "AA")])])
-        assertInvalidArgument(try format.requestBody(image, modelId: model, stream: false), mentioning: ["messages[0].content[0]", "image"])
+        assertFormatRejects(try format.requestBody(image, modelId: model, stream: false), mentioning: ["messages[0].content[0]", "image"])
         let document = self.request([ChatMessage(role: .user, content: [.document(format: "pdf", name: "d", data: "AA")])])
-        assertInvalidArgument(try format.requestBody(document, modelId: model, stream: false), mentioning: ["messages[0].content[0]", "document"])
+        assertFormatRejects(try format.requestBody(document, modelId: model, stream: false), mentioning: ["messages[0].content[0]", "document"])
     }
 
     /// The response body from Bedrock's Jamba documentation.
     func test_parseResponse_documentedBody() throws {
-        let reply = try format.parseResponse(json(#"""
+        let reply = try format.parseResponse(providerJSON(#"""
             {"id": "chatcmpl-625a8c2a9ac14a4e8ce3b1d3c2e3ea1e",
              "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello! How can I help?", "tool_calls": null},
                           "finish_reason": "stop"}],
@@ -77,14 +77,14 @@ final class AI21FormatTests: XCTestCase {
     }
 
     func test_parseResponse_toolCalls() throws {
-        let reply = try format.parseResponse(json(#"""
+        let reply = try format.parseResponse(providerJSON(#"""
             {"choices": [{"index": 0, "message": {"role": "assistant", "content": null, "tool_calls": [
                 {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Oslo\"}"}},
                 {"id": "call_2", "type": "function", "function": {"name": "now", "arguments": ""}}]},
               "finish_reason": "tool_calls"}]}
             """#), modelId: model)
-        XCTAssertEqual(reply.blocks, [.toolUse(id: "call_1", name: "get_weather", input: json(#"{"city": "Oslo"}"#)),
-                                      .toolUse(id: "call_2", name: "now", input: json("{}"))])
+        XCTAssertEqual(reply.blocks, [.toolUse(id: "call_1", name: "get_weather", input: providerJSON(#"{"city": "Oslo"}"#)),
+                                      .toolUse(id: "call_2", name: "now", input: providerJSON("{}"))])
         XCTAssertEqual(reply.providerStopReason, "tool_calls")
     }
 
@@ -92,15 +92,15 @@ final class AI21FormatTests: XCTestCase {
         for body in [#"{}"#, #"{"choices": []}"#, #"{"choices": [{"finish_reason": "stop"}]}"#,
                      #"{"choices": [{"message": {"content": 3}}]}"#,
                      #"{"choices": [{"message": {"tool_calls": [{"id": "x", "function": {}}]}}]}"#] {
-            assertProtocolError(try format.parseResponse(json(body), modelId: model))
+            assertFormatProtocolError(try format.parseResponse(providerJSON(body), modelId: model))
         }
     }
 
     func test_stream_deltasAndFinalUsage() throws {
-        let result = try StreamResult(format: format, modelId: model, chunks: [
-            json(#"{"id": "c", "choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": null}]}"#),
-            json(#"{"id": "c", "choices": [{"index": 0, "delta": {"content": "Hel"}, "finish_reason": null}]}"#),
-            json(#"{"id": "c", "choices": [{"index": 0, "delta": {"content": "lo"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}}"#),
+        let result = try FormatStreamResult(format: format, modelId: model, chunks: [
+            providerJSON(#"{"id": "c", "choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": null}]}"#),
+            providerJSON(#"{"id": "c", "choices": [{"index": 0, "delta": {"content": "Hel"}, "finish_reason": null}]}"#),
+            providerJSON(#"{"id": "c", "choices": [{"index": 0, "delta": {"content": "lo"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}}"#),
         ])
         XCTAssertEqual(result.deltas, [.text(index: 0, text: "Hel"), .text(index: 0, text: "lo"), .stop(providerReason: "stop"),
                                        .usage(ChatUsage(inputTokens: 9, outputTokens: 2))])

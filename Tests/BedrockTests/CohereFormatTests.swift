@@ -7,7 +7,7 @@ final class CohereFormatTests: XCTestCase {
     let command = "cohere.command-text-v14"
     let commandR = "cohere.command-r-plus-v1:0"
 
-    let weather = ToolSpec(name: "get_weather", description: "Weather for a city.", inputSchema: json(#"""
+    let weather = ToolSpec(name: "get_weather", description: "Weather for a city.", inputSchema: providerJSON(#"""
         {"type": "object", "properties": {"city": {"type": "string", "description": "City name"},
          "days": {"type": "integer"}, "units": {"anyOf": [{"type": "null"}, {"type": "string"}]}, "when": {}},
          "required": ["city"]}
@@ -41,7 +41,7 @@ final class CohereFormatTests: XCTestCase {
         request.topK = 50
         request.stop = ["--"]
         let body = try format.requestBody(request, modelId: command, stream: true)
-        assertJSONEquivalent(body, json(#"""
+        assertProviderJSONEqual(body, providerJSON(#"""
             {"prompt": "Be short.\n\nWrite a haiku.", "max_tokens": 100, "temperature": 0.8, "p": 0.9, "k": 50,
              "stop_sequences": ["--"], "stream": true}
             """#))
@@ -60,19 +60,19 @@ final class CohereFormatTests: XCTestCase {
 
     /// The Command response body from Bedrock's Cohere documentation.
     func test_command_parseResponse() throws {
-        let reply = try format.parseResponse(json(#"""
+        let reply = try format.parseResponse(providerJSON(#"""
             {"generations": [{"finish_reason": "COMPLETE", "id": "g1", "text": " Autumn leaves fall.", "index": 0}],
              "id": "r1", "prompt": "Write a haiku."}
             """#), modelId: command)
         XCTAssertEqual(reply, ProviderReply(blocks: [.text(" Autumn leaves fall.")], providerStopReason: "COMPLETE"))
-        assertProtocolError(try format.parseResponse(json(#"{"generations": []}"#), modelId: command))
+        assertFormatProtocolError(try format.parseResponse(providerJSON(#"{"generations": []}"#), modelId: command))
     }
 
     func test_command_stream() throws {
-        let result = try StreamResult(format: format, modelId: command, chunks: [
-            json(#"{"text": " Autumn", "is_finished": false}"#),
-            json(#"{"text": " leaves.", "is_finished": false}"#),
-            json(#"{"is_finished": true, "finish_reason": "COMPLETE", "response": {"generations": []}}"#),
+        let result = try FormatStreamResult(format: format, modelId: command, chunks: [
+            providerJSON(#"{"text": " Autumn", "is_finished": false}"#),
+            providerJSON(#"{"text": " leaves.", "is_finished": false}"#),
+            providerJSON(#"{"is_finished": true, "finish_reason": "COMPLETE", "response": {"generations": []}}"#),
         ])
         XCTAssertEqual(result.deltas, [.text(index: 0, text: " Autumn"), .text(index: 0, text: " leaves."),
                                        .stop(providerReason: "COMPLETE")])
@@ -94,7 +94,7 @@ final class CohereFormatTests: XCTestCase {
         request.stop = ["Arr"]
         request.modelKwargs = JSONObject(["prompt_truncation": .string("AUTO_PRESERVE_ORDER"), "max_tokens": .int(5)])
         let body = try format.requestBody(request, modelId: commandR, stream: true)
-        assertJSONEquivalent(body, json(#"""
+        assertProviderJSONEqual(body, providerJSON(#"""
             {"prompt_truncation": "AUTO_PRESERVE_ORDER", "preamble": "You are a pirate.",
              "chat_history": [{"role": "USER", "message": "Hi"}, {"role": "CHATBOT", "message": "Ahoy!"}],
              "message": "Where is the treasure?", "max_tokens": 300, "temperature": 0.3, "p": 0.75, "k": 0,
@@ -104,9 +104,9 @@ final class CohereFormatTests: XCTestCase {
 
     func test_commandR_body_toolsFromJSONSchema() throws {
         var request = request(commandR, [ChatMessage(role: .user, content: [.text("Weather?")])])
-        request.tools = [weather, ToolSpec(name: "now", description: nil, inputSchema: json(#"{"type": "object"}"#))]
+        request.tools = [weather, ToolSpec(name: "now", description: nil, inputSchema: providerJSON(#"{"type": "object"}"#))]
         let body = try format.requestBody(request, modelId: commandR, stream: false)
-        assertJSONEquivalent(body["tools"] ?? .null, json(#"""
+        assertProviderJSONEqual(body["tools"] ?? .null, providerJSON(#"""
             [{"name": "get_weather", "description": "Weather for a city.", "parameter_definitions": {
                 "city": {"description": "City name", "type": "str", "required": true},
                 "days": {"type": "int", "required": false},
@@ -123,8 +123,8 @@ final class CohereFormatTests: XCTestCase {
             ChatMessage(role: .user, content: [.text("Weather in Paris and Oslo?")]),
             ChatMessage(role: .assistant, content: [
                 .text("I will look both up."),
-                .toolUse(id: "g1_0", name: "get_weather", input: json(#"{"city": "Paris"}"#)),
-                .toolUse(id: "g1_1", name: "get_weather", input: json(#"{"city": "Oslo"}"#)),
+                .toolUse(id: "g1_0", name: "get_weather", input: providerJSON(#"{"city": "Paris"}"#)),
+                .toolUse(id: "g1_1", name: "get_weather", input: providerJSON(#"{"city": "Oslo"}"#)),
             ]),
             ChatMessage(role: .tool, content: [.toolResult(toolUseId: "g1_0", content: [.text("18 C")], isError: false)]),
             ChatMessage(role: .tool, content: [.toolResult(toolUseId: "g1_1", content: [], isError: false)]),
@@ -132,12 +132,12 @@ final class CohereFormatTests: XCTestCase {
         request.tools = [weather]
         let body = try format.requestBody(request, modelId: commandR, stream: false)
         XCTAssertEqual(body["message"], .string(""))
-        assertJSONEquivalent(body["chat_history"] ?? .null, json(#"""
+        assertProviderJSONEqual(body["chat_history"] ?? .null, providerJSON(#"""
             [{"role": "USER", "message": "Weather in Paris and Oslo?"},
              {"role": "CHATBOT", "message": "I will look both up.", "tool_calls": [
                 {"name": "get_weather", "parameters": {"city": "Paris"}}, {"name": "get_weather", "parameters": {"city": "Oslo"}}]}]
             """#))
-        assertJSONEquivalent(body["tool_results"] ?? .null, json(#"""
+        assertProviderJSONEqual(body["tool_results"] ?? .null, providerJSON(#"""
             [{"call": {"name": "get_weather", "parameters": {"city": "Paris"}}, "outputs": [{"output": "18 C"}]},
              {"call": {"name": "get_weather", "parameters": {"city": "Oslo"}}, "outputs": [{"output": ""}]}]
             """#))
@@ -148,7 +148,7 @@ final class CohereFormatTests: XCTestCase {
     func test_commandR_body_earlierToolTurnInHistory() throws {
         var request = request(commandR, [
             ChatMessage(role: .user, content: [.text("Weather?")]),
-            ChatMessage(role: .assistant, content: [.toolUse(id: "c1", name: "get_weather", input: json(#"{"city": "Rome"}"#))]),
+            ChatMessage(role: .assistant, content: [.toolUse(id: "c1", name: "get_weather", input: providerJSON(#"{"city": "Rome"}"#))]),
             ChatMessage(role: .tool, content: [.toolResult(toolUseId: "c1", content: [.text("25 C")], isError: false)]),
             ChatMessage(role: .assistant, content: [.text("It is 25 C.")]),
             ChatMessage(role: .user, content: [.text("Thanks")]),
@@ -157,7 +157,7 @@ final class CohereFormatTests: XCTestCase {
         let body = try format.requestBody(request, modelId: commandR, stream: false)
         XCTAssertEqual(body["message"], .string("Thanks"))
         XCTAssertNil(body["tool_results"])
-        assertJSONEquivalent(body["chat_history"] ?? .null, json(#"""
+        assertProviderJSONEqual(body["chat_history"] ?? .null, providerJSON(#"""
             [{"role": "USER", "message": "Weather?"},
              {"role": "CHATBOT", "message": "", "tool_calls": [{"name": "get_weather", "parameters": {"city": "Rome"}}]},
              {"role": "TOOL", "tool_results": [{"call": {"name": "get_weather", "parameters": {"city": "Rome"}}, "outputs": [{"output": "25 C"}]}]},
@@ -167,14 +167,14 @@ final class CohereFormatTests: XCTestCase {
 
     func test_commandR_forcedToolAndSchema_offerOnlyThatTool_noneOffersNone() throws {
         var request = request(commandR, [ChatMessage(role: .user, content: [.text("Hi")])])
-        request.tools = [weather, ToolSpec(name: "now", description: "Time.", inputSchema: json(#"{"type": "object"}"#))]
+        request.tools = [weather, ToolSpec(name: "now", description: "Time.", inputSchema: providerJSON(#"{"type": "object"}"#))]
         request.toolChoice = .tool("now")
         XCTAssertEqual(try format.requestBody(request, modelId: commandR, stream: false)["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue },
                        ["now"])
         request.toolChoice = ToolChoice.none
         XCTAssertNil(try format.requestBody(request, modelId: commandR, stream: false)["tools"])
         request.toolChoice = nil
-        request.responseSchema = ToolSpec(name: "Answer", description: "The answer.", inputSchema: json(#"{"type": "object", "properties": {"a": {"type": "string"}}}"#))
+        request.responseSchema = ToolSpec(name: "Answer", description: "The answer.", inputSchema: providerJSON(#"{"type": "object", "properties": {"a": {"type": "string"}}}"#))
         XCTAssertEqual(try format.requestBody(request, modelId: commandR, stream: false)["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue },
                        ["Answer"])
     }
@@ -182,18 +182,18 @@ final class CohereFormatTests: XCTestCase {
     func test_commandR_invalidConversations_areInvalidArguments() {
         let endsWithAssistant = request(commandR, [ChatMessage(role: .user, content: [.text("Hi")]),
                                                    ChatMessage(role: .assistant, content: [.text("Hello")])])
-        assertInvalidArgument(try format.requestBody(endsWithAssistant, modelId: commandR, stream: false), mentioning: ["messages"])
+        assertFormatRejects(try format.requestBody(endsWithAssistant, modelId: commandR, stream: false), mentioning: ["messages"])
         let unknownCall = request(commandR, [ChatMessage(role: .user, content: [.text("Hi")]),
                                              ChatMessage(role: .tool, content: [.toolResult(toolUseId: "nope", content: [], isError: false)])])
-        assertInvalidArgument(try format.requestBody(unknownCall, modelId: commandR, stream: false),
+        assertFormatRejects(try format.requestBody(unknownCall, modelId: commandR, stream: false),
                               mentioning: ["messages[1].content[0]", "nope"])
         let image = request(commandR, [ChatMessage(role: .user, content: [.image(mediaType: "image/png", data: "AA")])])
-        assertInvalidArgument(try format.requestBody(image, modelId: commandR, stream: false), mentioning: ["messages[0].content[0]", "image"])
+        assertFormatRejects(try format.requestBody(image, modelId: commandR, stream: false), mentioning: ["messages[0].content[0]", "image"])
     }
 
     /// The Command R response body from Bedrock's Cohere documentation, with tool calls.
     func test_commandR_parseResponse_toolCallsAndUsage() throws {
-        let reply = try format.parseResponse(json(#"""
+        let reply = try format.parseResponse(providerJSON(#"""
             {"response_id": "r1", "text": "I will look up the weather.", "generation_id": "gen-7",
              "chat_history": [], "finish_reason": "COMPLETE",
              "tool_calls": [{"name": "get_weather", "parameters": {"city": "Paris"}}, {"name": "now", "parameters": {}}],
@@ -201,21 +201,21 @@ final class CohereFormatTests: XCTestCase {
             """#), modelId: commandR)
         XCTAssertEqual(reply, ProviderReply(
             blocks: [.text("I will look up the weather."),
-                     .toolUse(id: "gen-7_0", name: "get_weather", input: json(#"{"city": "Paris"}"#)),
-                     .toolUse(id: "gen-7_1", name: "now", input: json("{}"))],
+                     .toolUse(id: "gen-7_0", name: "get_weather", input: providerJSON(#"{"city": "Paris"}"#)),
+                     .toolUse(id: "gen-7_1", name: "now", input: providerJSON("{}"))],
             providerStopReason: "COMPLETE", usage: ChatUsage(inputTokens: 120, outputTokens: 30)))
-        assertProtocolError(try format.parseResponse(json(#"{"tool_calls": [{"parameters": {}}]}"#), modelId: commandR))
+        assertFormatProtocolError(try format.parseResponse(providerJSON(#"{"tool_calls": [{"parameters": {}}]}"#), modelId: commandR))
     }
 
     func test_commandR_stream_chunkedToolCalls() throws {
-        let result = try StreamResult(format: format, modelId: commandR, chunks: [
-            json(#"{"is_finished": false, "event_type": "stream-start", "generation_id": "gen-9"}"#),
-            json(#"{"is_finished": false, "event_type": "tool-calls-chunk", "text": "I will check."}"#),
-            json(#"{"is_finished": false, "event_type": "tool-calls-chunk", "tool_call_delta": {"index": 0, "name": "get_weather"}}"#),
-            json(#"{"is_finished": false, "event_type": "tool-calls-chunk", "tool_call_delta": {"index": 0, "parameters": "{\"city\": \"Pa"}}"#),
-            json(#"{"is_finished": false, "event_type": "tool-calls-chunk", "tool_call_delta": {"index": 0, "parameters": "ris\"}"}}"#),
-            json(#"{"is_finished": false, "event_type": "tool-calls-generation", "text": "I will check.", "tool_calls": [{"name": "get_weather", "parameters": {"city": "Paris"}}]}"#),
-            json(#"{"is_finished": true, "event_type": "stream-end", "finish_reason": "COMPLETE", "response": {"meta": {"billed_units": {"input_tokens": 50, "output_tokens": 12}}}}"#),
+        let result = try FormatStreamResult(format: format, modelId: commandR, chunks: [
+            providerJSON(#"{"is_finished": false, "event_type": "stream-start", "generation_id": "gen-9"}"#),
+            providerJSON(#"{"is_finished": false, "event_type": "tool-calls-chunk", "text": "I will check."}"#),
+            providerJSON(#"{"is_finished": false, "event_type": "tool-calls-chunk", "tool_call_delta": {"index": 0, "name": "get_weather"}}"#),
+            providerJSON(#"{"is_finished": false, "event_type": "tool-calls-chunk", "tool_call_delta": {"index": 0, "parameters": "{\"city\": \"Pa"}}"#),
+            providerJSON(#"{"is_finished": false, "event_type": "tool-calls-chunk", "tool_call_delta": {"index": 0, "parameters": "ris\"}"}}"#),
+            providerJSON(#"{"is_finished": false, "event_type": "tool-calls-generation", "text": "I will check.", "tool_calls": [{"name": "get_weather", "parameters": {"city": "Paris"}}]}"#),
+            providerJSON(#"{"is_finished": true, "event_type": "stream-end", "finish_reason": "COMPLETE", "response": {"meta": {"billed_units": {"input_tokens": 50, "output_tokens": 12}}}}"#),
         ])
         XCTAssertEqual(result.deltas, [
             .text(index: 0, text: "I will check."),
@@ -228,17 +228,17 @@ final class CohereFormatTests: XCTestCase {
     }
 
     func test_commandR_stream_wholeToolCallsWhenNotChunked_andText() throws {
-        let result = try StreamResult(format: format, modelId: commandR, chunks: [
-            json(#"{"is_finished": false, "event_type": "stream-start", "generation_id": "g"}"#),
-            json(#"{"is_finished": false, "event_type": "tool-calls-generation", "text": "Looking.", "tool_calls": [{"name": "now", "parameters": {}}]}"#),
-            json(#"{"is_finished": true, "event_type": "stream-end", "finish_reason": "COMPLETE"}"#),
+        let result = try FormatStreamResult(format: format, modelId: commandR, chunks: [
+            providerJSON(#"{"is_finished": false, "event_type": "stream-start", "generation_id": "g"}"#),
+            providerJSON(#"{"is_finished": false, "event_type": "tool-calls-generation", "text": "Looking.", "tool_calls": [{"name": "now", "parameters": {}}]}"#),
+            providerJSON(#"{"is_finished": true, "event_type": "stream-end", "finish_reason": "COMPLETE"}"#),
         ])
-        XCTAssertEqual(result.blocks, [.text("Looking."), .toolUse(id: "g_0", name: "now", input: json("{}"))])
-        let text = try StreamResult(format: format, modelId: commandR, chunks: [
-            json(#"{"is_finished": false, "event_type": "text-generation", "text": "Hel"}"#),
-            json(#"{"is_finished": false, "event_type": "citation-generation", "citations": []}"#),
-            json(#"{"is_finished": false, "event_type": "text-generation", "text": "lo"}"#),
-            json(#"{"is_finished": true, "event_type": "stream-end", "finish_reason": "MAX_TOKENS"}"#),
+        XCTAssertEqual(result.blocks, [.text("Looking."), .toolUse(id: "g_0", name: "now", input: providerJSON("{}"))])
+        let text = try FormatStreamResult(format: format, modelId: commandR, chunks: [
+            providerJSON(#"{"is_finished": false, "event_type": "text-generation", "text": "Hel"}"#),
+            providerJSON(#"{"is_finished": false, "event_type": "citation-generation", "citations": []}"#),
+            providerJSON(#"{"is_finished": false, "event_type": "text-generation", "text": "lo"}"#),
+            providerJSON(#"{"is_finished": true, "event_type": "stream-end", "finish_reason": "MAX_TOKENS"}"#),
         ])
         XCTAssertEqual(text.deltas, [.text(index: 0, text: "Hel"), .text(index: 0, text: "lo"), .stop(providerReason: "MAX_TOKENS")])
     }

@@ -19,49 +19,49 @@ final class DeepSeekFormatTests: XCTestCase {
         request.topP = 0.95
         request.stop = ["<|end|>"]
         let body = try format.requestBody(request, modelId: model, stream: false)
-        assertJSONEquivalent(body, json(#"""
+        assertProviderJSONEqual(body, providerJSON(#"""
             {"prompt": "\n<|begin_of_sentence|><|System|>Think.<|User|>2+2?<|Assistant|>\n\n",
              "max_tokens": 512, "temperature": 0.6, "top_p": 0.95, "stop": ["<|end|>"]}
             """#))
         request.topK = 3
-        assertInvalidArgument(try format.requestBody(request, modelId: model, stream: false), mentioning: ["top_k"])
+        assertFormatRejects(try format.requestBody(request, modelId: model, stream: false), mentioning: ["top_k"])
     }
 
     /// R1's reasoning ends with `</think>`, with or without the opening tag.
     func test_parseResponse_splitsReasoningFromTheAnswer() throws {
-        let withoutOpenTag = try format.parseResponse(json(#"""
+        let withoutOpenTag = try format.parseResponse(providerJSON(#"""
             {"choices": [{"text": "The user wants a sum.\n</think>\n\n2 + 2 = 4.", "stop_reason": "stop"}]}
             """#), modelId: model)
         XCTAssertEqual(withoutOpenTag, ProviderReply(
             blocks: [.reasoning(text: "The user wants a sum.\n", signature: nil), .text("2 + 2 = 4.")], providerStopReason: "stop"))
 
-        let withOpenTag = try format.parseResponse(json(#"""
+        let withOpenTag = try format.parseResponse(providerJSON(#"""
             {"choices": [{"text": "<think>\nAdd them.\n</think>\n\n4", "stop_reason": "stop"}]}
             """#), modelId: model)
         XCTAssertEqual(withOpenTag.blocks, [.reasoning(text: "Add them.\n", signature: nil), .text("4")])
     }
 
     func test_parseResponse_noTags_isAllText_truncatedReasoningIsAllReasoning() throws {
-        let plain = try format.parseResponse(json(#"{"choices": [{"text": "Just 4.", "stop_reason": "stop"}]}"#), modelId: model)
+        let plain = try format.parseResponse(providerJSON(#"{"choices": [{"text": "Just 4.", "stop_reason": "stop"}]}"#), modelId: model)
         XCTAssertEqual(plain.blocks, [.text("Just 4.")])
-        let truncated = try format.parseResponse(json(#"{"choices": [{"text": "<think>Let me see", "stop_reason": "length"}]}"#),
+        let truncated = try format.parseResponse(providerJSON(#"{"choices": [{"text": "<think>Let me see", "stop_reason": "length"}]}"#),
                                                  modelId: model)
         XCTAssertEqual(truncated, ProviderReply(blocks: [.reasoning(text: "Let me see", signature: nil)], providerStopReason: "length"))
     }
 
     func test_parseResponse_malformed_isProtocolError() {
-        assertProtocolError(try format.parseResponse(json(#"{"choices": []}"#), modelId: model))
-        assertProtocolError(try format.parseResponse(json(#"{"choices": [{"stop_reason": "stop"}]}"#), modelId: model))
+        assertFormatProtocolError(try format.parseResponse(providerJSON(#"{"choices": []}"#), modelId: model))
+        assertFormatProtocolError(try format.parseResponse(providerJSON(#"{"choices": [{"stop_reason": "stop"}]}"#), modelId: model))
     }
 
     /// The closing tag split over two chunks, without an opening tag: reasoning is held until
     /// the tag, then the answer streams.
     func test_stream_closingTagSplitAcrossChunks() throws {
-        let result = try StreamResult(format: format, modelId: model, chunks: [
-            json(#"{"choices": [{"text": "Sum of", "stop_reason": null}]}"#),
-            json(#"{"choices": [{"text": " two.\n</th", "stop_reason": null}]}"#),
-            json(#"{"choices": [{"text": "ink>\n\nFo", "stop_reason": null}]}"#),
-            json(#"{"choices": [{"text": "ur.", "stop_reason": "stop"}]}"#),
+        let result = try FormatStreamResult(format: format, modelId: model, chunks: [
+            providerJSON(#"{"choices": [{"text": "Sum of", "stop_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"text": " two.\n</th", "stop_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"text": "ink>\n\nFo", "stop_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"text": "ur.", "stop_reason": "stop"}]}"#),
         ])
         XCTAssertEqual(result.deltas, [
             .reasoning(index: 0, text: "Sum of two.\n"),
@@ -73,10 +73,10 @@ final class DeepSeekFormatTests: XCTestCase {
 
     /// With the opening tag, reasoning streams as it comes, holding back only a possible tag start.
     func test_stream_openTag_streamsReasoningLive() throws {
-        let result = try StreamResult(format: format, modelId: model, chunks: [
-            json(#"{"choices": [{"text": "<thi", "stop_reason": null}]}"#),
-            json(#"{"choices": [{"text": "nk>\nStep one. <", "stop_reason": null}]}"#),
-            json(#"{"choices": [{"text": "/think>Done", "finish_reason": "eos_token"}]}"#),
+        let result = try FormatStreamResult(format: format, modelId: model, chunks: [
+            providerJSON(#"{"choices": [{"text": "<thi", "stop_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"text": "nk>\nStep one. <", "stop_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"text": "/think>Done", "finish_reason": "eos_token"}]}"#),
         ])
         XCTAssertEqual(result.deltas, [
             .reasoning(index: 0, text: "Step one. "),
@@ -86,9 +86,9 @@ final class DeepSeekFormatTests: XCTestCase {
     }
 
     func test_stream_withoutAnyTag_flushesTextAtTheStop() throws {
-        let result = try StreamResult(format: format, modelId: model, chunks: [
-            json(#"{"choices": [{"text": "Plain", "stop_reason": null}]}"#),
-            json(#"{"choices": [{"text": " answer.", "stop_reason": "stop"}]}"#),
+        let result = try FormatStreamResult(format: format, modelId: model, chunks: [
+            providerJSON(#"{"choices": [{"text": "Plain", "stop_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"text": " answer.", "stop_reason": "stop"}]}"#),
         ])
         XCTAssertEqual(result.deltas, [.text(index: 0, text: "Plain answer."), .stop(providerReason: "stop")])
     }
@@ -105,7 +105,7 @@ final class DeepSeekFormatTests: XCTestCase {
                     .object(JSONObject(["choices": .array([.object(JSONObject([
                         "text": .string(part), "stop_reason": position == 1 ? .string("stop") : .null]))])]))
                 }
-                let streamed = try StreamResult(format: format, modelId: model, chunks: chunks)
+                let streamed = try FormatStreamResult(format: format, modelId: model, chunks: chunks)
                 XCTAssertEqual(streamed.blocks, whole.blocks, "\(text) split at \(split)")
             }
         }

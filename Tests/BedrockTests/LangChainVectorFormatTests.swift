@@ -13,10 +13,10 @@ final class LangChainVectorFormatTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(vectors.cases.count, 300)
         var checked = 0
         for vector in vectors.cases {
-            let request = try ChatRequestFixture.make(vector.request)
+            let request = try VectorChatRequest.make(vector.request)
             let modelId = Provider.baseModelId(request.model)
-            let body = try providerFormat(request.provider).requestBody(request, modelId: modelId, stream: vector.stream)
-            assertJSONEquivalent(body, vector.expectedBody, vector.name)
+            let body = try formatUnderTest(request.provider).requestBody(request, modelId: modelId, stream: vector.stream)
+            assertProviderJSONEqual(body, vector.expectedBody, vector.name)
             checked += 1
         }
         XCTAssertEqual(checked, vectors.cases.count)
@@ -27,7 +27,7 @@ final class LangChainVectorFormatTests: XCTestCase {
         let plain = vectors.cases.filter(\.adjustments.isEmpty)
         XCTAssertGreaterThanOrEqual(plain.count, 100)
         for vector in plain {
-            XCTAssertEqual(normalizedNumbers(vector.expectedBody), normalizedNumbers(vector.langchainBody), vector.name)
+            XCTAssertEqual(normalizedJSONNumbers(vector.expectedBody), normalizedJSONNumbers(vector.langchainBody), vector.name)
         }
     }
 
@@ -45,10 +45,10 @@ final class LangChainVectorFormatTests: XCTestCase {
     func test_sampleResponses_textMatchesLangChainsContent() throws {
         for sample in try ProviderVectors.load().responses {
             let provider = try XCTUnwrap(Provider.infer(fromModelId: sample.model))
-            let format = providerFormat(provider)
+            let format = formatUnderTest(provider)
             let modelId = Provider.baseModelId(sample.model)
             let reply = try format.parseResponse(sample.body, modelId: modelId)
-            let streamed = try StreamResult(format: format, modelId: modelId, chunks: sample.chunks)
+            let streamed = try FormatStreamResult(format: format, modelId: modelId, chunks: sample.chunks)
             for (label, blocks, langchain) in [("body", reply.blocks, sample.langchainContent),
                                                ("stream", streamed.blocks, sample.langchainStreamContent)] {
                 let text = blocks.compactMap { if case .text(let t) = $0 { t } else { nil } }.joined()
@@ -69,7 +69,7 @@ final class LangChainVectorFormatTests: XCTestCase {
 
 // MARK: - Shared test support for the provider format tests
 
-func providerFormat(_ provider: Provider) -> any InvokeModelFormat {
+func formatUnderTest(_ provider: Provider) -> any InvokeModelFormat {
     switch provider {
     case .meta: MetaFormat()
     case .mistral: MistralFormat()
@@ -77,12 +77,12 @@ func providerFormat(_ provider: Provider) -> any InvokeModelFormat {
     case .cohere: CohereFormat()
     case .ai21: AI21Format()
     case .openai: OpenAIFormat()
-    case .anthropic, .amazon: UnsupportedTestFormat()
+    case .anthropic, .amazon: UncoveredTestFormat()
     }
 }
 
 /// Stands in for formats other branches provide, so the switch above is total.
-struct UnsupportedTestFormat: InvokeModelFormat {
+struct UncoveredTestFormat: InvokeModelFormat {
     func supportsTools(modelId: String) -> Bool { false }
     func supportsStopSequences(modelId: String) -> Bool { false }
     func requestBody(_ request: ChatRequest, modelId: String, stream: Bool) throws(BedrockError) -> JSON {
@@ -98,7 +98,7 @@ struct UnsupportedTestFormat: InvokeModelFormat {
 }
 
 /// Builds a `ChatRequest` from the C-API request shape the vectors use (content as blocks).
-enum ChatRequestFixture {
+enum VectorChatRequest {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
     static func make(_ json: JSON) throws -> ChatRequest {
@@ -206,7 +206,7 @@ struct ProviderVectors {
 }
 
 /// A stream's deltas, and the content blocks they add up to.
-struct StreamResult {
+struct FormatStreamResult {
     var deltas: [ChatDelta] = []
 
     init(format: any InvokeModelFormat, modelId: String, chunks: [JSON]) throws {
@@ -260,24 +260,24 @@ struct StreamResult {
 }
 
 /// Numbers compared by value: JSON does not tell 1 from 1.0, and Python writes `temperature=0` as 0.
-func normalizedNumbers(_ json: JSON) -> JSON {
+func normalizedJSONNumbers(_ json: JSON) -> JSON {
     switch json {
     case .int(let value): .double(Double(value))
-    case .array(let items): .array(items.map(normalizedNumbers))
+    case .array(let items): .array(items.map(normalizedJSONNumbers))
     case .object(let object):
-        .object(object.pairs.reduce(into: JSONObject()) { result, pair in result[pair.key] = normalizedNumbers(pair.value) })
+        .object(object.pairs.reduce(into: JSONObject()) { result, pair in result[pair.key] = normalizedJSONNumbers(pair.value) })
     default: json
     }
 }
 
-func assertJSONEquivalent(_ actual: JSON, _ expected: JSON, _ message: String = "",
+func assertProviderJSONEqual(_ actual: JSON, _ expected: JSON, _ message: String = "",
                           file: StaticString = #filePath, line: UInt = #line) {
-    if normalizedNumbers(actual) != normalizedNumbers(expected) {
+    if normalizedJSONNumbers(actual) != normalizedJSONNumbers(expected) {
         XCTFail("\(message)\n  actual:   \(actual.serialized())\n  expected: \(expected.serialized())", file: file, line: line)
     }
 }
 
-func json(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> JSON {
+func providerJSON(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> JSON {
     do {
         return try JSON.parse(text, field: "test")
     } catch {
@@ -286,7 +286,7 @@ func json(_ text: String, file: StaticString = #filePath, line: UInt = #line) ->
     }
 }
 
-func assertInvalidArgument(_ expression: @autoclosure () throws -> Any, mentioning fragments: [String],
+func assertFormatRejects(_ expression: @autoclosure () throws -> Any, mentioning fragments: [String],
                            file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertThrowsError(try expression(), file: file, line: line) { error in
         guard let error = error as? BedrockError else { return XCTFail("not a BedrockError: \(error)", file: file, line: line) }
@@ -297,7 +297,7 @@ func assertInvalidArgument(_ expression: @autoclosure () throws -> Any, mentioni
     }
 }
 
-func assertProtocolError(_ expression: @autoclosure () throws -> Any, file: StaticString = #filePath, line: UInt = #line) {
+func assertFormatProtocolError(_ expression: @autoclosure () throws -> Any, file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertThrowsError(try expression(), file: file, line: line) { error in
         XCTAssertEqual((error as? BedrockError)?.status, .protocol, "\(error)", file: file, line: line)
     }

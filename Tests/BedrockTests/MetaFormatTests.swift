@@ -30,7 +30,7 @@ final class MetaFormatTests: XCTestCase {
         request.stop = ["END"]
         request.maxTokens = 20
         let body = try format.requestBody(request, modelId: "meta.llama3-8b-instruct-v1:0", stream: false)
-        assertJSONEquivalent(body, json(#"""
+        assertProviderJSONEqual(body, providerJSON(#"""
             {"prompt": "<|begin_of_text|>\n<|start_header_id|>user<|end_header_id|>Hi<|eot_id|>\n<|start_header_id|>assistant<|end_header_id|>\n\n",
              "max_gen_len": 20}
             """#))
@@ -64,7 +64,7 @@ final class MetaFormatTests: XCTestCase {
             ChatMessage(role: .user, content: [.image(mediaType: "image/png", data: "AAAA"), .text("What is this?")]),
         ])
         let body = try format.requestBody(request, modelId: "meta.llama3-2-11b-instruct-v1:0", stream: false)
-        assertJSONEquivalent(body, json(#"""
+        assertProviderJSONEqual(body, providerJSON(#"""
             {"prompt": "<|begin_of_text|>\n<|start_header_id|>user<|end_header_id|><|image|>What is this?<|eot_id|>\n<|start_header_id|>assistant<|end_header_id|>\n\n",
              "images": ["AAAA"]}
             """#))
@@ -74,38 +74,38 @@ final class MetaFormatTests: XCTestCase {
         let request = request("meta.llama3-8b-instruct-v1:0", [
             ChatMessage(role: .user, content: [.text("Look"), .image(mediaType: "image/png", data: "AAAA")]),
         ])
-        assertInvalidArgument(try format.requestBody(request, modelId: "meta.llama3-8b-instruct-v1:0", stream: false),
+        assertFormatRejects(try format.requestBody(request, modelId: "meta.llama3-8b-instruct-v1:0", stream: false),
                               mentioning: ["messages[0].content[1]", "image"])
     }
 
     func test_requestBody_toolsAndToolBlocks_areInvalidArgumentsPointingToConverse() {
         var withTools = request("meta.llama3-8b-instruct-v1:0", [ChatMessage(role: .user, content: [.text("Hi")])])
-        withTools.tools = [ToolSpec(name: "f", description: nil, inputSchema: json(#"{"type": "object"}"#))]
-        assertInvalidArgument(try format.requestBody(withTools, modelId: "meta.llama3-8b-instruct-v1:0", stream: false),
+        withTools.tools = [ToolSpec(name: "f", description: nil, inputSchema: providerJSON(#"{"type": "object"}"#))]
+        assertFormatRejects(try format.requestBody(withTools, modelId: "meta.llama3-8b-instruct-v1:0", stream: false),
                               mentioning: ["tools", "converse"])
 
         var schema = request("meta.llama3-8b-instruct-v1:0", [ChatMessage(role: .user, content: [.text("Hi")])])
-        schema.responseSchema = ToolSpec(name: "Answer", description: nil, inputSchema: json(#"{"type": "object"}"#))
-        assertInvalidArgument(try format.requestBody(schema, modelId: "meta.llama3-8b-instruct-v1:0", stream: false),
+        schema.responseSchema = ToolSpec(name: "Answer", description: nil, inputSchema: providerJSON(#"{"type": "object"}"#))
+        assertFormatRejects(try format.requestBody(schema, modelId: "meta.llama3-8b-instruct-v1:0", stream: false),
                               mentioning: ["response_schema", "converse"])
 
         let history = request("meta.llama4-scout-17b-instruct-v1:0", [
             ChatMessage(role: .user, content: [.text("Hi")]),
-            ChatMessage(role: .assistant, content: [.toolUse(id: "t1", name: "f", input: json("{}"))]),
+            ChatMessage(role: .assistant, content: [.toolUse(id: "t1", name: "f", input: providerJSON("{}"))]),
         ])
-        assertInvalidArgument(try format.requestBody(history, modelId: "meta.llama4-scout-17b-instruct-v1:0", stream: false),
+        assertFormatRejects(try format.requestBody(history, modelId: "meta.llama4-scout-17b-instruct-v1:0", stream: false),
                               mentioning: ["messages[1].content[0]", "tool_use"])
 
         let toolMessage = request("meta.llama4-scout-17b-instruct-v1:0", [
             ChatMessage(role: .tool, content: [.toolResult(toolUseId: "t1", content: [.text("42")], isError: false)]),
         ])
-        assertInvalidArgument(try format.requestBody(toolMessage, modelId: "meta.llama4-scout-17b-instruct-v1:0", stream: false),
+        assertFormatRejects(try format.requestBody(toolMessage, modelId: "meta.llama4-scout-17b-instruct-v1:0", stream: false),
                               mentioning: ["messages[0]", "tool"])
     }
 
     /// The response body from Bedrock's Meta Llama documentation.
     func test_parseResponse_documentedBody() throws {
-        let reply = try format.parseResponse(json(#"""
+        let reply = try format.parseResponse(providerJSON(#"""
             {"generation": "\n\nThe capital of France is Paris.", "prompt_token_count": 21,
              "generation_token_count": 9, "stop_reason": "stop"}
             """#), modelId: "meta.llama3-8b-instruct-v1:0")
@@ -114,7 +114,7 @@ final class MetaFormatTests: XCTestCase {
     }
 
     func test_parseResponse_lengthStopAndMissingCounts() throws {
-        let reply = try format.parseResponse(json(#"{"generation": "Once upon", "stop_reason": "length"}"#),
+        let reply = try format.parseResponse(providerJSON(#"{"generation": "Once upon", "stop_reason": "length"}"#),
                                              modelId: "meta.llama3-8b-instruct-v1:0")
         XCTAssertEqual(reply.providerStopReason, "length")
         XCTAssertNil(reply.usage)
@@ -122,15 +122,15 @@ final class MetaFormatTests: XCTestCase {
 
     func test_parseResponse_malformedBodies_areProtocolErrors() {
         for body in [#"[]"#, #"{"stop_reason": "stop"}"#, #"{"generation": 5}"#] {
-            assertProtocolError(try format.parseResponse(json(body), modelId: "meta.llama3-8b-instruct-v1:0"))
+            assertFormatProtocolError(try format.parseResponse(providerJSON(body), modelId: "meta.llama3-8b-instruct-v1:0"))
         }
     }
 
     func test_stream_textDeltasThenUsageAndStop() throws {
-        let result = try StreamResult(format: format, modelId: "meta.llama3-8b-instruct-v1:0", chunks: [
-            json(#"{"generation": "Hel", "prompt_token_count": 12, "generation_token_count": 1, "stop_reason": null}"#),
-            json(#"{"generation": "lo", "prompt_token_count": null, "generation_token_count": 2, "stop_reason": null}"#),
-            json(#"{"generation": "", "prompt_token_count": null, "generation_token_count": 3, "stop_reason": "stop", "amazon-bedrock-invocationMetrics": {"inputTokenCount": 12, "outputTokenCount": 3}}"#),
+        let result = try FormatStreamResult(format: format, modelId: "meta.llama3-8b-instruct-v1:0", chunks: [
+            providerJSON(#"{"generation": "Hel", "prompt_token_count": 12, "generation_token_count": 1, "stop_reason": null}"#),
+            providerJSON(#"{"generation": "lo", "prompt_token_count": null, "generation_token_count": 2, "stop_reason": null}"#),
+            providerJSON(#"{"generation": "", "prompt_token_count": null, "generation_token_count": 3, "stop_reason": "stop", "amazon-bedrock-invocationMetrics": {"inputTokenCount": 12, "outputTokenCount": 3}}"#),
         ])
         XCTAssertEqual(result.deltas, [
             .text(index: 0, text: "Hel"),
@@ -142,6 +142,6 @@ final class MetaFormatTests: XCTestCase {
 
     func test_stream_nonObjectChunk_isProtocolError() {
         var parser = format.makeStreamParser(modelId: "meta.llama3-8b-instruct-v1:0")
-        assertProtocolError(try parser.parse(chunk: json(#""text""#)))
+        assertFormatProtocolError(try parser.parse(chunk: providerJSON(#""text""#)))
     }
 }

@@ -21,20 +21,20 @@ final class OpenAIFormatTests: XCTestCase {
         var request = request([ChatMessage(role: .user, content: [.text("Hi")])])
         request.maxTokens = 300
         request.stop = ["END"]
-        request.tools = [ToolSpec(name: "f", description: "F.", inputSchema: json(#"{"type": "object"}"#))]
+        request.tools = [ToolSpec(name: "f", description: "F.", inputSchema: providerJSON(#"{"type": "object"}"#))]
         let cases: [(ToolChoice?, JSON?)] = [
             (nil, nil), (.auto, .string("auto")), (.any, .string("required")), (ToolChoice.none, .string("none")),
-            (.tool("f"), json(#"{"type": "function", "function": {"name": "f"}}"#)),
+            (.tool("f"), providerJSON(#"{"type": "function", "function": {"name": "f"}}"#)),
         ]
         for (choice, expected) in cases {
             request.toolChoice = choice
             let body = try format.requestBody(request, modelId: model, stream: true)
             XCTAssertEqual(body["tool_choice"], expected, "\(String(describing: choice))")
             XCTAssertEqual(body["max_completion_tokens"], .int(300))
-            XCTAssertEqual(body["stop"], json(#"["END"]"#))
+            XCTAssertEqual(body["stop"], providerJSON(#"["END"]"#))
             XCTAssertNil(body["stop_sequences"])
             XCTAssertNil(body["stream"])
-            assertJSONEquivalent(body["tools"] ?? .null, json(#"[{"type": "function", "function": {"name": "f", "description": "F.", "parameters": {"type": "object"}}}]"#))
+            assertProviderJSONEqual(body["tools"] ?? .null, providerJSON(#"[{"type": "function", "function": {"name": "f", "description": "F.", "parameters": {"type": "object"}}}]"#))
         }
     }
 
@@ -44,12 +44,12 @@ final class OpenAIFormatTests: XCTestCase {
         let request = request([
             ChatMessage(role: .user, content: [.text("Time?")]),
             ChatMessage(role: .assistant, content: [.reasoning(text: "Need the tool.", signature: nil), .text(" "),
-                                                    .toolUse(id: "call_9", name: "now", input: json(#"{"tz": "Europe/Zürich", "x": 0.5}"#))]),
+                                                    .toolUse(id: "call_9", name: "now", input: providerJSON(#"{"tz": "Europe/Zürich", "x": 0.5}"#))]),
             ChatMessage(role: .user, content: [.toolResult(toolUseId: "call_9", content: [.text("12:00"), .text("\n")], isError: false),
                                                .text("Thanks, and the date?")]),
         ])
         let body = try format.requestBody(request, modelId: model, stream: false)
-        assertJSONEquivalent(body, json(#"""
+        assertProviderJSONEqual(body, providerJSON(#"""
             {"messages": [
               {"role": "user", "content": "Time?"},
               {"role": "assistant", "tool_calls": [{"type": "function", "id": "call_9",
@@ -60,27 +60,27 @@ final class OpenAIFormatTests: XCTestCase {
     }
 
     func test_requestBody_misplacedBlocks_areInvalidArguments() {
-        let toolUseFromUser = request([ChatMessage(role: .user, content: [.toolUse(id: "a", name: "f", input: json("{}"))])])
-        assertInvalidArgument(try format.requestBody(toolUseFromUser, modelId: model, stream: false), mentioning: ["messages[0].content[0]", "tool_use"])
+        let toolUseFromUser = request([ChatMessage(role: .user, content: [.toolUse(id: "a", name: "f", input: providerJSON("{}"))])])
+        assertFormatRejects(try format.requestBody(toolUseFromUser, modelId: model, stream: false), mentioning: ["messages[0].content[0]", "tool_use"])
         let bareTool = request([ChatMessage(role: .tool, content: [.text("42")])])
-        assertInvalidArgument(try format.requestBody(bareTool, modelId: model, stream: false), mentioning: ["messages[0]", "tool_result"])
+        assertFormatRejects(try format.requestBody(bareTool, modelId: model, stream: false), mentioning: ["messages[0]", "tool_result"])
         let image = request([ChatMessage(role: .user, content: [.image(mediaType: "image/png", data: "AA")])])
-        assertInvalidArgument(try format.requestBody(image, modelId: model, stream: false), mentioning: ["messages[0].content[0]", "image"])
+        assertFormatRejects(try format.requestBody(image, modelId: model, stream: false), mentioning: ["messages[0].content[0]", "image"])
         var unknownChoice = request([ChatMessage(role: .user, content: [.text("Hi")])])
-        unknownChoice.tools = [ToolSpec(name: "f", description: nil, inputSchema: json("{}"))]
+        unknownChoice.tools = [ToolSpec(name: "f", description: nil, inputSchema: providerJSON("{}"))]
         unknownChoice.toolChoice = .tool("g")
-        assertInvalidArgument(try format.requestBody(unknownChoice, modelId: model, stream: false), mentioning: ["tool_choice", "g"])
+        assertFormatRejects(try format.requestBody(unknownChoice, modelId: model, stream: false), mentioning: ["tool_choice", "g"])
     }
 
     func test_pythonJSON_matchesJsonDumpsEnsureAsciiFalse() {
-        XCTAssertEqual(PythonJSON.text(json(#"{"a": [1, 2.5, true, null, {}], "b": "é\"\\\n\u0001", "c": 1e-05, "d": 1e16}"#)),
+        XCTAssertEqual(PythonJSON.text(providerJSON(#"{"a": [1, 2.5, true, null, {}], "b": "é\"\\\n\u0001", "c": 1e-05, "d": 1e16}"#)),
                        #"{"a": [1, 2.5, true, null, {}], "b": "é\"\\\n\u0001", "c": 1e-05, "d": 1e+16}"#)
         XCTAssertEqual(PythonJSON.text(.string("😀\u{7F}")), "\"😀\u{7F}\"")
     }
 
     /// gpt-oss on InvokeModel puts its reasoning first in the content, between tags.
     func test_parseResponse_reasoningTagsAndUsage() throws {
-        let reply = try format.parseResponse(json(#"""
+        let reply = try format.parseResponse(providerJSON(#"""
             {"id": "chatcmpl-1", "object": "chat.completion", "created": 1754000000, "model": "openai.gpt-oss-120b-1:0",
              "choices": [{"index": 0, "message": {"role": "assistant",
                "content": "<reasoning>User greets. Reply briefly.</reasoning>Hello there!"}, "finish_reason": "stop"}],
@@ -92,16 +92,16 @@ final class OpenAIFormatTests: XCTestCase {
     }
 
     func test_parseResponse_reasoningField_nullContentAtLength_andTextWithoutTags() throws {
-        let cutOff = try format.parseResponse(json(#"""
+        let cutOff = try format.parseResponse(providerJSON(#"""
             {"choices": [{"message": {"role": "assistant", "content": null, "reasoning_content": "Thinking..."}, "finish_reason": "length"}]}
             """#), modelId: model)
         XCTAssertEqual(cutOff, ProviderReply(blocks: [.reasoning(text: "Thinking...", signature: nil)], providerStopReason: "length"))
-        let plain = try format.parseResponse(json(#"{"choices": [{"message": {"content": "a <b> c"}, "finish_reason": "stop"}]}"#), modelId: model)
+        let plain = try format.parseResponse(providerJSON(#"{"choices": [{"message": {"content": "a <b> c"}, "finish_reason": "stop"}]}"#), modelId: model)
         XCTAssertEqual(plain.blocks, [.text("a <b> c")])
     }
 
     func test_parseResponse_toolCallWithInvalidArguments_keepsTheText() throws {
-        let reply = try format.parseResponse(json(#"""
+        let reply = try format.parseResponse(providerJSON(#"""
             {"choices": [{"message": {"content": "", "tool_calls": [{"id": "c1", "type": "function",
                "function": {"name": "f", "arguments": "{not json"}}]}, "finish_reason": "tool_calls"}]}
             """#), modelId: model)
@@ -111,14 +111,14 @@ final class OpenAIFormatTests: XCTestCase {
     /// OpenAI streams tool calls by index: the first fragment has id and name, later ones only
     /// pieces of the arguments; two calls interleave.
     func test_stream_toolCallsByIndex_argumentsSplitOverChunks() throws {
-        let result = try StreamResult(format: format, modelId: model, chunks: [
-            json(#"{"choices": [{"index": 0, "delta": {"role": "assistant", "content": "<reasoning>Two lookups.</reasoning>"}, "finish_reason": null}]}"#),
-            json(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": ""}}]}, "finish_reason": null}]}"#),
-            json(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{\"city\": "}}]}, "finish_reason": null}]}"#),
-            json(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 1, "id": "call_b", "type": "function", "function": {"name": "now", "arguments": "{}"}}]}, "finish_reason": null}]}"#),
-            json(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "\"Oslo\"}"}}]}, "finish_reason": null}]}"#),
-            json(#"{"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}"#),
-            json(#"{"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 20, "total_tokens": 50}}"#),
+        let result = try FormatStreamResult(format: format, modelId: model, chunks: [
+            providerJSON(#"{"choices": [{"index": 0, "delta": {"role": "assistant", "content": "<reasoning>Two lookups.</reasoning>"}, "finish_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": ""}}]}, "finish_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{\"city\": "}}]}, "finish_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 1, "id": "call_b", "type": "function", "function": {"name": "now", "arguments": "{}"}}]}, "finish_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "\"Oslo\"}"}}]}, "finish_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}"#),
+            providerJSON(#"{"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 20, "total_tokens": 50}}"#),
         ])
         XCTAssertEqual(result.deltas, [
             .reasoning(index: 0, text: "Two lookups."),
@@ -132,23 +132,23 @@ final class OpenAIFormatTests: XCTestCase {
         ])
         XCTAssertEqual(result.blocks, [
             .reasoning(text: "Two lookups.", signature: nil),
-            .toolUse(id: "call_a", name: "get_weather", input: json(#"{"city": "Oslo"}"#)),
-            .toolUse(id: "call_b", name: "now", input: json("{}")),
+            .toolUse(id: "call_a", name: "get_weather", input: providerJSON(#"{"city": "Oslo"}"#)),
+            .toolUse(id: "call_b", name: "now", input: providerJSON("{}")),
         ])
     }
 
     func test_stream_reasoningTagSplitAcrossChunks_textAtItsOwnIndex() throws {
-        let result = try StreamResult(format: format, modelId: model, chunks: [
-            json(#"{"choices": [{"index": 0, "delta": {"content": "<reas"}, "finish_reason": null}]}"#),
-            json(#"{"choices": [{"index": 0, "delta": {"content": "oning>Hm.</reaso"}, "finish_reason": null}]}"#),
-            json(#"{"choices": [{"index": 0, "delta": {"content": "ning>Hi"}, "finish_reason": null}]}"#),
-            json(#"{"choices": [{"index": 0, "delta": {"content": "!"}, "finish_reason": "stop"}]}"#),
+        let result = try FormatStreamResult(format: format, modelId: model, chunks: [
+            providerJSON(#"{"choices": [{"index": 0, "delta": {"content": "<reas"}, "finish_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"index": 0, "delta": {"content": "oning>Hm.</reaso"}, "finish_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"index": 0, "delta": {"content": "ning>Hi"}, "finish_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"index": 0, "delta": {"content": "!"}, "finish_reason": "stop"}]}"#),
         ])
         XCTAssertEqual(result.deltas, [.reasoning(index: 0, text: "Hm."), .text(index: 1, text: "Hi"), .text(index: 1, text: "!"),
                                        .stop(providerReason: "stop")])
-        let plain = try StreamResult(format: format, modelId: model, chunks: [
-            json(#"{"choices": [{"index": 0, "delta": {"content": "No"}, "finish_reason": null}]}"#),
-            json(#"{"choices": [{"index": 0, "delta": {"content": " tags"}, "finish_reason": "stop"}]}"#),
+        let plain = try FormatStreamResult(format: format, modelId: model, chunks: [
+            providerJSON(#"{"choices": [{"index": 0, "delta": {"content": "No"}, "finish_reason": null}]}"#),
+            providerJSON(#"{"choices": [{"index": 0, "delta": {"content": " tags"}, "finish_reason": "stop"}]}"#),
         ])
         XCTAssertEqual(plain.deltas, [.text(index: 0, text: "No"), .text(index: 0, text: " tags"), .stop(providerReason: "stop")])
     }
@@ -167,7 +167,7 @@ final class OpenAIFormatTests: XCTestCase {
                         "delta": .object(JSONObject(["content": .string(part)])),
                         "finish_reason": position == 1 ? .string("stop") : .null]))])]))
                 }
-                let streamed = try StreamResult(format: format, modelId: model, chunks: chunks)
+                let streamed = try FormatStreamResult(format: format, modelId: model, chunks: chunks)
                 XCTAssertEqual(streamed.blocks, whole.blocks, "\(content) split at \(split)")
             }
         }
@@ -175,8 +175,8 @@ final class OpenAIFormatTests: XCTestCase {
 
     func test_stream_toolCallWithoutName_isProtocolError() {
         var parser = format.makeStreamParser(modelId: model)
-        assertProtocolError(try parser.parse(chunk: json(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{"}}]}}]}"#)))
+        assertFormatProtocolError(try parser.parse(chunk: providerJSON(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{"}}]}}]}"#)))
         var second = format.makeStreamParser(modelId: model)
-        assertProtocolError(try second.parse(chunk: json("[1]")))
+        assertFormatProtocolError(try second.parse(chunk: providerJSON("[1]")))
     }
 }

@@ -123,10 +123,10 @@ enum CommandRRequest {
             var toolCalls: [JSON] = []
             var results: [JSON] = []
             for (blockIndex, block) in message.content.enumerated() {
-                let path = contentPath(message: messageIndex, block: blockIndex)
+                let path = InvokeContent.path(message: messageIndex, block: blockIndex)
                 switch block {
                 case .text(let text):
-                    if !isBlank(text) { texts.append(text) }
+                    if !InvokeContent.isBlank(text) { texts.append(text) }
                 case .toolUse(let id, let name, let input) where message.role == .assistant:
                     calls[id] = (name, input)
                     toolCalls.append(call(name: name, input: input))
@@ -142,7 +142,7 @@ enum CommandRRequest {
                 case .reasoning, .cachePoint:
                     continue
                 default:
-                    throw PromptTranscript.unsupported(block, at: path, modelId: modelId)
+                    throw InvokeContent.unsupported(block, at: path, modelId: modelId)
                 }
             }
             // Text blocks joined as the chat-message formats join them (LangChain's OpenAI path).
@@ -199,11 +199,11 @@ enum CommandRRequest {
         for block in content {
             switch block {
             case .text(let text):
-                if !isBlank(text) { outputs.append(.object(JSONObject(["output": .string(text)]))) }
+                if !InvokeContent.isBlank(text) { outputs.append(.object(JSONObject(["output": .string(text)]))) }
             case .cachePoint:
                 continue
             default:
-                throw .invalidArgument("\(path): \(contentTypeName(block)) content in a tool result is not supported by \(modelId)")
+                throw .invalidArgument("\(path): \(InvokeContent.typeName(block)) content in a tool result is not supported by \(modelId)")
             }
         }
         return outputs.isEmpty ? [.object(JSONObject(["output": .string("")]))] : outputs

@@ -52,27 +52,39 @@ enum InvokeBody {
     }
 }
 
-/// `messages[2].content[1]`: where a block sits, for error messages.
-func contentPath(message: Int, block: Int) -> String {
-    "messages[\(message)].content[\(block)]"
-}
-
-/// The name C-API.md gives a content block's type, for error messages.
-func contentTypeName(_ block: ContentBlock) -> String {
-    switch block {
-    case .text: "text"
-    case .image: "image"
-    case .document: "document"
-    case .toolUse: "tool_use"
-    case .toolResult: "tool_result"
-    case .reasoning: "reasoning"
-    case .cachePoint: "cache_point"
+/// Content-block rules shared by the formats: error paths, type names, blank text.
+enum InvokeContent {
+    /// `messages[2].content[1]`: where a block sits, for error messages.
+    static func path(message: Int, block: Int) -> String {
+        "messages[\(message)].content[\(block)]"
     }
-}
 
-/// Whether a text block carries anything: empty and whitespace-only blocks are never sent.
-func isBlank(_ text: String) -> Bool {
-    text.unicodeScalars.allSatisfy(\.properties.isWhitespace)
+    /// The name C-API.md gives a content block's type, for error messages.
+    static func typeName(_ block: ContentBlock) -> String {
+        switch block {
+        case .text: "text"
+        case .image: "image"
+        case .document: "document"
+        case .toolUse: "tool_use"
+        case .toolResult: "tool_result"
+        case .reasoning: "reasoning"
+        case .cachePoint: "cache_point"
+        }
+    }
+
+    /// Whether a text block carries nothing: empty and whitespace-only blocks are never sent.
+    static func isBlank(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy(\.properties.isWhitespace)
+    }
+
+    /// A block this format cannot carry, named by its place in the request.
+    static func unsupported(_ block: ContentBlock, at path: String, modelId: String) -> BedrockError {
+        let hint = switch block {
+        case .toolUse, .toolResult: "; use \"api\": \"converse\" for tool use"
+        default: ""
+        }
+        return .invalidArgument("\(path): \(typeName(block)) blocks are not supported by \(modelId) through InvokeModel\(hint)")
+    }
 }
 
 // MARK: - Prompt templates
@@ -102,30 +114,22 @@ enum PromptTranscript {
             for (blockIndex, block) in message.content.enumerated() {
                 switch block {
                 case .text(let text):
-                    if !isBlank(text) { turn.text += text }
+                    if !InvokeContent.isBlank(text) { turn.text += text }
                 case .image(_, let data):
                     guard let imagePlaceholder else {
-                        throw unsupported(block, at: contentPath(message: messageIndex, block: blockIndex), modelId: modelId)
+                        throw InvokeContent.unsupported(block, at: InvokeContent.path(message: messageIndex, block: blockIndex), modelId: modelId)
                     }
                     turn.text += imagePlaceholder
                     turn.images.append(data)
                 case .reasoning, .cachePoint:
                     continue
                 case .document, .toolUse, .toolResult:
-                    throw unsupported(block, at: contentPath(message: messageIndex, block: blockIndex), modelId: modelId)
+                    throw InvokeContent.unsupported(block, at: InvokeContent.path(message: messageIndex, block: blockIndex), modelId: modelId)
                 }
             }
             if !turn.text.isEmpty || !turn.images.isEmpty { turns.append(turn) }
         }
         return turns
-    }
-
-    static func unsupported(_ block: ContentBlock, at path: String, modelId: String) -> BedrockError {
-        let hint = switch block {
-        case .toolUse, .toolResult: "; use \"api\": \"converse\" for tool use"
-        default: ""
-        }
-        return .invalidArgument("\(path): \(contentTypeName(block)) blocks are not supported by \(modelId) through InvokeModel\(hint)")
     }
 }
 

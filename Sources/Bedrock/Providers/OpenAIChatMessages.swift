@@ -59,15 +59,15 @@ enum OpenAIChatMessages {
             var toolCalls: [JSON] = []
             var toolResults: [JSON] = []
             for (blockIndex, block) in message.content.enumerated() {
-                let path = contentPath(message: messageIndex, block: blockIndex)
+                let path = InvokeContent.path(message: messageIndex, block: blockIndex)
                 switch block {
                 case .text(let text):
-                    if isBlank(text) { continue }
+                    if InvokeContent.isBlank(text) { continue }
                     texts.append(text)
                     parts.append(.object(JSONObject(["type": .string("text"), "text": .string(text)])))
                 case .image(let mediaType, let data):
                     guard dialect.supportsImages, message.role == .user else {
-                        throw PromptTranscript.unsupported(block, at: path, modelId: modelId)
+                        throw InvokeContent.unsupported(block, at: path, modelId: modelId)
                     }
                     hasImage = true
                     parts.append(.object(JSONObject([
@@ -99,7 +99,7 @@ enum OpenAIChatMessages {
                     // Earlier reasoning is not sent back; cache points are only hints.
                     continue
                 case .document:
-                    throw PromptTranscript.unsupported(block, at: path, modelId: modelId)
+                    throw InvokeContent.unsupported(block, at: path, modelId: modelId)
                 }
             }
             // Tool results answer the assistant's calls, so they go right after them.
@@ -127,11 +127,11 @@ enum OpenAIChatMessages {
         for block in content {
             switch block {
             case .text(let text):
-                if !isBlank(text) { texts.append(text) }
+                if !InvokeContent.isBlank(text) { texts.append(text) }
             case .cachePoint:
                 continue
             default:
-                throw .invalidArgument("\(path): \(contentTypeName(block)) content in a tool result is not supported by \(modelId)")
+                throw .invalidArgument("\(path): \(InvokeContent.typeName(block)) content in a tool result is not supported by \(modelId)")
             }
         }
         return texts.joined(separator: "\n")
@@ -299,7 +299,7 @@ enum OpenAIChatMessages {
     /// Tool-call arguments as JSON: empty means no arguments; text that is not JSON is kept
     /// as a string rather than dropped.
     static func argumentsJSON(_ text: String?) -> JSON {
-        guard let text, !isBlank(text) else { return .object(JSONObject()) }
+        guard let text, !InvokeContent.isBlank(text) else { return .object(JSONObject()) }
         return (try? JSON.parse(text, field: "arguments")) ?? .string(text)
     }
 }
