@@ -41,7 +41,7 @@ final class AmazonFormatTests: XCTestCase {
     }
 
     func assertVectors(prefix: String, minimum: Int) throws {
-        let cases = try ProviderVectors.load().filter { $0.model.hasPrefix(prefix) }
+        let cases = try ClaudeTitanNovaVectors.load().filter { $0.model.hasPrefix(prefix) }
         XCTAssertGreaterThanOrEqual(cases.count, minimum)
         for vector in cases {
             let body = try format.requestBody(vector.request, modelId: Provider.baseModelId(vector.model), stream: vector.stream)

@@ -1,575 +1,464 @@
 #!/usr/bin/env python3
-"""Generate InvokeModel request-body vectors for the Anthropic and Amazon formats.
+"""Generate InvokeModel body vectors for the Meta, Mistral, DeepSeek, OpenAI and AI21 formats,
+using LangChain's ChatBedrock (langchain-aws) as the oracle.
 
-Writes Tests/BedrockTests/Vectors/providers/request_bodies.json (relative to the repo root).
+Each case is a provider-independent chat request (C-API.md's shape, content as blocks). The
+script turns it into LangChain messages and parameters, drives ChatBedrock against a fake
+boto3 client that records the InvokeModel body, and writes that body as ``langchain_body``.
+``expected_body`` is what the Swift format must produce: LangChain's body with the named,
+deliberate adjustments listed in ``adjustments`` applied (each is a place where LangChain's
+body is rejected by Bedrock or cannot express the request; see ADJUSTMENTS below).
 
-The oracle is langchain-aws's ChatBedrock itself: each case's conversation is turned into
-LangChain messages, sent through `ChatBedrock(..., client=fake)` (bind_tools /
-with_structured_output / invoke(stop=...) / stream as the case asks), and the fake client
-records the `body` ChatBedrock passes to `invoke_model` / `invoke_model_with_response_stream`.
-That body is the expected one, except where the library deliberately does what Bedrock's
-documented format requires instead: such a case names the difference in `deviation`, keeps
-LangChain's own body in `langchain_body`, and derives `expected_body` from it with a small,
-reviewable transform below.  Nova has no LangChain InvokeModel body (ChatBedrock routes Nova to
-Converse), so its expected bodies are written by hand from AWS's documented Nova InvokeModel
-schema (`source: "aws-docs"`).
+Formats ChatBedrock cannot drive directly use its OpenAI message path as the oracle for the
+shared chat-completions encoder: Mistral's chat models (ChatBedrock sends them a prompt they
+do not accept) and AI21 Jamba (ChatBedrock refuses to chat with AI21). Those cases run
+ChatBedrock with ``provider="openai"`` and the real model id. Tools, which ChatBedrock's
+``bind_tools`` drops for every provider but Anthropic, go in through ``model_kwargs`` as
+``convert_to_openai_tool`` writes them.
 
-Each case's `request` uses the C-API chat request shape (C-API.md), with two test-only
-conveniences: tools and `response_schema` are given as ToolSpecs
-(`{"name", "description", "input_schema", "cache_point"}`), and `stream` says which operation
-the body is for.
+The ``responses`` section holds sample response bodies and stream chunks (shaped as AWS
+documents them) with what LangChain's ChatBedrock makes of them, for the parity checks.
 
-Usage: python3 tools/vectors/gen_provider_vectors.py [--out PATH]
-Deterministic: no network, no clock.
+Writes Tests/BedrockTests/Vectors/providers/langchain_bodies.json. Deterministic.
+Usage: python3 tools/vectors/gen_provider_vectors.py [--check]
 """
 
 import argparse
 import copy
-import io
 import json
 import os
+import sys
 import warnings
-from importlib import metadata
 
-from langchain_aws import ChatBedrock
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+warnings.filterwarnings("ignore")
 
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DEFAULT_OUT = os.path.join(REPO_ROOT, "Tests", "BedrockTests", "Vectors", "providers", "request_bodies.json")
+from langchain_aws import ChatBedrock  # noqa: E402
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage  # noqa: E402
+from langchain_core.utils.function_calling import convert_to_openai_tool  # noqa: E402
+import langchain_aws  # noqa: E402
 
-CLAUDE_35 = "anthropic.claude-3-5-sonnet-20240620-v1:0"
-CLAUDE_37 = "anthropic.claude-3-7-sonnet-20250219-v1:0"
-CLAUDE_SONNET_4 = "anthropic.claude-sonnet-4-20250514-v1:0"
-TITAN = "amazon.titan-text-express-v1"
-NOVA = "amazon.nova-lite-v1:0"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(ROOT, "Tests", "BedrockTests", "Vectors", "providers", "langchain_bodies.json")
 
-PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-PDF = "JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoKdHJhaWxlcgo8PC9Sb290IDEgMCBSPj4KJSVFT0YK"
+# Where the expected body deliberately differs from LangChain's, and why.
+ADJUSTMENTS = {
+    "meta_no_stop": "Llama has no stop parameter (Bedrock rejects LangChain's stop_sequences); "
+                    "the chat layer truncates at the stop sequence instead",
+    "stop_key": "stop sequences under `stop`, the key Bedrock documents for this model "
+                "(LangChain sends stop_sequences)",
+    "max_tokens_key": "max tokens under `max_tokens`, this model's key (the OpenAI path writes "
+                      "max_completion_tokens)",
+    "tools_via_model_kwargs": "tools sent as chat-completions functions (ChatBedrock's bind_tools drops "
+                              "them for this provider; the oracle passes them through model_kwargs)",
+}
+
+# ---------------------------------------------------------------------------------------------
+# Conversations, in C-API block form.
+
+
+def text(t):
+    return {"type": "text", "text": t}
+
+
+def user(*blocks):
+    return {"role": "user", "content": [text(b) if isinstance(b, str) else b for b in blocks]}
+
+
+def system(t):
+    return {"role": "system", "content": [text(t)]}
+
+
+def assistant(*blocks):
+    return {"role": "assistant", "content": [text(b) if isinstance(b, str) else b for b in blocks]}
+
+
+def tool_use(id_, name, input_):
+    return {"type": "tool_use", "id": id_, "name": name, "input": input_}
+
+
+def tool_result(id_, t):
+    return {"role": "tool", "content": [{"type": "tool_result", "tool_use_id": id_, "content": [text(t)], "is_error": False}]}
+
+
+CONVERSATIONS = {
+    "single": [user("What is the capital of France?")],
+    "system": [system("You are terse."), user("Name a primary color.")],
+    "multi": [system("Be brief."), user("Hi"), assistant("Hello! How can I help?"), user("Tell me a joke.")],
+    "unicode": [user('Grüße — 日本語? "quotes", a\ttab and\nnewlines')],
+}
+
+# Chat-completions conversations with tool calls; ids are nine letters and digits, as Mistral requires.
+TOOL_CONVERSATIONS = {
+    "tool_history": [
+        system("Use tools when needed."),
+        user("Weather in Zürich?"),
+        assistant(tool_use("abc123XYZ", "get_weather", {"city": "Zürich", "unit": "celsius", "days": 2, "temp": 21.5})),
+        tool_result("abc123XYZ", "21.5 C and sunny"),
+        user("And in Paris?"),
+    ],
+    "tool_pending": [
+        user("Weather in Paris?"),
+        assistant("Let me check.", tool_use("def456UVW", "get_weather",
+                                            {"city": "Paris", "notes": "line 1\nline 2 \"q\" \\", "tags": ["a", "b"],
+                                             "flag": True, "none": None, "tiny": 1e-05, "nested": {"k": []}})),
+        tool_result("def456UVW", "18 C, light rain"),
+    ],
+}
+
 WEATHER_TOOL = {
     "name": "get_weather",
-    "description": "Current weather for a city",
-    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    "description": "Current weather for a city.",
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
+                     "required": ["city"]},
 }
-TIME_TOOL = {"name": "get_time", "input_schema": {"type": "object", "properties": {"tz": {"type": "string"}}}}
-ANSWER_SCHEMA = {
-    "name": "Answer",
-    "description": "An answer with a justification",
-    "input_schema": {
-        "type": "object",
-        "properties": {"answer": {"type": "string"}, "justification": {"type": "string"}},
-        "required": ["answer", "justification"],
-    },
+TIME_TOOL = {"name": "get_time", "description": "Local time in a city.",
+             "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+ANSWER_SCHEMA = {"title": "Answer", "description": "The final answer.", "type": "object",
+                 "properties": {"answer": {"type": "string"}, "confidence": {"type": "number"}}, "required": ["answer"]}
+
+PARAMS = {
+    "none": {},
+    "sampling": {"temperature": 0.2, "max_tokens": 256},
+    "top_p": {"temperature": 0, "max_tokens": 64, "top_p": 0.9},
+    "stop": {"stop": ["\n\nUser:", "END"]},
 }
 
+META = ["meta.llama2-13b-chat-v1", "meta.llama3-8b-instruct-v1:0", "us.meta.llama3-2-11b-instruct-v1:0",
+        "meta.llama3-3-70b-instruct-v1:0", "us.meta.llama4-maverick-17b-instruct-v1:0"]
+MISTRAL_PROMPT = ["mistral.mistral-7b-instruct-v0:2", "mistral.mixtral-8x7b-instruct-v0:1",
+                  "mistral.mistral-large-2402-v1:0", "mistral.mistral-small-2402-v1:0"]
+DEEPSEEK = ["us.deepseek.r1-v1:0"]
+OPENAI = ["openai.gpt-oss-20b-1:0", "openai.gpt-oss-120b-1:0"]
+MISTRAL_CHAT = ["mistral.mistral-large-2407-v1:0", "us.mistral.pixtral-large-2502-v1:0"]
+AI21 = ["ai21.jamba-1-5-mini-v1:0", "ai21.jamba-1-5-large-v1:0"]
 
-# --- The fake boto3 client -------------------------------------------------------------------
+MODEL_KWARGS = {
+    "meta": {"max_gen_len": 50, "top_p": 0.5},
+    "mistral": {"top_k": 40, "max_tokens": 50},
+    "deepseek": {"top_p": 0.95},
+    "openai": {"reasoning_effort": "low", "max_completion_tokens": 50},
+    "mistral_chat": {"random_seed": 7},
+    "ai21": {"frequency_penalty": 0.1},
+}
 
-class FakeBedrockRuntime:
-    """Records request bodies; answers with a canned Claude or Titan reply."""
+# ---------------------------------------------------------------------------------------------
+# Driving ChatBedrock.
 
-    def __init__(self, reply):
-        self.reply = reply
-        self.bodies = []
+
+class _Body:
+    def __init__(self, payload):
+        self._bytes = json.dumps(payload).encode()
+
+    def read(self):
+        return self._bytes
+
+
+class FakeClient:
+    """Stands in for boto3's bedrock-runtime client; records the body and returns a reply."""
+
+    def __init__(self, reply=None, chunks=None, headers=None):
+        self.reply, self.chunks, self.headers, self.bodies = reply, chunks, headers or {}, []
 
     def invoke_model(self, **kwargs):
         self.bodies.append(json.loads(kwargs["body"]))
-        return {
-            "body": io.BytesIO(json.dumps(self.reply).encode()),
-            "ResponseMetadata": {"HTTPHeaders": {
-                "x-amzn-bedrock-input-token-count": "10",
-                "x-amzn-bedrock-output-token-count": "5",
-            }},
-        }
+        return {"body": _Body(self.reply), "ResponseMetadata": {"HTTPHeaders": self.headers}}
 
     def invoke_model_with_response_stream(self, **kwargs):
         self.bodies.append(json.loads(kwargs["body"]))
-        return {"body": []}
+        return {"body": [{"chunk": {"bytes": json.dumps(c).encode()}} for c in self.chunks]}
 
 
-CLAUDE_REPLY = {
-    "id": "msg_1", "type": "message", "role": "assistant", "model": "claude",
-    "content": [{"type": "tool_use", "id": "toolu_1", "name": "Answer",
-                 "input": {"answer": "a", "justification": "j"}}],
-    "stop_reason": "tool_use", "usage": {"input_tokens": 10, "output_tokens": 5},
+# A reply of the right shape for each LangChain provider path, so invoke() completes.
+PLACEHOLDER_REPLY = {
+    "meta": {"generation": "ok", "stop_reason": "stop"},
+    "mistral": {"outputs": [{"text": "ok", "stop_reason": "stop"}]},
+    "deepseek": {"choices": [{"text": "ok", "stop_reason": "stop"}]},
+    "openai": {"choices": [{"message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}]},
 }
-TITAN_REPLY = {"inputTextTokenCount": 10, "results": [{"tokenCount": 5, "outputText": "ok", "completionReason": "FINISH"}]}
+PLACEHOLDER_CHUNKS = {
+    "meta": [{"generation": "ok", "stop_reason": "stop"}],
+    "mistral": [{"outputs": [{"text": "ok", "stop_reason": "stop"}]}],
+    "deepseek": [{"choices": [{"text": "ok", "stop_reason": "stop"}]}],
+    "openai": [{"choices": [{"delta": {"content": "ok"}, "finish_reason": "stop"}]}],
+}
 
 
-# --- Request (C-API shape) → LangChain messages -----------------------------------------------
-
-def _lc_blocks(blocks):
-    """C-API content blocks → LangChain content list; cache points mark the block before."""
+def to_langchain(messages):
     out = []
-    for block in blocks:
-        kind = block["type"]
-        if kind == "cache_point":
-            out[-1]["cache_control"] = {"type": "ephemeral"}
-        elif kind == "text":
-            out.append({"type": "text", "text": block["text"]})
-        elif kind == "image":
-            out.append({"type": "image_url",
-                        "image_url": {"url": f"data:{block['media_type']};base64,{block['data']}"}})
-        elif kind == "document":
-            out.append({"type": "document",
-                        "source": {"type": "base64", "media_type": "application/pdf", "data": block["data"]}})
-        elif kind == "reasoning":
-            if block.get("signature", "").startswith("redacted_thinking:"):
-                out.append({"type": "redacted_thinking", "data": block["signature"][len("redacted_thinking:"):]})
+    for m in messages:
+        blocks = m["content"]
+        texts = [b["text"] for b in blocks if b["type"] == "text"]
+        if m["role"] == "system":
+            out.append(SystemMessage("".join(texts)))
+        elif m["role"] == "user":
+            images = [b for b in blocks if b["type"] == "image"]
+            if images:
+                content = []
+                for b in blocks:
+                    if b["type"] == "text":
+                        content.append({"type": "text", "text": b["text"]})
+                    else:
+                        content.append({"type": "image", "source_type": "base64", "mime_type": b["media_type"], "data": b["data"]})
+                out.append(HumanMessage(content))
             else:
-                out.append({"type": "thinking", "thinking": block["text"], "signature": block["signature"]})
-        else:
-            raise ValueError(f"no LangChain form for {kind}")
+                out.append(HumanMessage("".join(texts)))
+        elif m["role"] == "assistant":
+            calls = [{"id": b["id"], "name": b["name"], "args": b["input"]} for b in blocks if b["type"] == "tool_use"]
+            out.append(AIMessage("".join(texts), tool_calls=calls))
+        elif m["role"] == "tool":
+            (result,) = blocks
+            out.append(ToolMessage("".join(b["text"] for b in result["content"]), tool_call_id=result["tool_use_id"]))
     return out
 
 
-def _lc_content(content):
-    return content if isinstance(content, str) else _lc_blocks(content)
-
-
-def to_langchain_messages(messages):
-    result = []
-    for message in messages:
-        role, content = message["role"], message.get("content", "")
-        if role == "system":
-            result.append(SystemMessage(_lc_content(content)))
-        elif role == "user":
-            result.append(HumanMessage(_lc_content(content)))
-        elif role == "assistant":
-            calls = [{"id": c["id"], "name": c["name"], "args": c["args"]} for c in message.get("tool_calls", [])]
-            result.append(AIMessage(content=_lc_content(content), tool_calls=calls))
-        elif role == "tool":
-            result.append(ToolMessage(_lc_content(content), tool_call_id=message["tool_call_id"],
-                                      status="error" if message.get("is_error") else "success"))
-        else:
-            raise ValueError(role)
-    return result
-
-
-def _lc_tool(spec):
-    tool = {"name": spec["name"], "description": spec.get("description", ""), "input_schema": spec["input_schema"]}
-    if spec.get("cache_point"):
-        tool["cache_control"] = {"type": "ephemeral"}
-    return tool
-
-
-def langchain_body(model, request):
-    """Runs the request through ChatBedrock and returns the body it sent."""
-    if model.startswith("amazon."):
-        reply, kwarg_names = TITAN_REPLY, {"top_p": "topP", "top_k": "topK"}
-    else:
-        reply, kwarg_names = CLAUDE_REPLY, {"top_p": "top_p", "top_k": "top_k"}
-    fake = FakeBedrockRuntime(reply)
-    model_kwargs = copy.deepcopy(request.get("model_kwargs", {}))
-    for key, name in kwarg_names.items():
-        if key in request:
-            model_kwargs[name] = request[key]
-    options = {"model_id": model, "client": fake, "region_name": "us-east-1"}
-    if model_kwargs:
-        options["model_kwargs"] = model_kwargs
+def run_langchain(model, lc_provider, request, stream):
+    """The body ChatBedrock sends for the request, or the error it raises."""
+    kwargs = {}
     if "temperature" in request:
-        options["temperature"] = request["temperature"]
+        kwargs["temperature"] = request["temperature"]
     if "max_tokens" in request:
-        options["max_tokens"] = request["max_tokens"]
-    chat = ChatBedrock(**options)
-
-    runnable = chat
-    if "response_schema" in request:
-        schema = request["response_schema"]
-        json_schema = {"title": schema["name"], **schema["input_schema"]}
-        if schema.get("description"):
-            json_schema["description"] = schema["description"]
-        runnable = chat.with_structured_output(json_schema, include_raw=True)
-    elif "tools" in request:
-        choice = request.get("tool_choice")
-        if isinstance(choice, dict):
-            choice = choice["name"]
-        runnable = chat.bind_tools([_lc_tool(t) for t in request["tools"]], tool_choice=choice)
-
-    messages = to_langchain_messages(request["messages"])
-    stop = request.get("stop") or None
+        kwargs["max_tokens"] = request["max_tokens"]
+    model_kwargs = dict(request.get("model_kwargs", {}))
+    if "top_p" in request:
+        model_kwargs["top_p"] = request["top_p"]  # ChatBedrock has no top_p field; it goes to model_kwargs
+    model_kwargs.update(request.get("_oracle_model_kwargs", {}))
+    if model_kwargs:
+        kwargs["model_kwargs"] = model_kwargs
+    if lc_provider == "openai" and not model.startswith(("openai.", "us.openai.")):
+        kwargs["provider"] = "openai"
+    client = FakeClient(PLACEHOLDER_REPLY[lc_provider], PLACEHOLDER_CHUNKS[lc_provider])
+    chat = ChatBedrock(model_id=model, client=client, region_name="us-east-1", **kwargs)
+    stop = request.get("stop")
     try:
-        if request.get("stream"):
-            for _ in runnable.stream(messages, stop=stop):
-                pass
+        if stream:
+            list(chat.stream(to_langchain(request["messages"]), stop=stop))
         else:
-            runnable.invoke(messages, stop=stop)
-    except ValueError as error:
-        # The empty fake stream ends in "No generation chunks"; the body is already recorded.
-        if not fake.bodies:
-            raise error
-    if len(fake.bodies) != 1:
-        raise RuntimeError(f"expected one request, got {len(fake.bodies)}")
-    return fake.bodies[0]
+            chat.invoke(to_langchain(request["messages"]), stop=stop)
+    except Exception as error:  # noqa: BLE001 - recorded in the vector
+        return None, f"{type(error).__name__}: {error}"
+    return client.bodies[0], None
 
 
-# --- Deliberate differences from LangChain (each a small transform of its body) ----------------
-
-def _messages(body):
-    return body["messages"]
+# ---------------------------------------------------------------------------------------------
+# Cases.
 
 
-def fix_titan_stop_key(body):
-    config = body["textGenerationConfig"]
-    config["stopSequences"] = config.pop("stop_sequences")
-    return body
+def function_tool(spec):
+    return convert_to_openai_tool({"name": spec["name"], "description": spec["description"],
+                                   "parameters": spec["input_schema"]})
 
 
-def fix_is_error(body):
-    for message in _messages(body):
-        if isinstance(message["content"], list):
-            for block in message["content"]:
-                if block.get("type") == "tool_result" and block.get("tool_use_id") == "toolu_1":
-                    block["is_error"] = True
-    return body
+def add_case(cases, name, model, family, lc_provider, request, stream=False, adjust=()):
+    body, error = run_langchain(model, lc_provider, request, stream)
+    if body is None:
+        raise SystemExit(f"{name}: LangChain failed: {error}")
+    expected = copy.deepcopy(body)
+    for adjustment in adjust:
+        apply_adjustment(adjustment, family, expected)
+    public = {k: v for k, v in request.items() if not k.startswith("_")}
+    cases.append({
+        "name": name, "model": model, "stream": stream, "request": public,
+        "langchain_body": body, "expected_body": expected,
+        "adjustments": [{"name": a, "why": ADJUSTMENTS[a]} for a in adjust],
+    })
 
 
-def fix_merge_hoisted_user(body):
-    # LangChain keeps the user turns on either side of a mid-conversation system message apart.
-    merged = []
-    for message in _messages(body):
-        if merged and merged[-1]["role"] == "user" and message["role"] == "user":
-            previous = merged[-1]["content"]
-            blocks = [{"type": "text", "text": previous}] if isinstance(previous, str) else previous
-            current = message["content"]
-            blocks += [{"type": "text", "text": current}] if isinstance(current, str) else current
-            merged[-1]["content"] = blocks
-        else:
-            merged.append(message)
-    body["messages"] = merged
-    return body
+def apply_adjustment(name, family, body):
+    if name == "meta_no_stop":
+        body.pop("stop_sequences", None)
+    elif name == "stop_key":
+        if "stop_sequences" in body:
+            body["stop"] = body.pop("stop_sequences")
+    elif name == "max_tokens_key":
+        if "max_completion_tokens" in body:
+            body["max_tokens"] = body.pop("max_completion_tokens")
+    elif name == "tools_via_model_kwargs":
+        pass  # the oracle already put them in; recorded so the difference is visible
+    else:
+        raise SystemExit(f"unknown adjustment {name}")
 
 
-def fix_tool_history_as_text(body):
-    body["messages"] = [
-        {"role": "user", "content": "What's the weather in Paris?"},
-        {"role": "assistant", "content": [
-            {"type": "text", "text": "Let me check."},
-            {"type": "text", "text": '[Called get_weather with parameters: {"city":"Paris"}]'},
-        ]},
-        {"role": "user", "content": [
-            {"type": "text", "text": "[Tool output: 18°C, sunny]"},
-            {"type": "text", "text": "Summarise the conversation."},
-        ]},
-    ]
-    return body
+def prompt_cases(cases):
+    for family, models, lc_provider in (("meta", META, "meta"), ("mistral", MISTRAL_PROMPT, "mistral"),
+                                        ("deepseek", DEEPSEEK, "deepseek")):
+        stop_adjust = ("meta_no_stop",) if family == "meta" else ("stop_key",)
+        for model in models:
+            for conv_name, messages in CONVERSATIONS.items():
+                for params_name, params in PARAMS.items():
+                    request = {"model": model, "messages": messages, **params}
+                    adjust = stop_adjust if "stop" in params else ()
+                    add_case(cases, f"{model}/{conv_name}/{params_name}", model, family, lc_provider, request, adjust=adjust)
+            request = {"model": model, "messages": CONVERSATIONS["multi"], "max_tokens": 100,
+                       "model_kwargs": MODEL_KWARGS[family]}
+            add_case(cases, f"{model}/multi/model_kwargs", model, family, lc_provider, request)
+            request = {"model": model, "messages": CONVERSATIONS["multi"], "temperature": 0.5}
+            add_case(cases, f"{model}/multi/stream", model, family, lc_provider, request, stream=True)
+    # LangChain streams Mistral's prompt models with their stop sequences (other prompt providers refuse).
+    request = {"model": MISTRAL_PROMPT[0], "messages": CONVERSATIONS["system"], "stop": ["END"]}
+    add_case(cases, f"{MISTRAL_PROMPT[0]}/system/stream_stop", MISTRAL_PROMPT[0], "mistral", "mistral",
+             request, stream=True, adjust=("stop_key",))
 
 
-def fix_tool_choice_none(body):
-    body["tool_choice"] = {"type": "none"}
-    return body
+def chat_cases(cases):
+    families = (("openai", OPENAI, ("stop_key",)),
+                ("mistral_chat", MISTRAL_CHAT, ("stop_key", "max_tokens_key")),
+                ("ai21", AI21, ("stop_key", "max_tokens_key")))
+    for family, models, key_adjust in families:
+        for model in models:
+            for conv_name, messages in CONVERSATIONS.items():
+                for params_name, params in PARAMS.items():
+                    request = {"model": model, "messages": messages, **params}
+                    add_case(cases, f"{model}/{conv_name}/{params_name}", model, family, "openai", request,
+                             adjust=key_adjust)
+            request = {"model": model, "messages": CONVERSATIONS["multi"], "max_tokens": 100,
+                       "model_kwargs": MODEL_KWARGS[family]}
+            add_case(cases, f"{model}/multi/model_kwargs", model, family, "openai", request, adjust=key_adjust)
+            request = {"model": model, "messages": CONVERSATIONS["multi"], "temperature": 0.5}
+            add_case(cases, f"{model}/multi/stream", model, family, "openai", request, stream=True, adjust=key_adjust)
+            for conv_name, messages in TOOL_CONVERSATIONS.items():
+                request = {"model": model, "messages": messages, "max_tokens": 200}
+                add_case(cases, f"{model}/{conv_name}/history_only", model, family, "openai", request, adjust=key_adjust)
+                request = {"model": model, "messages": messages, "tools": [WEATHER_TOOL, TIME_TOOL],
+                           "_oracle_model_kwargs": {"tools": [function_tool(WEATHER_TOOL), function_tool(TIME_TOOL)]}}
+                add_case(cases, f"{model}/{conv_name}/tools", model, family, "openai", request,
+                         adjust=key_adjust + ("tools_via_model_kwargs",))
+            tool_choice_cases(cases, family, model, key_adjust)
+    # Pixtral takes images as image_url parts with a data URI.
+    model = MISTRAL_CHAT[1]
+    request = {"model": model, "messages": [user("What is in this picture?", {"type": "image", "media_type": "image/png", "data": "iVBORw0KGgo="})]}
+    add_case(cases, f"{model}/image", model, "mistral_chat", "openai", request, adjust=("stop_key", "max_tokens_key"))
 
 
-def fix_empty_tool_result(body):
-    for message in _messages(body):
-        if isinstance(message["content"], list):
-            for block in message["content"]:
-                if block.get("type") == "tool_result" and block.get("content") == "":
-                    del block["content"]
-    return body
+def tool_choice_cases(cases, family, model, key_adjust):
+    """Forced and disabled tool use, and structured output, in each dialect's vocabulary."""
+    conv = [user("Weather in Oslo?")]
+    weather, time = function_tool(WEATHER_TOOL), function_tool(TIME_TOOL)
+    answer = convert_to_openai_tool(ANSWER_SCHEMA)
+    # (name, request additions, oracle tools, oracle tool_choice) per dialect.
+    if family == "openai":
+        variants = [
+            ("auto", {"tool_choice": "auto"}, [weather, time], "auto"),
+            ("any", {"tool_choice": "any"}, [weather, time], "required"),
+            ("none", {"tool_choice": "none"}, [weather, time], "none"),
+            ("named", {"tool_choice": {"name": "get_time"}}, [weather, time],
+             {"type": "function", "function": {"name": "get_time"}}),
+            ("schema", {"response_schema": ANSWER_SCHEMA, "_no_tools": True}, [answer],
+             {"type": "function", "function": {"name": "Answer"}}),
+        ]
+    elif family == "mistral_chat":
+        variants = [
+            ("auto", {"tool_choice": "auto"}, [weather, time], "auto"),
+            ("any", {"tool_choice": "any"}, [weather, time], "any"),
+            ("none", {"tool_choice": "none"}, [weather, time], "none"),
+            # Mistral cannot name a tool: only that one is offered, and a call is forced.
+            ("named", {"tool_choice": {"name": "get_time"}}, [time], "any"),
+            ("schema", {"response_schema": ANSWER_SCHEMA, "_no_tools": True}, [answer], "any"),
+        ]
+    else:  # ai21: no tool_choice member at all
+        variants = [
+            ("auto", {"tool_choice": "auto"}, [weather, time], None),
+            ("any", {"tool_choice": "any"}, [weather, time], None),
+            ("none", {"tool_choice": "none"}, None, None),
+            ("named", {"tool_choice": {"name": "get_time"}}, [time], None),
+            ("schema", {"response_schema": ANSWER_SCHEMA, "_no_tools": True}, [answer], None),
+        ]
+    for name, additions, tools, choice in variants:
+        request = {"model": model, "messages": conv}
+        additions = dict(additions)
+        if not additions.pop("_no_tools", False):
+            request["tools"] = [WEATHER_TOOL, TIME_TOOL]
+        request.update(additions)
+        oracle = {}
+        if tools is not None:
+            oracle["tools"] = tools
+        if choice is not None:
+            oracle["tool_choice"] = choice
+        request["_oracle_model_kwargs"] = oracle
+        add_case(cases, f"{model}/tool_choice/{name}", model, family, "openai", request,
+                 adjust=key_adjust + ("tools_via_model_kwargs",))
 
 
-def fix_system_anywhere(body):
-    body["system"] = [{"type": "text", "text": "Be brief."}, {"type": "text", "text": "Answer in French."}]
-    return fix_merge_hoisted_user(body)
+# ---------------------------------------------------------------------------------------------
+# Responses: sample bodies and chunks as AWS documents them, and LangChain's reading of them.
 
-
-def hoisted_system_expected(_):
-    # LangChain raises "Received multiple non-consecutive system messages".
-    return {
-        "anthropic_version": "bedrock-2023-05-31",
-        "system": [{"type": "text", "text": "Be brief."}, {"type": "text", "text": "Answer in French."}],
-        "messages": [{"role": "user", "content": [{"type": "text", "text": "Hello"}, {"type": "text", "text": "How are you?"}]}],
-        "max_tokens": 1024,
-    }
-
-
-# --- Cases -------------------------------------------------------------------------------------
-
-def user(content):
-    return {"role": "user", "content": content}
-
-
-def assistant(content, tool_calls=None):
-    message = {"role": "assistant", "content": content}
-    if tool_calls:
-        message["tool_calls"] = tool_calls
-    return message
-
-
-def system(content):
-    return {"role": "system", "content": content}
-
-
-def tool(call_id, content, is_error=False):
-    message = {"role": "tool", "tool_call_id": call_id, "content": content}
-    if is_error:
-        message["is_error"] = True
-    return message
-
-
-WEATHER_CALL = [{"id": "toolu_1", "name": "get_weather", "args": {"city": "Paris"}}]
-
-ANTHROPIC_CASES = [
-    ("anthropic-system-and-user", "A string system prompt and one user turn; max_tokens defaults to 1024.",
-     {"messages": [system("You are a translator."), user("Translate 'hello' into French.")], "temperature": 0}),
-    ("anthropic-multi-turn-inference-params", "Temperature, max_tokens, top_p, top_k and stop sequences.",
-     {"messages": [user("Hi"), assistant("Hello! How can I help?"), user("Count to three.")],
-      "temperature": 0.5, "max_tokens": 200, "top_p": 0.9, "top_k": 40, "stop": ["\n\nHuman:", "END"]}),
-    ("anthropic-stream-same-body", "InvokeModelWithResponseStream sends the same body (stop included).",
-     {"messages": [user("Count to three.")], "stop": ["3"], "stream": True}),
-    ("anthropic-model-kwargs-merged", "model_kwargs start the body; LangChain's own keys are set after.",
-     {"messages": [user("Hi")], "model_kwargs": {"anthropic_beta": ["token-efficient-tools-2025-02-19"],
-                                                 "max_tokens": 300, "temperature": 0.1}}),
-    ("anthropic-prefill-trailing-whitespace", "A final assistant prefill loses its trailing whitespace.",
-     {"messages": [user("Write a haiku."), assistant("Here is the haiku:  \n")]}),
-    ("anthropic-consecutive-users-merged", "Consecutive user turns merge into one message of text blocks.",
-     {"messages": [user("First part."), user("Second part."), assistant("Got both."), user("Good.")]}),
-    ("anthropic-consecutive-systems-merged", "Consecutive system messages become a list of system blocks.",
-     {"messages": [system("Be brief."), system("Answer in French."), user("Hello")]}),
-    ("anthropic-blank-text-blocks-dropped", "Empty and whitespace-only text blocks in block content are dropped.",
-     {"messages": [user([{"type": "text", "text": "  "}, {"type": "text", "text": "Hello"},
-                         {"type": "text", "text": ""}])]}),
-    ("anthropic-tools-auto", "Tools with tool_choice auto; a missing description becomes the tool name.",
-     {"messages": [user("What's the weather in Paris?")], "tools": [WEATHER_TOOL, TIME_TOOL], "tool_choice": "auto"}),
-    ("anthropic-tools-any", "tool_choice any.",
-     {"messages": [user("What's the weather in Paris?")], "tools": [WEATHER_TOOL], "tool_choice": "any"}),
-    ("anthropic-tools-named", "tool_choice naming one tool.",
-     {"messages": [user("What's the weather in Paris?")], "tools": [WEATHER_TOOL, TIME_TOOL],
-      "tool_choice": {"name": "get_weather"}}),
-    ("anthropic-tools-no-choice", "Tools without a tool_choice send no tool_choice.",
-     {"messages": [user("What's the weather in Paris?")], "tools": [WEATHER_TOOL]}),
-    ("anthropic-tool-round-trip", "Assistant text + tool_use, then the tool result as a user tool_result.",
-     {"messages": [user("What's the weather in Paris?"), assistant("Let me check.", WEATHER_CALL),
-                   tool("toolu_1", "18°C, sunny")], "tools": [WEATHER_TOOL]}),
-    ("anthropic-parallel-tool-results-then-user", "Consecutive tool results and a user turn merge; results come first.",
-     {"messages": [user("Weather and time in Paris?"),
-                   assistant("", [{"id": "toolu_1", "name": "get_weather", "args": {"city": "Paris"}},
-                                  {"id": "toolu_2", "name": "get_time", "args": {"tz": "Europe/Paris"}}]),
-                   tool("toolu_1", "18°C"), tool("toolu_2", "14:05"), user("Also, is it a good day for a walk?")],
-      "tools": [WEATHER_TOOL, TIME_TOOL]}),
-    ("anthropic-tool-result-blocks", "A tool result with text and an image keeps its blocks.",
-     {"messages": [user("Draw the chart."), assistant("", WEATHER_CALL),
-                   tool("toolu_1", [{"type": "text", "text": "Chart:"},
-                                    {"type": "image", "media_type": "image/png", "data": PNG}])],
-      "tools": [WEATHER_TOOL]}),
-    ("anthropic-image", "A user image becomes a base64 image source after the text.",
-     {"messages": [user([{"type": "text", "text": "What is in this image?"},
-                         {"type": "image", "media_type": "image/png", "data": PNG}])]}),
-    ("anthropic-document", "A PDF document; like LangChain, documents precede the text of a user turn.",
-     {"messages": [user([{"type": "text", "text": "Summarise this document."},
-                         {"type": "document", "format": "pdf", "name": "report", "data": PDF}])]}),
-    ("anthropic-thinking-round-trip", "Signed reasoning goes back as a thinking block, first in its message.",
-     {"messages": [user("What's the weather in Paris?"),
-                   assistant([{"type": "reasoning", "text": "I should call the tool.", "signature": "EqQBCgIYAhIM"},
-                              {"type": "text", "text": "Checking."}], WEATHER_CALL),
-                   tool("toolu_1", "18°C")],
-      "tools": [WEATHER_TOOL], "model_kwargs": {"thinking": {"type": "enabled", "budget_tokens": 1024}},
-      "max_tokens": 2048, "model": CLAUDE_37}),
-    ("anthropic-redacted-thinking-round-trip", "Redacted thinking (a reasoning block whose signature carries the "
-     "redacted_thinking: prefix) goes back as a redacted_thinking block.",
-     {"messages": [user("Hi"), assistant([{"type": "reasoning", "text": "", "signature": "redacted_thinking:EmwKAhgBEgy3"},
-                                          {"type": "text", "text": "Hello."}]), user("Bye")]}),
-    ("anthropic-cache-points", "Cache points mark the block before them with cache_control ephemeral, in the "
-     "system prompt, a user turn and the tools.",
-     {"messages": [system([{"type": "text", "text": "You answer questions about the attached manual."},
-                           {"type": "cache_point"}]),
-                   user([{"type": "text", "text": "Long manual text..."}, {"type": "cache_point"},
-                         {"type": "text", "text": "What does chapter 2 say?"}])],
-      "tools": [dict(WEATHER_TOOL, cache_point=True)]}),
-    ("anthropic-structured-output", "response_schema is a forced tool call, as with_structured_output does.",
-     {"messages": [user("Which weighs more, a pound of bricks or a pound of feathers?")],
-      "response_schema": ANSWER_SCHEMA}),
-    ("anthropic-structured-output-thinking", "With thinking enabled on Claude Sonnet 4, structured output is not "
-     "forced (LangChain leaves tool_choice out).",
-     {"messages": [user("Which weighs more?")], "response_schema": ANSWER_SCHEMA, "max_tokens": 4000,
-      "model_kwargs": {"thinking": {"type": "enabled", "budget_tokens": 1024}}, "model": CLAUDE_SONNET_4}),
-]
-
-# (id, description, request, deviation, transform)
-ANTHROPIC_DEVIATIONS = [
-    ("anthropic-tool-result-is-error", "A failed tool result carries is_error.",
-     {"messages": [user("What's the weather in Paris?"), assistant("", WEATHER_CALL),
-                   tool("toolu_1", "city not found", is_error=True)], "tools": [WEATHER_TOOL]},
-     "LangChain drops ToolMessage status='error'; Anthropic's tool_result has is_error for it.", fix_is_error),
-    ("anthropic-empty-tool-result", "An empty tool result omits content.",
-     {"messages": [user("Ping the server."), assistant("", WEATHER_CALL), tool("toolu_1", "")],
-      "tools": [WEATHER_TOOL]},
-     "LangChain sends content \"\"; Anthropic's tool_result content is optional, so an empty result omits it "
-     "rather than send an empty text.", fix_empty_tool_result),
-    ("anthropic-tool-history-without-tools", "tool_use/tool_result history with no tools becomes text.",
-     {"messages": [user("What's the weather in Paris?"), assistant("Let me check.", WEATHER_CALL),
-                   tool("toolu_1", "18°C, sunny"), user("Summarise the conversation.")]},
-     "LangChain sends the tool blocks without tools, which Bedrock refuses ('Requests which include tool_use or "
-     "tool_result blocks must define tools'); like langchain-aws's Converse path, they are sent as text.",
-     fix_tool_history_as_text),
-    ("anthropic-tool-choice-none", "tool_choice none is Anthropic's {\"type\": \"none\"}.",
-     {"messages": [user("Just chat.")], "tools": [WEATHER_TOOL], "tool_choice": "none"},
-     "LangChain turns 'none' into a forced call of a tool named 'none'.", fix_tool_choice_none),
-    ("anthropic-system-mid-conversation", "A system message after a user turn is hoisted; the user turns around it "
-     "merge.",
-     {"messages": [user("Hello"), system("Be brief."), user("How are you?")]},
-     "LangChain hoists the system text but leaves two consecutive user messages.", fix_merge_hoisted_user),
-]
-
-# (id, description, request, deviation, hand-written body) where LangChain raises.
-ANTHROPIC_RAISES = [
-    ("anthropic-system-messages-non-consecutive", "System messages anywhere are hoisted into system blocks.",
-     {"messages": [system("Be brief."), user("Hello"), system("Answer in French."), user("How are you?")]},
-     "LangChain raises 'Received multiple non-consecutive system messages'.", hoisted_system_expected),
-]
-
-TITAN_CASES = [
-    ("titan-conversation", "Titan's User:/Bot: prompt with the system text first.",
-     {"messages": [system("You are terse."), user("Hi"), assistant("Hello."), user("Name a colour.")],
-      "temperature": 0.2, "max_tokens": 100}),
-    ("titan-final-bot-turn", "A final assistant message is continued, not followed by a new Bot: tag.",
-     {"messages": [user("Complete the list: red, green,"), assistant("blue,  ")]}),
-    ("titan-model-kwargs-top-p", "model_kwargs and top_p go inside textGenerationConfig.",
-     {"messages": [user("Hi")], "top_p": 0.8, "model_kwargs": {"maxTokenCount": 50}}),
-    ("titan-stream-stop", "Streaming sends stop sequences as stopSequences (LangChain does so when streaming).",
-     {"messages": [user("Count to ten.")], "stop": ["User:"], "stream": True}),
-]
-
-TITAN_DEVIATIONS = [
-    ("titan-stop-sequences", "Stop sequences are textGenerationConfig.stopSequences.",
-     {"messages": [user("Count to ten.")], "stop": ["User:"]},
-     "LangChain's non-streaming path puts them under 'stop_sequences', which Titan refuses.", fix_titan_stop_key),
-]
-
-NOVA_CASES = [
-    ("nova-system-and-user", "System blocks, a user turn, inferenceConfig.",
-     {"messages": [system("You are a translator."), user("Translate 'hello' into French.")],
-      "temperature": 0.3, "max_tokens": 300, "top_p": 0.9, "top_k": 20, "stop": ["END"]},
-     {"schemaVersion": "messages-v1",
-      "system": [{"text": "You are a translator."}],
-      "messages": [{"role": "user", "content": [{"text": "Translate 'hello' into French."}]}],
-      "inferenceConfig": {"maxTokens": 300, "temperature": 0.3, "topP": 0.9, "topK": 20, "stopSequences": ["END"]}}),
-    ("nova-minimal", "No parameters: no inferenceConfig.",
-     {"messages": [user("Hi")]},
-     {"schemaVersion": "messages-v1", "messages": [{"role": "user", "content": [{"text": "Hi"}]}]}),
-    ("nova-tool-round-trip", "toolConfig with toolSpec/inputSchema.json, toolUse and toolResult blocks.",
-     {"messages": [user("What's the weather in Paris?"), assistant("Let me check.", WEATHER_CALL),
-                   tool("toolu_1", "18°C, sunny"), user("Thanks, and tomorrow?")],
-      "tools": [WEATHER_TOOL, TIME_TOOL], "tool_choice": "auto"},
-     {"schemaVersion": "messages-v1",
-      "messages": [
-          {"role": "user", "content": [{"text": "What's the weather in Paris?"}]},
-          {"role": "assistant", "content": [{"text": "Let me check."},
-                                            {"toolUse": {"toolUseId": "toolu_1", "name": "get_weather",
-                                                         "input": {"city": "Paris"}}}]},
-          {"role": "user", "content": [{"toolResult": {"toolUseId": "toolu_1", "content": [{"text": "18°C, sunny"}]}},
-                                       {"text": "Thanks, and tomorrow?"}]}],
-      "toolConfig": {"tools": [
-          {"toolSpec": {"name": "get_weather", "description": "Current weather for a city",
-                        "inputSchema": {"json": WEATHER_TOOL["input_schema"]}}},
-          {"toolSpec": {"name": "get_time", "inputSchema": {"json": TIME_TOOL["input_schema"]}}}],
-          "toolChoice": {"auto": {}}}}),
-    ("nova-tool-error-and-any", "A failed tool result has status error; tool_choice any.",
-     {"messages": [user("Weather?"), assistant("", WEATHER_CALL), tool("toolu_1", "no such city", is_error=True)],
-      "tools": [WEATHER_TOOL], "tool_choice": "any"},
-     {"schemaVersion": "messages-v1",
-      "messages": [
-          {"role": "user", "content": [{"text": "Weather?"}]},
-          {"role": "assistant", "content": [{"toolUse": {"toolUseId": "toolu_1", "name": "get_weather",
-                                                         "input": {"city": "Paris"}}}]},
-          {"role": "user", "content": [{"toolResult": {"toolUseId": "toolu_1", "content": [{"text": "no such city"}],
-                                                       "status": "error"}}]}],
-      "toolConfig": {"tools": [{"toolSpec": {"name": "get_weather", "description": "Current weather for a city",
-                                             "inputSchema": {"json": WEATHER_TOOL["input_schema"]}}}],
-                     "toolChoice": {"any": {}}}}),
-    ("nova-structured-output", "response_schema forces its tool.",
-     {"messages": [user("Which weighs more?")], "response_schema": ANSWER_SCHEMA},
-     {"schemaVersion": "messages-v1",
-      "messages": [{"role": "user", "content": [{"text": "Which weighs more?"}]}],
-      "toolConfig": {"tools": [{"toolSpec": {"name": "Answer", "description": "An answer with a justification",
-                                             "inputSchema": {"json": ANSWER_SCHEMA["input_schema"]}}}],
-                     "toolChoice": {"tool": {"name": "Answer"}}}}),
-    ("nova-image-document-cache", "Image and document bytes as base64; cache points in system and messages; "
-     "consecutive user turns merge.",
-     {"messages": [system([{"type": "text", "text": "You read documents."}, {"type": "cache_point"}]),
-                   user([{"type": "document", "format": "pdf", "name": "report", "data": PDF}, {"type": "cache_point"}]),
-                   user([{"type": "text", "text": "And this picture?"},
-                         {"type": "image", "media_type": "image/jpeg", "data": PNG}])]},
-     {"schemaVersion": "messages-v1",
-      "system": [{"text": "You read documents."}, {"cachePoint": {"type": "default"}}],
-      "messages": [{"role": "user", "content": [
-          {"document": {"format": "pdf", "name": "report", "source": {"bytes": PDF}}},
-          {"cachePoint": {"type": "default"}},
-          {"text": "And this picture?"},
-          {"image": {"format": "jpeg", "source": {"bytes": PNG}}}]}]}),
-    ("nova-tool-history-without-tools", "tool history with no tools is sent as text (Nova, like Converse, "
-     "refuses toolUse/toolResult blocks without toolConfig); reasoning is not sent back.",
-     {"messages": [user("Weather?"),
-                   assistant([{"type": "reasoning", "text": "call the tool", "signature": "sig"}], WEATHER_CALL),
-                   tool("toolu_1", "18°C"), user("Summarise.")],
-      "model_kwargs": {"inferenceConfig": {"topK": 5}, "reasoningConfig": {"type": "disabled"}}, "max_tokens": 100},
-     {"schemaVersion": "messages-v1",
-      "messages": [
-          {"role": "user", "content": [{"text": "Weather?"}]},
-          {"role": "assistant", "content": [{"text": '[Called get_weather with parameters: {"city":"Paris"}]'}]},
-          {"role": "user", "content": [{"text": "[Tool output: 18°C]"}, {"text": "Summarise."}]}],
-      "inferenceConfig": {"topK": 5, "maxTokens": 100},
-      "reasoningConfig": {"type": "disabled"}}),
+RESPONSES = [
+    {"name": "meta", "model": "meta.llama3-8b-instruct-v1:0", "provider": "meta",
+     "body": {"generation": "Paris is the capital of France.", "prompt_token_count": 17,
+              "generation_token_count": 8, "stop_reason": "stop"},
+     "chunks": [{"generation": "Paris is", "prompt_token_count": 17, "generation_token_count": 2, "stop_reason": None},
+                {"generation": " the capital.", "prompt_token_count": None, "generation_token_count": 5, "stop_reason": "stop",
+                 "amazon-bedrock-invocationMetrics": {"inputTokenCount": 17, "outputTokenCount": 5,
+                                                      "invocationLatency": 200, "firstByteLatency": 90}}]},
+    {"name": "mistral_prompt", "model": "mistral.mistral-7b-instruct-v0:2", "provider": "mistral",
+     "body": {"outputs": [{"text": " Paris is the capital of France.", "stop_reason": "stop"}]},
+     "chunks": [{"outputs": [{"text": " Paris", "stop_reason": None}]},
+                {"outputs": [{"text": " is the capital.", "stop_reason": "stop"}],
+                 "amazon-bedrock-invocationMetrics": {"inputTokenCount": 12, "outputTokenCount": 6,
+                                                      "invocationLatency": 150, "firstByteLatency": 80}}]},
+    {"name": "deepseek", "model": "us.deepseek.r1-v1:0", "provider": "deepseek",
+     "body": {"choices": [{"text": "The user asks for the capital. It is Paris.\n</think>\n\nParis is the capital of France.",
+                           "stop_reason": "stop"}]},
+     "chunks": [{"choices": [{"text": "The user asks", "stop_reason": None}]},
+                {"choices": [{"text": " for the capital.\n</th", "stop_reason": None}]},
+                {"choices": [{"text": "ink>\n\nParis.", "stop_reason": "stop"}],
+                 "amazon-bedrock-invocationMetrics": {"inputTokenCount": 10, "outputTokenCount": 9,
+                                                      "invocationLatency": 300, "firstByteLatency": 100}}]},
+    {"name": "openai", "model": "openai.gpt-oss-20b-1:0", "provider": "openai",
+     "body": {"id": "chatcmpl-1", "object": "chat.completion", "created": 1754000000, "model": "openai.gpt-oss-20b-1:0",
+              "choices": [{"index": 0, "message": {"role": "assistant",
+                                                   "content": "<reasoning>Simple geography.</reasoning>Paris is the capital of France."},
+                           "finish_reason": "stop"}],
+              "usage": {"prompt_tokens": 20, "completion_tokens": 11, "total_tokens": 31}},
+     "chunks": [{"choices": [{"index": 0, "delta": {"role": "assistant", "content": "<reason"}, "finish_reason": None}]},
+                {"choices": [{"index": 0, "delta": {"content": "ing>Simple geography.</reasoning>Paris"}, "finish_reason": None}]},
+                {"choices": [{"index": 0, "delta": {"content": " is the capital."}, "finish_reason": "stop"}],
+                 "amazon-bedrock-invocationMetrics": {"inputTokenCount": 20, "outputTokenCount": 9,
+                                                      "invocationLatency": 250, "firstByteLatency": 95}}]},
 ]
 
 
-def build_cases():
+def langchain_reading(spec):
+    """What ChatBedrock returns for the sample body and for the sample stream."""
+    headers = {"x-amzn-bedrock-input-token-count": "7", "x-amzn-bedrock-output-token-count": "5"}
+    client = FakeClient(spec["body"], spec["chunks"], headers)
+    chat = ChatBedrock(model_id=spec["model"], client=client, region_name="us-east-1")
+    message = chat.invoke([HumanMessage("What is the capital of France?")])
+    streamed = "".join(chunk.content for chunk in chat.stream([HumanMessage("What is the capital of France?")]))
+    return {"content": message.content, "stop_reason": message.additional_kwargs.get("stop_reason"),
+            "stream_content": streamed}
+
+
+def build():
     cases = []
-
-    def add(case_id, description, request, model, expected, source, deviation=None, lc_body=None):
-        request = copy.deepcopy(request)
-        request.setdefault("model", model)
-        case = {"id": case_id, "description": description, "model": request["model"], "source": source,
-                "request": request, "expected_body": expected}
-        if deviation:
-            case["deviation"] = deviation
-            case["langchain_body"] = lc_body
-        cases.append(case)
-
-    for case_id, description, request in ANTHROPIC_CASES:
-        model = request.get("model", CLAUDE_35)
-        add(case_id, description, request, model, langchain_body(model, request), "langchain")
-    for case_id, description, request, deviation, transform in ANTHROPIC_DEVIATIONS:
-        model = request.get("model", CLAUDE_35)
-        body = langchain_body(model, request)
-        add(case_id, description, request, model, transform(copy.deepcopy(body)), "langchain+deviation",
-            deviation, body)
-    for case_id, description, request, deviation, expected in ANTHROPIC_RAISES:
-        model = request.get("model", CLAUDE_35)
-        try:
-            langchain_body(model, request)
-        except ValueError:
-            pass
-        else:
-            raise RuntimeError(f"{case_id}: LangChain was expected to raise")
-        add(case_id, description, request, model, expected(None), "langchain+deviation", deviation, None)
-    for case_id, description, request in TITAN_CASES:
-        add(case_id, description, request, TITAN, langchain_body(TITAN, request), "langchain")
-    for case_id, description, request, deviation, transform in TITAN_DEVIATIONS:
-        body = langchain_body(TITAN, request)
-        add(case_id, description, request, TITAN, transform(copy.deepcopy(body)), "langchain+deviation",
-            deviation, body)
-    for case_id, description, request, expected in NOVA_CASES:
-        add(case_id, description, request, NOVA, expected, "aws-docs")
-    return cases
+    prompt_cases(cases)
+    chat_cases(cases)
+    responses = []
+    for spec in RESPONSES:
+        responses.append({**{k: spec[k] for k in ("name", "model", "body", "chunks")}, "langchain": langchain_reading(spec)})
+    return {
+        "generator": "tools/vectors/gen_provider_vectors.py",
+        "langchain_aws_version": getattr(langchain_aws, "__version__", "unknown"),
+        "adjustments": ADJUSTMENTS,
+        "cases": cases,
+        "responses": responses,
+    }
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=DEFAULT_OUT)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="fail if the file on disk differs")
     args = parser.parse_args()
-    warnings.simplefilter("ignore")
-    document = {
-        "generator": "tools/vectors/gen_provider_vectors.py",
-        "langchain_aws_version": metadata.version("langchain-aws"),
-        "cases": build_cases(),
-    }
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as handle:
-        json.dump(document, handle, indent=1, ensure_ascii=False)
-        handle.write("\n")
-    print(f"wrote {len(document['cases'])} cases to {args.out}")
+    text_out = json.dumps(build(), indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+    if args.check:
+        with open(OUT, encoding="utf-8") as f:
+            if f.read() != text_out:
+                raise SystemExit(f"{OUT} is stale; re-run {__file__}")
+        return
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, "w", encoding="utf-8") as f:
+        f.write(text_out)
+    print(f"wrote {OUT}: {text_out.count(chr(10))} lines")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

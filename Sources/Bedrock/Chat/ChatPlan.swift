@@ -22,16 +22,13 @@ struct ChatPlan {
         self.request = request
         let baseModelId = Provider.baseModelId(request.model)
         self.baseModelId = baseModelId
-        let format = request.provider.invokeFormat(modelId: baseModelId)
+        let format = request.provider.invokeFormat
         let needsTools = !request.effectiveTools.isEmpty || request.messages.contains(where: \.hasToolBlocks)
-        let invokeCanCarry = format.map { !needsTools || $0.supportsTools(modelId: baseModelId) } ?? false
+        let invokeCanCarry = !needsTools || format.supportsTools(modelId: baseModelId)
         switch request.api {
         case .converse:
             api = .converse
         case .invoke:
-            guard format != nil else {
-                throw .invalidArgument("request.api: \"invoke\" is not available for \(request.provider.rawValue) model \"\(request.model)\"; use \"converse\" or \"auto\"")
-            }
             guard invokeCanCarry else {
                 throw .invalidArgument("request.tools: \(request.model) cannot take tools through InvokeModel; use api \"converse\" or \"auto\"")
             }
@@ -40,10 +37,10 @@ struct ChatPlan {
             // As ChatBedrock: Nova goes through Converse. Beyond it: so does anything whose
             // InvokeModel body cannot carry the tools the request needs.
             let isNova = baseModelId.hasPrefix("amazon.nova")
-            api = (format == nil || isNova || !invokeCanCarry) ? .converse : .invoke
+            api = (isNova || !invokeCanCarry) ? .converse : .invoke
         }
         self.format = api == .invoke ? format : nil
-        if api == .invoke, let format, !request.stop.isEmpty, !format.supportsStopSequences(modelId: baseModelId) {
+        if api == .invoke, !request.stop.isEmpty, !format.supportsStopSequences(modelId: baseModelId) {
             clientStops = request.stop
         } else {
             clientStops = []

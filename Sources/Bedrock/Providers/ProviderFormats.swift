@@ -1,10 +1,15 @@
 extension Provider {
-    /// This provider's InvokeModel format, or nil where only Converse is supported.
-    func invokeFormat(modelId: String) -> (any InvokeModelFormat)? {
+    /// This provider's InvokeModel format.
+    var invokeFormat: any InvokeModelFormat {
         switch self {
-        case .anthropic: return AnthropicFormat()
-        case .amazon: return AmazonFormat()
-        default: return nil
+        case .anthropic: AnthropicFormat()
+        case .amazon: AmazonFormat()
+        case .meta: MetaFormat()
+        case .mistral: MistralFormat()
+        case .deepseek: DeepSeekFormat()
+        case .cohere: CohereFormat()
+        case .ai21: AI21Format()
+        case .openai: OpenAIFormat()
         }
     }
 }
