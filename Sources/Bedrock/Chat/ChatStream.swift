@@ -82,6 +82,7 @@ public final class ChatStream: @unchecked Sendable {
 
     private func end() {
         ended = true
+        for delta in parser.finish() { apply(delta) }
         if var cutter, !cutter.stopped {
             apply(.text(index: 0, text: cutter.flush()))
             self.cutter = cutter

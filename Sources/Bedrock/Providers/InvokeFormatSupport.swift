@@ -413,7 +413,11 @@ struct CompletionStreamParser: StreamChunkParser {
                 deltas.append(.text(index: indices.text(), text: text))
             }
         }
-        if let update = piece.usage { usage = merged(usage, update) }
+        if let update = piece.usage {
+            var combined = usage ?? ChatUsage()
+            combined.merge(update)
+            usage = combined
+        }
         if let stopReason = piece.stopReason {
             if let pieces = splitter?.finish() { deltas += indices.deltas(for: pieces) }
             if let usage { deltas.append(.usage(usage)) }
@@ -422,11 +426,8 @@ struct CompletionStreamParser: StreamChunkParser {
         return deltas
     }
 
-    /// Later counts replace earlier ones field by field where they are non-zero.
-    private func merged(_ old: ChatUsage?, _ new: ChatUsage) -> ChatUsage {
-        guard var result = old else { return new }
-        if new.inputTokens > 0 { result.inputTokens = new.inputTokens }
-        if new.outputTokens > 0 { result.outputTokens = new.outputTokens }
-        return result
+    mutating func finish() -> [ChatDelta] {
+        guard let pieces = splitter?.finish() else { return [] }
+        return indices.deltas(for: pieces)
     }
 }

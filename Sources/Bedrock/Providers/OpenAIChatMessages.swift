@@ -316,6 +316,11 @@ struct OpenAIChatStreamParser: StreamChunkParser {
         splitter = dialect.reasoningTags.map { InlineReasoningSplitter(tags: $0) }
     }
 
+    mutating func finish() -> [ChatDelta] {
+        guard let pieces = splitter?.finish() else { return [] }
+        return indices.deltas(for: pieces)
+    }
+
     mutating func parse(chunk: JSON) throws(BedrockError) -> [ChatDelta] {
         let root = try ProviderResponse.object(chunk, modelId: modelId, what: "chunk")
         var deltas: [ChatDelta] = []

@@ -51,4 +51,12 @@ protocol InvokeModelFormat: Sendable {
 /// from `amazon-bedrock-invocationMetrics` is handled by the caller, not by parsers.
 protocol StreamChunkParser {
     mutating func parse(chunk: JSON) throws(BedrockError) -> [ChatDelta]
+
+    /// Deltas still held when the stream ends, such as text kept back in case it began a
+    /// reasoning tag split across chunks. Called once, after the last chunk.
+    mutating func finish() -> [ChatDelta]
+}
+
+extension StreamChunkParser {
+    mutating func finish() -> [ChatDelta] { [] }
 }
