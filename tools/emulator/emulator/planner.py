@@ -125,7 +125,7 @@ def plan(conversation: Conversation, cache: PromptCache | None = None, scope: st
     reasoning_count = len(reasoning_tokens or ())
 
     if call is not None:
-        output = reasoning_count + len(tokenize(call.arguments))
+        output = reasoning_count + len(call.fragments)  # the streamed argument pieces
         return Plan("", (), TOOL_USE, _with_output(usage_base, output), tool_call=call,
                     key=key, **thinking)
 

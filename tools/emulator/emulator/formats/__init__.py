@@ -34,7 +34,8 @@ FORMATS = {fmt.name: fmt for fmt in (
 _ARN_RESOURCE = re.compile(r"arn:aws[^:]*:bedrock:[^:]*:[^:]*:(?:foundation-model|"
                            r"inference-profile)/(.+)")
 # Sampling keys only Cohere Command's body has.
-_COHERE_KEYS = ("p", "k", "return_likelihoods", "num_generations", "truncate", "logit_bias")
+_COHERE_KEYS = ("p", "k", "return_likelihoods", "num_generations", "truncate", "logit_bias",
+                "stream")
 
 
 def base_model_id(model_id: str) -> str:
