@@ -66,7 +66,7 @@ def mistral_chat(text, system=None, max_tokens=None, stop=None):
 
 
 def cohere_command(text, system=None, max_tokens=None, stop=None):
-    body = _put({"prompt": text}, "max_tokens", max_tokens)  # a raw prompt: no system
+    body = _put({"prompt": text, "stream": True}, "max_tokens", max_tokens)  # no system
     return _put(body, "stop_sequences", stop)
 
 

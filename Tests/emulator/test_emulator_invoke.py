@@ -283,13 +283,22 @@ def test_missing_model(client):
 
 def test_stream_fault_on_a_stream_shorter_than_four_events(emulator):
     emulator.add_faults("stream_corrupt")
-    body = json.dumps(BY_NAME["titan"].build("")).encode()  # "You said: " and the end
+    body = json.dumps(BY_NAME["titan"].build("")).encode()  # two chunks: "You " "said: "
     response, data = emulator.request("POST", invoke_path(BY_NAME["titan"].model, stream=True),
                                       body, AUTH)
     assert response.status == 200
     frames = EventStreamBuffer()
     frames.add_data(data)
-    good = [next(frames), next(frames)]
-    assert all(frame.headers[":event-type"] == "chunk" for frame in good)
-    with pytest.raises(ChecksumMismatch):
+    assert json.loads(base64.b64decode(json.loads(next(frames).payload)["bytes"]))[
+        "outputText"] == "You "
+    with pytest.raises(ChecksumMismatch):  # the last chunk is the spoiled one
         next(frames)
+
+
+def test_cohere_command_streams_whole_without_stream_true(client):
+    case = BY_NAME["cohere"]
+    request = {**case.build("one two"), "stream": False}
+    [chunk], _ = invoke(client, case.model, request, stream=True)
+    assert chunk["generations"][0]["text"] == "You said: one two"
+    assert chunk["generations"][0]["finish_reason"] == "COMPLETE"
+    assert chunk["amazon-bedrock-invocationMetrics"]["outputTokenCount"] == 4

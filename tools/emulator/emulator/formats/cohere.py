@@ -2,9 +2,9 @@
 
 Command request: ``{"prompt", "max_tokens", "stop_sequences", "stream", "temperature",
 "p", "k", "num_generations", ...}``; response ``{"id", "generations": [{"id", "text",
-"finish_reason"}], "prompt"}`` (``COMPLETE`` or ``MAX_TOKENS``). Stream chunks
-``{"text", "is_finished": false}``, then ``{"is_finished": true, "finish_reason",
-"response"}``.
+"finish_reason"}], "prompt"}`` (``COMPLETE`` or ``MAX_TOKENS``). With ``"stream": true``
+the stream is ``{"text", "is_finished": false}`` chunks, then ``{"is_finished": true,
+"finish_reason", "response"}``; without it, one chunk holding the whole response.
 
 Command R request: ``{"message", "chat_history": [{"role": "USER"|"CHATBOT"|"SYSTEM",
 "message"}], "preamble", "tools": [{"name", "parameter_definitions"}], "tool_results":
@@ -48,6 +48,10 @@ class CohereCommand(Format):
                 "prompt": ctx.body["prompt"]}
 
     def stream(self, plan: Plan, ctx: Context):
+        if ctx.body.get("stream") is not True:
+            # Without "stream": true, Bedrock sends the whole response as one chunk.
+            yield self.response(plan, ctx)
+            return
         for token in plan.tokens:
             yield {"text": token, "is_finished": False}
         yield {"is_finished": True, "finish_reason": self.stop_reason(plan),

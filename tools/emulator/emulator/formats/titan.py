@@ -5,8 +5,8 @@ Request: ``{"inputText", "textGenerationConfig": {"maxTokenCount", "stopSequence
 Response: ``{"inputTextTokenCount", "results": [{"tokenCount", "outputText",
 "completionReason"}]}`` with ``FINISH``, ``LENGTH`` or ``STOP_CRITERIA_MET``. Stream
 chunks: ``{"outputText", "index", "totalOutputTextTokenCount", "completionReason",
-"inputTextTokenCount"}``; the input count is in the first chunk, the completion reason in
-the last.
+"inputTextTokenCount"}``; the input count is in every chunk but the last, the output count
+and the completion reason only in the last (which also carries the last piece of text).
 """
 
 from ..conversation import Conversation
@@ -37,11 +37,12 @@ class Titan(Format):
                              "completionReason": self.stop_reason(plan)}]}
 
     def stream(self, plan: Plan, ctx: Context):
-        for index, token in enumerate(plan.tokens):
-            yield {"outputText": token, "index": 0, "totalOutputTextTokenCount": index + 1,
-                   "completionReason": None,
-                   "inputTextTokenCount": plan.usage.input_tokens if index == 0 else None}
-        yield {"outputText": "", "index": 0,
-               "totalOutputTextTokenCount": plan.usage.output_tokens,
-               "completionReason": self.stop_reason(plan),
-               "inputTextTokenCount": None if plan.tokens else plan.usage.input_tokens}
+        # As Bedrock sends them: counts and reason null until the last chunk, which carries
+        # the last piece of text; the input count on every chunk but the last.
+        pieces = list(plan.tokens) or [""]
+        for index, piece in enumerate(pieces):
+            last = index == len(pieces) - 1
+            yield {"outputText": piece, "index": 0,
+                   "totalOutputTextTokenCount": plan.usage.output_tokens if last else None,
+                   "completionReason": self.stop_reason(plan) if last else None,
+                   "inputTextTokenCount": None if last else plan.usage.input_tokens}
