@@ -234,7 +234,8 @@ def _blob(text: str) -> bytes:
 # -- shared -------------------------------------------------------------------------------
 
 def _context(request: Request, body: dict) -> Context:
-    return Context(model_id=request.model_id, base_model_id=formats.base_model_id(request.model_id),
+    return Context(model_id=request.model_id,
+                   base_model_id=formats.base_model_id(request.model_id),
                    streaming=request.streaming, request_id=request.request_id,
                    elapsed_ms=request.elapsed_ms, body=body)
 

@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from .conversation import ANY, NONE, TOOL, Conversation, Guardrail, count_words
 from .errors import validation_error
@@ -95,11 +96,11 @@ class Plan:
         return self.guardrail is not None
 
 
-class PromptCache:
-    """The interface the planner needs from the prompt cache (see ``state.PromptCache``)."""
+class PromptCache(Protocol):
+    """What the planner needs from the prompt cache (``state.PromptCache``)."""
 
-    def seen(self, key: str) -> bool:  # pragma: no cover - protocol
-        raise NotImplementedError
+    def seen(self, key: str) -> bool:
+        """True if ``key`` was seen before; either way it is remembered now."""
 
 
 def plan(conversation: Conversation, cache: PromptCache | None = None, scope: str = "") -> Plan:

@@ -101,8 +101,8 @@ class Anthropic(Format):
             for token in plan.tokens:
                 yield _delta(index, {"type": "text_delta", "text": token})
         yield {"type": "content_block_stop", "index": index}
-        yield {"type": "message_delta",
-               "delta": {"stop_reason": self.stop_reason(plan), "stop_sequence": plan.stop_sequence},
+        delta = {"stop_reason": self.stop_reason(plan), "stop_sequence": plan.stop_sequence}
+        yield {"type": "message_delta", "delta": delta,
                "usage": {"output_tokens": plan.usage.output_tokens}}
         yield {"type": "message_stop"}
 

@@ -36,8 +36,8 @@ _INST = re.compile(r"\[INST\]|\[/INST\]")
 _SENTENCE_MARKS = re.compile(r"</?s>")
 # Titan: User: Hi\nBot: reply\nUser: again\nBot:
 _TITAN = re.compile(r"(?:^|\n)[ \t]*(User|Bot):")
-# DeepSeek: <｜begin▁of▁sentence｜>sys<｜User｜>Hi<｜Assistant｜><think>\n (LangChain writes
-# the markers with ASCII bars: <|User|>)
+# DeepSeek: <｜begin▁of▁sentence｜>sys<｜User｜>Hi<｜Assistant｜><think>\n
+# (LangChain writes the markers with ASCII bars: <|User|>)
 _DEEPSEEK = re.compile(r"<[|｜](User|Assistant|System)[|｜]>")
 _DEEPSEEK_SPECIAL = re.compile(r"<[|｜](?:begin|end)[▁_]of[▁_]sentence[|｜]>")
 _THINK_BLOCK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S)
