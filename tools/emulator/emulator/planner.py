@@ -23,7 +23,7 @@ Stop reasons use Converse's names; each format maps them to its own.
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from .conversation import ANY, NONE, TOOL, Conversation, Guardrail, count_words
@@ -107,28 +107,17 @@ def plan(conversation: Conversation, cache: PromptCache | None = None, scope: st
     """Decide the reply. ``scope`` (the base model id) keys the prompt cache."""
     conv = conversation
     key = short_hash(conv.segments, conv.last_user_text, conv.tool_results, conv.turns)
-    total_words = conv.input_words
     if conv.guardrail is not None and GUARDRAIL_DIRECTIVE in conv.last_user_text:
-        tokens = tuple(tokenize(GUARDRAIL_MESSAGE))
-        # The model never ran: nothing was generated.
-        return Plan(GUARDRAIL_MESSAGE, tokens, GUARDRAIL_INTERVENED, Usage(total_words, 0),
-                    guardrail=conv.guardrail, key=key)
-
+        # The model never runs, so nothing is generated.
+        return Plan(GUARDRAIL_MESSAGE, tuple(tokenize(GUARDRAIL_MESSAGE)), GUARDRAIL_INTERVENED,
+                    Usage(conv.input_words, 0), guardrail=conv.guardrail, key=key)
     call = None if conv.tool_results else _tool_call(conv)  # may reject a bad directive
-    usage_base = _input_usage(conv, total_words, cache, scope)
-    reasoning = reasoning_tokens = signature = None
-    if conv.reasoning:
-        reasoning = REASONING_PREFIX + conv.last_user_text
-        reasoning_tokens = tuple(tokenize(reasoning))
-        signature = "sig-" + short_hash(reasoning)
-    thinking = {"reasoning": reasoning, "reasoning_tokens": reasoning_tokens or (),
-                "signature": signature}
-    reasoning_count = len(reasoning_tokens or ())
-
-    if call is not None:
-        output = reasoning_count + len(call.fragments)  # the streamed argument pieces
-        return Plan("", (), TOOL_USE, _with_output(usage_base, output), tool_call=call,
-                    key=key, **thinking)
+    usage = _input_usage(conv, cache, scope)
+    thinking = _reasoning(conv)
+    thought = len(thinking["reasoning_tokens"])
+    if call is not None:  # output: the reasoning and the streamed argument pieces
+        return Plan("", (), TOOL_USE, replace(usage, output_tokens=thought + len(call.fragments)),
+                    tool_call=call, key=key, **thinking)
 
     if conv.tool_results:
         text = TOOL_REPLY_PREFIX + " ".join(conv.tool_results)
@@ -142,24 +131,28 @@ def plan(conversation: Conversation, cache: PromptCache | None = None, scope: st
     tokens = tokenize(text)
     if conv.max_tokens is not None and len(tokens) > conv.max_tokens:
         tokens, stop, stop_sequence = tokens[: conv.max_tokens], MAX_TOKENS, None
-    usage = _with_output(usage_base, reasoning_count + len(tokens))
-    return Plan("".join(tokens), tuple(tokens), stop, usage, stop_sequence=stop_sequence,
-                key=key, **thinking)
+    return Plan("".join(tokens), tuple(tokens), stop,
+                replace(usage, output_tokens=thought + len(tokens)),
+                stop_sequence=stop_sequence, key=key, **thinking)
 
 
-def _input_usage(conv: Conversation, total_words: int, cache, scope: str) -> Usage:
+def _reasoning(conv: Conversation) -> dict:
+    if not conv.reasoning:
+        return {"reasoning": None, "reasoning_tokens": (), "signature": None}
+    reasoning = REASONING_PREFIX + conv.last_user_text
+    return {"reasoning": reasoning, "reasoning_tokens": tuple(tokenize(reasoning)),
+            "signature": "sig-" + short_hash(reasoning)}
+
+
+def _input_usage(conv: Conversation, cache: PromptCache | None, scope: str) -> Usage:
+    """Input usage: with a cache point, the prefix's words are cache reads or writes."""
     prefix = conv.cached_prefix
     if prefix is None:
-        return Usage(total_words, 0)
+        return Usage(conv.input_words, 0)
     cached = count_words(prefix)
     hit = cache is not None and cache.seen(short_hash(scope, prefix))
-    return Usage(total_words - cached, 0, cache_read=cached if hit else 0,
+    return Usage(conv.input_words - cached, 0, cache_read=cached if hit else 0,
                  cache_write=0 if hit else cached, caching=True)
-
-
-def _with_output(usage: Usage, output_tokens: int) -> Usage:
-    return Usage(usage.input_tokens, output_tokens, usage.cache_read, usage.cache_write,
-                 usage.caching)
 
 
 # -- tool calls ---------------------------------------------------------------------------
