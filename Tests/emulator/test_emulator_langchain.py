@@ -204,3 +204,15 @@ def test_max_tokens_and_stop(chat_bedrock):
     message = chat_bedrock("mistral.mistral-7b-instruct-v0:2").invoke(
         "one two STOP three", stop=["STOP"])
     assert message.content == "You said: one two "
+
+
+@pytest.mark.parametrize("model, fmt", [("cohere.command-text-v14", "cohere"),
+                                        ("amazon.titan-text-express-v1", "titan")])
+def test_bedrock_llm_raw_prompts(emulator, model, fmt):
+    """BedrockLLM sends the prompt as is (the only LangChain path to Cohere Command)."""
+    llm = langchain_aws.BedrockLLM(model_id=model, region_name="us-east-1",
+                                   endpoint_url=emulator.url, aws_access_key_id=AKID,
+                                   aws_secret_access_key=SECRET)
+    assert llm.invoke("hello there") == "You said: hello there"
+    assert "".join(llm.stream("hello there")) == "You said: hello there"
+    assert [r["format"] for r in emulator.requests()] == [fmt, fmt]
