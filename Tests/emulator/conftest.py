@@ -25,6 +25,7 @@ def emulator(_running_emulator):
     """The session's emulator, with an empty fault queue and request log."""
     _running_emulator.control("DELETE", "faults")
     _running_emulator.control("DELETE", "requests")
+    _running_emulator.control("DELETE", "cache")
     return _running_emulator
 
 

@@ -78,3 +78,23 @@ def sign(emulator, method, path, body=b"", *, secret=SECRET, akid=AKID, token=No
     with mock.patch("botocore.auth.get_current_datetime", return_value=now):
         signer.add_auth(request)
     return dict(request.headers.items())
+
+
+def invoke(client, model, body, *, stream=False, **kwargs):
+    """InvokeModel (or its stream) with a JSON body.
+
+    Returns ``(response body, HTTP headers)``, or ``(decoded chunks, HTTP headers)`` when
+    streaming.
+    """
+    payload = json.dumps(body)
+    if not stream:
+        response = client.invoke_model(modelId=model, body=payload, **kwargs)
+        return json.loads(response["body"].read()), response["ResponseMetadata"]["HTTPHeaders"]
+    response = client.invoke_model_with_response_stream(modelId=model, body=payload, **kwargs)
+    chunks = [json.loads(event["chunk"]["bytes"]) for event in response["body"]]
+    return chunks, response["ResponseMetadata"]["HTTPHeaders"]
+
+
+def invoke_path(model, stream=False):
+    operation = "invoke-with-response-stream" if stream else "invoke"
+    return f"/model/{urllib.parse.quote(model, safe='')}/{operation}"

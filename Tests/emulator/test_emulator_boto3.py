@@ -2,6 +2,7 @@
 
 import boto3
 import pytest
+from botocore.auth import BearerAuth
 from botocore.config import Config
 from botocore.exceptions import ClientError, EventStreamError
 from emulator_testlib import MODEL, user
@@ -78,8 +79,35 @@ def test_bad_credentials(emulator, kwargs, code):
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
-# Bearer tokens are covered by test_emulator_auth.py over raw HTTP: botocore 1.44+ refuses to
-# send a bearer token to a plain-HTTP endpoint.
+def allow_bearer_over_http(monkeypatch):
+    """botocore >= 1.40 sends bearer tokens only to https endpoints; the emulator is http."""
+    original = BearerAuth.add_auth
+
+    def add_auth(self, request):
+        url = request.url
+        request.url = "https" + url[len("http"):] if url.startswith("http:") else url
+        try:
+            original(self, request)
+        finally:
+            request.url = url
+
+    monkeypatch.setattr(BearerAuth, "add_auth", add_auth)
+
+
+def test_bearer_token(emulator, monkeypatch):
+    allow_bearer_over_http(monkeypatch)
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "emulator-bearer-token")
+    client = boto3.Session().client("bedrock-runtime", endpoint_url=emulator.url,
+                                    region_name="us-east-1")
+    assert client.converse(modelId=MODEL, messages=user("hi"))["stopReason"] == "end_turn"
+    assert emulator.requests()[0]["headers"]["Authorization"] == "Bearer emulator-bearer-token"
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "not-a-known-token")
+    client = boto3.Session().client("bedrock-runtime", endpoint_url=emulator.url,
+                                    region_name="us-east-1",
+                                    config=Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(ClientError) as raised:
+        client.converse(modelId=MODEL, messages=user("hi"))
+    assert raised.value.response["Error"]["Code"] == "UnrecognizedClientException"
 
 
 FAULT_CODES = [

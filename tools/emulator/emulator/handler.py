@@ -10,16 +10,15 @@ import uuid
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, urlsplit
 
-from . import faults, replies
+from . import faults, operations
 from .errors import ApiError, validation_error
 from .eventstream import encode_message
 
-_ROUTE = re.compile(r"/model/([^/]+)/(converse|converse-stream)")
-_OPERATIONS = {"converse": "Converse", "converse-stream": "ConverseStream"}
+_ROUTE = re.compile(r"/model/([^/]+)/(%s)" % "|".join(map(re.escape, operations.OPERATIONS)))
 MAX_BODY_BYTES = 32 * 1024 * 1024
 EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
 GARBAGE_BODY = b"<html><body><h1>502 Bad Gateway</h1> this is not JSON</body></html>\n"
-# Events sent before a stream fault strikes: messageStart and two deltas.
+# Events sent before a stream fault strikes (for Converse: messageStart and two deltas).
 _EVENTS_BEFORE_STREAM_FAULT = 3
 
 
@@ -84,32 +83,34 @@ class Handler(BaseHTTPRequestHandler):
 
     def _runtime(self, target: str, path: str, body: bytes) -> None:
         route = _ROUTE.fullmatch(path) if self.command == "POST" else None
-        operation = _OPERATIONS[route[2]] if route else None
+        operation = operations.OPERATIONS[route[2]] if route else None
         model_id = unquote(route[1]) if route else None
         self._record = self.server.state.record({
             "method": self.command, "path": path, "headers": _header_dict(self.headers),
             "body": _body_for_record(body), "operation": operation, "model_id": model_id,
-            "fault": None, "status": None})
+            "format": None, "fault": None, "status": None})
         if route is None:
             raise ApiError(404, "UnknownOperationException",
                            f"Unknown operation: {self.command} {path}")
         self.server.authenticator.authenticate(self.command, target, self.headers, body)
 
-        fault = self.server.state.pop_fault() or _directive(body)
-        streaming = operation == "ConverseStream"
+        request = operations.Request(operation, model_id, body, self.headers,
+                                     self._request_id, self._elapsed_ms)
+        fault = self.server.state.pop_fault() or _directive(request)
         if fault is not None:
             self._record["fault"] = fault.spec
-            if self._apply_fault(fault, streaming):
+            if self._apply_fault(fault, request.streaming):
                 return
         if model_id.startswith("missing."):
             raise ApiError(404, "ResourceNotFoundException",
                            "Could not resolve the foundation model from the provided model "
                            f"identifier: {model_id}")
-        reply = replies.make_reply(replies.parse_request(body))
-        if streaming:
-            self._send_stream(reply, fault)
+        answer = operations.answer(request, self.server.state)
+        self._record["format"] = answer.format
+        if answer.events is not None:
+            self._send_stream(answer, fault)
         else:
-            self._send_json(200, replies.converse_response(reply, self._elapsed_ms()))
+            self._send_json(200, answer.body, answer.headers)
 
     def _apply_fault(self, fault: faults.Fault, streaming: bool) -> bool:
         """Act on a fault that strikes before the answer; True if the request is done."""
@@ -133,17 +134,19 @@ class Handler(BaseHTTPRequestHandler):
             return True
         return False
 
-    def _send_stream(self, reply: replies.Reply, fault) -> None:
+    def _send_stream(self, answer: operations.Answer, fault) -> None:
         kind = fault.kind if fault else None
         delay_ms = fault.ms if kind == "token_delay" else self.server.token_delay_ms
         # Truncation is clearest on a close-delimited body; HTTP/1.0 has no chunked encoding.
         chunked = kind != "stream_truncate" and self.request_version != "HTTP/1.0"
-        self._send_headers(200, True, chunked=chunked)
-        events = replies.stream_events(reply, self._elapsed_ms)
+        self._send_headers(200, True, chunked=chunked, extra=answer.headers)
+        events = iter(answer.events)
         if kind in faults.STREAM_KINDS:
-            first = itertools.islice(events, _EVENTS_BEFORE_STREAM_FAULT)
-            frames = [encode_event(*event) for event in first]
-            bad_frame = encode_event(*next(events))
+            frames = [encode_event(*event)
+                      for event in itertools.islice(events, _EVENTS_BEFORE_STREAM_FAULT)]
+            following = next(events, None)
+            # A short stream has no fourth event: spoil the last good one instead.
+            bad_frame = encode_event(*following) if following else frames.pop()
             if kind == "stream_exception":
                 frames.append(encode_exception(fault.exception, fault.message))
             elif kind == "stream_corrupt":
@@ -178,6 +181,11 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(200, {"requests": state.requests()})
         elif route == ("DELETE", "/_emulator/requests"):
             state.clear_requests()
+            self._send_json(200, {})
+        elif route == ("GET", "/_emulator/cache"):
+            self._send_json(200, {"prefixes": len(state.prompt_cache)})
+        elif route == ("DELETE", "/_emulator/cache"):
+            state.prompt_cache.clear()
             self._send_json(200, {})
         else:
             raise ApiError(404, "UnknownOperationException", f"Unknown control operation: "
@@ -220,9 +228,11 @@ class Handler(BaseHTTPRequestHandler):
             self.rfile.readline(1024)  # CRLF after the chunk data
 
     def _send_headers(self, status: int, streaming: bool, *, chunked: bool = True,
-                      content_length: int | None = None) -> None:
+                      content_length: int | None = None, extra: dict | None = None) -> None:
         self.send_response(status)
         self.send_header("x-amzn-RequestId", self._request_id)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
         if streaming:
             self.send_header("Content-Type", EVENTSTREAM_CONTENT_TYPE)
             if chunked:
@@ -278,14 +288,10 @@ class Handler(BaseHTTPRequestHandler):
         return int((time.monotonic() - self._started) * 1000)
 
 
-def _directive(body: bytes):
-    """The fault named by a ``[[fault:...]]`` directive in the last user text, if any."""
+def _directive(request: operations.Request):
+    """The fault named by a ``[[fault:...]]`` directive in the latest user text, if any."""
     try:
-        request = json.loads(body)
-    except ValueError:
-        return None
-    try:
-        return faults.find_directive(replies.last_user_text(request))
+        return faults.find_directive(operations.directive_text(request))
     except ValueError as exc:
         raise validation_error(f"Invalid fault directive: {exc}") from None
 

@@ -1,9 +1,37 @@
-"""Fault queue and request log shared by the server's handler threads."""
+"""Fault queue, request log and prompt cache shared by the server's handler threads."""
 
 import collections
 import threading
 
 MAX_RECORDED_REQUESTS = 10_000
+MAX_CACHED_PREFIXES = 4096
+
+
+class PromptCache:
+    """The prompt prefixes seen so far (as hashes), least recently used dropped first."""
+
+    def __init__(self, capacity: int = MAX_CACHED_PREFIXES):
+        self._lock = threading.Lock()
+        self._keys = collections.OrderedDict()
+        self._capacity = capacity
+
+    def seen(self, key: str) -> bool:
+        """True if ``key`` was seen before; either way it is remembered now."""
+        with self._lock:
+            hit = key in self._keys
+            self._keys[key] = None
+            self._keys.move_to_end(key)
+            while len(self._keys) > self._capacity:
+                self._keys.popitem(last=False)
+            return hit
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._keys)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._keys.clear()
 
 
 class State:
@@ -11,6 +39,7 @@ class State:
         self._lock = threading.Lock()
         self._faults = collections.deque()
         self._requests = collections.deque(maxlen=MAX_RECORDED_REQUESTS)
+        self.prompt_cache = PromptCache()
 
     def add_faults(self, faults) -> int:
         """Append faults to the FIFO queue; return the queue length."""

@@ -1,0 +1,258 @@
+"""Converse and ConverseStream, and the messages-v1 content blocks Nova's InvokeModel shares.
+
+Content blocks are ``{"text"}``, ``{"toolUse"}``, ``{"toolResult"}``, ``{"cachePoint"}``,
+``{"reasoningContent"}``, ``{"guardContent"}``, images and documents; tools are
+``toolConfig.tools[].toolSpec`` with ``toolChoice`` ``{"auto"|"any"|"tool"}``.
+"""
+
+import json
+from collections.abc import Iterator
+
+from ..conversation import ANY, AUTO, TOOL, Conversation, Guardrail, ToolChoice, ToolSpec
+from ..errors import validation_error
+from ..planner import Plan
+from .base import Context, guardrail_assessment
+
+_ROLES = ("user", "assistant")
+
+
+# -- requests -----------------------------------------------------------------------------
+
+def parse_request(body: bytes) -> dict:
+    """Parse and validate a Converse request body; raises a 400 ApiError."""
+    try:
+        request = json.loads(body)
+    except ValueError as exc:
+        raise validation_error(f"Malformed input request: body is not valid JSON ({exc})") from None
+    if not isinstance(request, dict):
+        raise validation_error("Malformed input request: body must be a JSON object")
+    validate(request)
+    return request
+
+
+def validate(request: dict) -> None:
+    messages = request.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise validation_error("messages: must be a non-empty list of messages")
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise validation_error(f"messages[{index}]: must be an object")
+        if message.get("role") not in _ROLES:
+            raise validation_error(f"messages[{index}].role: must be 'user' or 'assistant'")
+        if not isinstance(message.get("content"), list):
+            raise validation_error(f"messages[{index}].content: must be a list of content blocks")
+    if messages[0]["role"] != "user":
+        raise validation_error("A conversation must start with a user message. "
+                               "Try again with a conversation that starts with a user message.")
+    if not isinstance(request.get("system", []), list):
+        raise validation_error("system: must be a list of system content blocks")
+    _validate_inference_config(request.get("inferenceConfig", {}))
+    tool_config = request.get("toolConfig")
+    if tool_config is not None and not isinstance(tool_config, dict):
+        raise validation_error("toolConfig: must be an object")
+    for field in ("additionalModelRequestFields", "guardrailConfig"):
+        if not isinstance(request.get(field, {}), dict):
+            raise validation_error(f"{field}: must be an object")
+
+
+def _validate_inference_config(config) -> None:
+    if not isinstance(config, dict):
+        raise validation_error("inferenceConfig: must be an object")
+    max_tokens = config.get("maxTokens")
+    if max_tokens is not None and (not isinstance(max_tokens, int) or isinstance(max_tokens, bool)
+                                   or max_tokens < 1):
+        raise validation_error("inferenceConfig.maxTokens: must be an integer >= 1")
+    stops = config.get("stopSequences", [])
+    if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
+        raise validation_error("inferenceConfig.stopSequences: must be a list of strings")
+
+
+def last_user_text(request) -> str:
+    """Text blocks of the last user message joined by a space ('' if none). Lenient."""
+    messages = request.get("messages") if isinstance(request, dict) else None
+    for message in reversed(messages if isinstance(messages, list) else []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return " ".join(_texts(message.get("content")))
+    return ""
+
+
+def conversation(request: dict) -> Conversation:
+    """The Conversation of a validated Converse request (or CountTokens converse input)."""
+    conv = Conversation()
+    read_messages_v1(conv, request.get("system", []), request["messages"],
+                     request.get("toolConfig"))
+    config = request.get("inferenceConfig") or {}
+    conv.max_tokens = config.get("maxTokens")
+    conv.stop_sequences = list(config.get("stopSequences", []))
+    conv.reasoning = reasoning_requested(request.get("additionalModelRequestFields") or {})
+    guardrail = request.get("guardrailConfig")
+    if isinstance(guardrail, dict) and guardrail.get("guardrailIdentifier"):
+        conv.guardrail = Guardrail(str(guardrail["guardrailIdentifier"]),
+                                   str(guardrail.get("guardrailVersion", "")),
+                                   guardrail.get("trace") in ("enabled", "enabled_full"))
+    return conv
+
+
+def reasoning_requested(fields: dict) -> bool:
+    """Whether model fields turn reasoning on: Anthropic ``thinking``, Nova
+    ``reasoningConfig``/``reasoning_config`` or OpenAI ``reasoning_effort``."""
+    thinking = fields.get("thinking")
+    if isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"):
+        return True
+    for key in ("reasoning_config", "reasoningConfig"):
+        config = fields.get(key)
+        if config is True or (isinstance(config, dict) and config
+                              and config.get("type", "enabled") != "disabled"):
+            return True
+    return isinstance(fields.get("reasoning_effort"), str)
+
+
+def read_messages_v1(conv: Conversation, system, messages, tool_config) -> None:
+    """Fill ``conv`` from messages-v1 system blocks, messages and toolConfig."""
+    # Tools come before the system prompt in the cached prefix.
+    if isinstance(tool_config, dict):
+        for tool in tool_config.get("tools") or []:
+            if not isinstance(tool, dict):
+                continue
+            if "cachePoint" in tool:
+                conv.mark_cache()
+            spec = tool.get("toolSpec")
+            if isinstance(spec, dict) and isinstance(spec.get("name"), str):
+                schema = (spec.get("inputSchema") or {}).get("json")
+                conv.tools.append(ToolSpec(spec["name"], schema if isinstance(schema, dict)
+                                           else {}))
+        conv.tool_choice = _tool_choice(tool_config.get("toolChoice"))
+    _read_blocks(conv, system)
+    for message in messages:
+        _read_blocks(conv, message["content"])
+    conv.turns = len(messages)
+    users = [m for m in messages if m.get("role") == "user"]
+    if users:
+        conv.last_user_text = " ".join(_texts(users[-1]["content"]))
+        conv.tool_results = [_tool_result_text(block["toolResult"])
+                             for block in users[-1]["content"]
+                             if isinstance(block, dict) and isinstance(block.get("toolResult"),
+                                                                       dict)]
+
+
+def _read_blocks(conv: Conversation, blocks) -> None:
+    for block in blocks:
+        if not isinstance(block, dict):
+            continue
+        if isinstance(block.get("text"), str):
+            conv.add_text(block["text"])
+        elif isinstance(block.get("toolResult"), dict):
+            conv.add_text(_tool_result_text(block["toolResult"]))
+        elif isinstance(block.get("guardContent"), dict):
+            text = (block["guardContent"].get("text") or {}).get("text")
+            conv.add_text(text if isinstance(text, str) else "")
+        elif "cachePoint" in block:
+            conv.mark_cache()
+
+
+def _tool_result_text(result: dict) -> str:
+    parts = []
+    for item in result.get("content") or []:
+        if isinstance(item, dict) and isinstance(item.get("text"), str):
+            parts.append(item["text"])
+        elif isinstance(item, dict) and "json" in item:
+            parts.append(json.dumps(item["json"], separators=(",", ":"), sort_keys=True))
+    return " ".join(parts)
+
+
+def _tool_choice(choice) -> ToolChoice:
+    if not isinstance(choice, dict):
+        return ToolChoice()
+    if "any" in choice:
+        return ToolChoice(ANY)
+    tool = choice.get("tool")
+    if isinstance(tool, dict) and isinstance(tool.get("name"), str):
+        return ToolChoice(TOOL, tool["name"])
+    return ToolChoice(AUTO)
+
+
+def _texts(blocks) -> list[str]:
+    if not isinstance(blocks, list):
+        return []
+    return [b["text"] for b in blocks if isinstance(b, dict) and isinstance(b.get("text"), str)]
+
+
+# -- replies ------------------------------------------------------------------------------
+
+def content_blocks(plan: Plan, *, signature: bool = True) -> list[dict]:
+    """The assistant message's content blocks (reasoning, then a tool call or text)."""
+    blocks = []
+    if plan.reasoning is not None:
+        reasoning = {"text": plan.reasoning}
+        if signature:
+            reasoning["signature"] = plan.signature
+        blocks.append({"reasoningContent": {"reasoningText": reasoning}})
+    if plan.tool_call is not None:
+        call = plan.tool_call
+        blocks.append({"toolUse": {"toolUseId": call.id, "name": call.name, "input": call.input}})
+    else:
+        blocks.append({"text": plan.text})
+    return blocks
+
+
+def usage(plan: Plan) -> dict:
+    """Converse's TokenUsage; cache fields only when the request had a cache point."""
+    result = {"inputTokens": plan.usage.input_tokens, "outputTokens": plan.usage.output_tokens,
+              "totalTokens": plan.usage.total_tokens}
+    if plan.usage.caching:
+        result.update(cacheReadInputTokens=plan.usage.cache_read,
+                      cacheWriteInputTokens=plan.usage.cache_write)
+    return result
+
+
+def response(plan: Plan, ctx: Context) -> dict:
+    body = {
+        "output": {"message": {"role": "assistant", "content": content_blocks(plan)}},
+        "stopReason": plan.stop,
+        "usage": usage(plan),
+        "metrics": {"latencyMs": ctx.elapsed_ms()},
+    }
+    if plan.intervened and plan.guardrail.trace:
+        body["trace"] = trace(plan)
+    return body
+
+
+def trace(plan: Plan) -> dict:
+    return {"guardrail": {"inputAssessment": guardrail_assessment(plan.guardrail)}}
+
+
+def block_events(plan: Plan, *, signature: bool = True) -> Iterator[tuple[str, dict]]:
+    """contentBlockStart/Delta/Stop events for the plan's blocks (messages-v1 streams)."""
+    index = 0
+    if plan.reasoning is not None:
+        for token in plan.reasoning_tokens:
+            yield "contentBlockDelta", {"contentBlockIndex": index,
+                                        "delta": {"reasoningContent": {"text": token}}}
+        if signature:
+            yield "contentBlockDelta", {"contentBlockIndex": index, "delta": {
+                "reasoningContent": {"signature": plan.signature}}}
+        yield "contentBlockStop", {"contentBlockIndex": index}
+        index += 1
+    if plan.tool_call is not None:
+        call = plan.tool_call
+        yield "contentBlockStart", {"contentBlockIndex": index, "start": {
+            "toolUse": {"toolUseId": call.id, "name": call.name}}}
+        for fragment in call.fragments:
+            yield "contentBlockDelta", {"contentBlockIndex": index,
+                                        "delta": {"toolUse": {"input": fragment}}}
+    else:
+        for token in plan.tokens:
+            yield "contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": token}}
+    yield "contentBlockStop", {"contentBlockIndex": index}
+
+
+def stream_events(plan: Plan, ctx: Context) -> Iterator[tuple[str, dict]]:
+    """ConverseStream events as ``(event type, payload)``; the latency is read when the
+    final metadata event is produced."""
+    yield "messageStart", {"role": "assistant"}
+    yield from block_events(plan)
+    yield "messageStop", {"stopReason": plan.stop}
+    metadata = {"usage": usage(plan), "metrics": {"latencyMs": ctx.elapsed_ms()}}
+    if plan.intervened and plan.guardrail.trace:
+        metadata["trace"] = trace(plan)
+    yield "metadata", metadata

@@ -1,0 +1,73 @@
+"""Mistral AI: text completion (a prompt in the ``[INST]`` template) and chat completion
+(Mistral Large 2407 and later: OpenAI-style ``messages`` with tools).
+
+Text request: ``{"prompt", "max_tokens", "stop", "temperature", "top_p", "top_k"}``;
+response ``{"outputs": [{"text", "stop_reason"}]}`` (``stop`` or ``length``), and every
+stream chunk has that shape (stop_reason null until the last).
+
+Chat request: ``{"messages", "tools", "tool_choice": "auto"|"any"|"none", "max_tokens",
+"temperature", "top_p"}``; response ``{"choices": [{"index", "message": {"role",
+"content", "tool_calls"?}, "stop_reason"}]}`` (``stop``, ``length`` or ``tool_calls``).
+Stream chunks carry the same ``message`` (not ``delta``); a tool call arrives whole, in
+one chunk, as Mistral sends it.
+"""
+
+from ..conversation import Conversation
+from ..planner import Plan
+from . import chat, prompts
+from .base import Context, Format, optional_count, required, stop_reasons, string_list
+
+TEMPLATES = (prompts.inst,)
+
+
+class MistralText(Format):
+    name = "mistral"
+    stop_reasons = stop_reasons("stop", "length")
+
+    def parse(self, body: dict, ctx: Context) -> Conversation:
+        prompt = required(body, "prompt", str, "String")
+        conv = prompts.conversation(prompts.parse(prompt, TEMPLATES))
+        conv.max_tokens = optional_count(body, "max_tokens")
+        conv.stop_sequences = string_list(body, "stop")
+        return conv
+
+    def response(self, plan: Plan, ctx: Context) -> dict:
+        return {"outputs": [{"text": plan.text, "stop_reason": self.stop_reason(plan)}]}
+
+    def stream(self, plan: Plan, ctx: Context):
+        for token in plan.tokens:
+            yield {"outputs": [{"text": token, "stop_reason": None}]}
+        yield {"outputs": [{"text": "", "stop_reason": self.stop_reason(plan)}]}
+
+
+class MistralChat(Format):
+    name = "mistral-chat"
+    stop_reasons = stop_reasons("stop", "length", "tool_calls")
+
+    def parse(self, body: dict, ctx: Context) -> Conversation:
+        conv = chat.read(body)
+        conv.max_tokens = optional_count(body, "max_tokens")
+        conv.stop_sequences = string_list(body, "stop")
+        return conv
+
+    def response(self, plan: Plan, ctx: Context) -> dict:
+        return {"choices": [{"index": 0, "message": self._message(plan, plan.text),
+                             "stop_reason": self.stop_reason(plan)}]}
+
+    def stream(self, plan: Plan, ctx: Context):
+        for token in plan.tokens:
+            yield self._chunk({"role": "assistant", "content": token}, None)
+        if plan.tool_call is not None:
+            yield self._chunk(self._message(plan, ""), None)
+        yield self._chunk({"role": "assistant", "content": ""}, self.stop_reason(plan))
+
+    @staticmethod
+    def _message(plan: Plan, content: str) -> dict:
+        message = {"role": "assistant", "content": content}
+        if plan.tool_call is not None:
+            message["tool_calls"] = chat.tool_calls(plan)
+        return message
+
+    @staticmethod
+    def _chunk(message: dict, stop_reason) -> dict:
+        return {"choices": [{"index": 0, "message": message, "stop_reason": stop_reason}]}

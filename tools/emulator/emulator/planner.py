@@ -1,0 +1,249 @@
+"""The reply planner: one set of rules, shared by every request format.
+
+Given a ``Conversation`` the planner decides, in this order:
+
+e. ``[[guardrail]]`` in the latest user text, with a guardrail configured: the guardrail
+   intervenes and the reply is its canned message (stop ``guardrail_intervened``).
+a. The latest user turn carries a tool result: reply ``Tool said: <result text>``.
+b. Tools are offered and the tool choice forces one (a named tool, or any: the first
+   tool), or the latest user text holds ``[[tool:NAME]]`` / ``[[tool:NAME {json}]]``:
+   reply with a call to that tool (stop ``tool_use``). Its input is the directive's JSON,
+   or is made up from the tool's input schema.
+c. Otherwise reply ``You said: <latest user text>``.
+d. When the request enables reasoning, a reasoning block ``Thinking about: <text>`` comes
+   first, with signature ``sig-<hash>``.
+f. A cache point makes the prefix before it cached: cache-write tokens the first time a
+   prefix is seen, cache-read tokens afterwards. Cached words leave the input count.
+g. Stop sequences cut a text reply before the first match (``stop_sequence``), and the
+   max-token limit truncates it (``max_tokens``).
+
+Stop reasons use Converse's names; each format maps them to its own.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from .conversation import ANY, NONE, TOOL, Conversation, Guardrail, count_words
+from .errors import validation_error
+
+REPLY_PREFIX = "You said: "
+TOOL_REPLY_PREFIX = "Tool said: "
+REASONING_PREFIX = "Thinking about: "
+# Bedrock's default "blocked input" message for a guardrail.
+GUARDRAIL_MESSAGE = "Sorry, the model cannot answer this question."
+GUARDRAIL_DIRECTIVE = "[[guardrail]]"
+TOOL_DIRECTIVE = "[[tool:"
+
+END_TURN, TOOL_USE, MAX_TOKENS = "end_turn", "tool_use", "max_tokens"
+STOP_SEQUENCE, GUARDRAIL_INTERVENED = "stop_sequence", "guardrail_intervened"
+
+# Streaming splits text into these word tokens; they concatenate to the text.
+_TOKEN = re.compile(r"\S+\s*|\s+")
+_TOOL_NAME = re.compile(r"[^\s\]{]+")
+_ARGUMENT_FRAGMENT_CHARS = 12
+
+
+def tokenize(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def short_hash(*parts) -> str:
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    input: dict
+    arguments: str  # the input as compact JSON text
+    fragments: tuple[str, ...]  # ``arguments`` split for streaming (at least two pieces)
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int  # uncached input words
+    output_tokens: int
+    cache_read: int = 0
+    cache_write: int = 0
+    caching: bool = False  # the request had a cache point
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.cache_read + self.cache_write + self.output_tokens
+
+
+@dataclass(frozen=True)
+class Plan:
+    text: str  # the text reply ("" with a tool call)
+    tokens: tuple[str, ...]  # ``text`` as streamed word tokens
+    stop: str  # END_TURN, TOOL_USE, MAX_TOKENS, STOP_SEQUENCE or GUARDRAIL_INTERVENED
+    usage: Usage
+    reasoning: str | None = None
+    reasoning_tokens: tuple[str, ...] = ()
+    signature: str | None = None
+    tool_call: ToolCall | None = None
+    stop_sequence: str | None = None
+    guardrail: Guardrail | None = None  # set when the guardrail intervened
+    key: str = ""  # a hash identifying the request's content, for response ids
+
+    @property
+    def intervened(self) -> bool:
+        return self.guardrail is not None
+
+
+class PromptCache(Protocol):
+    """What the planner needs from the prompt cache (``state.PromptCache``)."""
+
+    def seen(self, key: str) -> bool:
+        """True if ``key`` was seen before; either way it is remembered now."""
+
+
+def plan(conversation: Conversation, cache: PromptCache | None = None, scope: str = "") -> Plan:
+    """Decide the reply. ``scope`` (the base model id) keys the prompt cache."""
+    conv = conversation
+    key = short_hash(conv.segments, conv.last_user_text, conv.tool_results, conv.turns)
+    if conv.guardrail is not None and GUARDRAIL_DIRECTIVE in conv.last_user_text:
+        # The model never runs, so nothing is generated.
+        return Plan(GUARDRAIL_MESSAGE, tuple(tokenize(GUARDRAIL_MESSAGE)), GUARDRAIL_INTERVENED,
+                    Usage(conv.input_words, 0), guardrail=conv.guardrail, key=key)
+    call = None if conv.tool_results else _tool_call(conv)  # may reject a bad directive
+    usage = _input_usage(conv, cache, scope)
+    thinking = _reasoning(conv)
+    thought = len(thinking["reasoning_tokens"])
+    if call is not None:  # output: the reasoning and the streamed argument pieces
+        return Plan("", (), TOOL_USE, replace(usage, output_tokens=thought + len(call.fragments)),
+                    tool_call=call, key=key, **thinking)
+
+    if conv.tool_results:
+        text = TOOL_REPLY_PREFIX + " ".join(conv.tool_results)
+    else:
+        text = REPLY_PREFIX + conv.last_user_text
+    stop, stop_sequence = END_TURN, None
+    matches = [(text.find(s), s) for s in conv.stop_sequences if s and s in text]
+    if matches:
+        position, stop_sequence = min(matches)
+        text, stop = text[:position], STOP_SEQUENCE
+    tokens = tokenize(text)
+    if conv.max_tokens is not None and len(tokens) > conv.max_tokens:
+        tokens, stop, stop_sequence = tokens[: conv.max_tokens], MAX_TOKENS, None
+    return Plan("".join(tokens), tuple(tokens), stop,
+                replace(usage, output_tokens=thought + len(tokens)),
+                stop_sequence=stop_sequence, key=key, **thinking)
+
+
+def _reasoning(conv: Conversation) -> dict:
+    if not conv.reasoning:
+        return {"reasoning": None, "reasoning_tokens": (), "signature": None}
+    reasoning = REASONING_PREFIX + conv.last_user_text
+    return {"reasoning": reasoning, "reasoning_tokens": tuple(tokenize(reasoning)),
+            "signature": "sig-" + short_hash(reasoning)}
+
+
+def _input_usage(conv: Conversation, cache: PromptCache | None, scope: str) -> Usage:
+    """Input usage: with a cache point, the prefix's words are cache reads or writes."""
+    prefix = conv.cached_prefix
+    if prefix is None:
+        return Usage(conv.input_words, 0)
+    cached = count_words(prefix)
+    hit = cache is not None and cache.seen(short_hash(scope, prefix))
+    return Usage(conv.input_words - cached, 0, cache_read=cached if hit else 0,
+                 cache_write=0 if hit else cached, caching=True)
+
+
+# -- tool calls ---------------------------------------------------------------------------
+
+def _tool_call(conv: Conversation) -> ToolCall | None:
+    if not conv.tools or conv.tool_choice.mode == NONE:
+        return None
+    directive = find_tool_directive(conv.last_user_text)
+    tools = {tool.name: tool for tool in conv.tools}
+    choice = conv.tool_choice
+    if choice.mode == TOOL and choice.name in tools:
+        name = choice.name
+    elif directive is not None and directive[0] in tools:
+        name = directive[0]
+    elif choice.mode == ANY:
+        name = conv.tools[0].name
+    else:
+        return None
+    if directive is not None and directive[0] == name and directive[1] is not None:
+        arguments = directive[1]
+    else:
+        arguments = example_input(tools[name].schema)
+    text = json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
+    call_id = "tooluse_" + short_hash(name, arguments, conv.last_user_text, conv.turns)
+    return ToolCall(call_id, name, arguments, text, split_fragments(text))
+
+
+def find_tool_directive(text: str) -> tuple[str, dict | None] | None:
+    """The first ``[[tool:NAME]]`` or ``[[tool:NAME {json}]]`` in ``text``, if any.
+
+    Raises a 400 ApiError on a malformed directive.
+    """
+    start = text.find(TOOL_DIRECTIVE)
+    if start < 0:
+        return None
+    position = start + len(TOOL_DIRECTIVE)
+    name = _TOOL_NAME.match(text, position)
+    if name is None:
+        raise validation_error("Invalid tool directive: expected [[tool:NAME]]")
+    position = name.end()
+    while position < len(text) and text[position].isspace():
+        position += 1
+    arguments = None
+    if text.startswith("{", position):
+        try:
+            arguments, position = json.JSONDecoder().raw_decode(text, position)
+        except ValueError as exc:
+            raise validation_error(f"Invalid tool directive arguments: {exc}") from None
+        while position < len(text) and text[position].isspace():
+            position += 1
+    if not text.startswith("]]", position):
+        raise validation_error("Invalid tool directive: expected ]] after the tool name "
+                               "and optional JSON object")
+    return name.group(), arguments
+
+
+def split_fragments(text: str) -> tuple[str, ...]:
+    """``text`` in pieces of up to a few characters, and never fewer than two."""
+    size = max(1, min(_ARGUMENT_FRAGMENT_CHARS, len(text) // 2))
+    return tuple(text[i: i + size] for i in range(0, len(text), size))
+
+
+def example_input(schema) -> dict:
+    """A tool input made up from its JSON Schema (an object, whatever the schema)."""
+    value = example_value(schema)
+    return value if isinstance(value, dict) else {}
+
+
+def example_value(schema):
+    """Strings "example", numbers 1, booleans true, arrays [], enums their first value,
+    objects their required properties (or all, if none are required), recursively."""
+    if not isinstance(schema, dict):
+        return {}
+    if "const" in schema:
+        return schema["const"]
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][0]
+    for combinator in ("anyOf", "oneOf", "allOf"):
+        options = schema.get(combinator)
+        if isinstance(options, list) and options:
+            return example_value(options[0])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind is None and isinstance(schema.get("properties"), dict):
+        kind = "object"
+    if kind == "object":
+        properties = schema.get("properties")
+        properties = properties if isinstance(properties, dict) else {}
+        required = schema.get("required")
+        names = [n for n in required if n in properties] if isinstance(required, list) else []
+        return {name: example_value(properties[name]) for name in names or properties}
+    return {"string": "example", "number": 1, "integer": 1, "boolean": True, "array": [],
+            "null": None}.get(kind, "example")
