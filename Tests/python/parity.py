@@ -36,6 +36,12 @@ def clear_recorded(emulator_url: str) -> None:
     urllib.request.urlopen(request).close()
 
 
+def clear_cache(emulator_url: str) -> None:
+    """Forgets cached prompt prefixes, so two runs of one conversation report the same usage."""
+    request = urllib.request.Request(emulator_url + "/_emulator/cache", method="DELETE")
+    urllib.request.urlopen(request).close()
+
+
 def _last_request(emulator_url: str) -> dict:
     requests = recorded(emulator_url)
     assert requests, "the emulator recorded no request"

@@ -7,10 +7,12 @@ from parity import run_langchain, run_ours
 
 def normalized(body):
     """Deliberate differences, each equivalent for Bedrock:
-    - LangChain sends `"system": []` when there is no system prompt; we leave it out."""
+    - LangChain sends `"system": []` when there is no system prompt, and `"inferenceConfig": {}`
+      when no inference setting is given; we leave both out."""
     body = dict(body)
-    if body.get("system") == []:
-        del body["system"]
+    for key, empty in (("system", []), ("inferenceConfig", {})):
+        if body.get(key) == empty:
+            del body[key]
     return body
 
 
@@ -36,6 +38,43 @@ def test_converse_matches_chatbedrockconverse(client, emulator_url, name, stream
     theirs = run_langchain(ChatBedrockConverse, request, emulator_url, stream)
     ours = run_ours(client, request, emulator_url, stream)
     assert ours.operation == theirs.operation == ("ConverseStream" if stream else "Converse")
+    assert normalized(ours.body) == normalized(theirs.body)
+    assert ours.content == theirs.content
+    assert ours.tool_calls == theirs.tool_calls
+    assert (ours.input_tokens, ours.output_tokens) == (theirs.input_tokens, theirs.output_tokens)
+    assert ours.stop_reason == theirs.stop_reason
+
+
+TOOLS = [{"name": "get_weather", "description": "Get the weather for a city.",
+          "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+FEATURES = {
+    "tool_call": {"model": CLAUDE, "tools": TOOLS,
+                  "messages": [["human", "Weather in Paris? [[tool:get_weather {\"city\": \"Paris\"}]]"]]},
+    "forced_tool": {"model": "us.amazon.nova-lite-v1:0", "tools": TOOLS, "tool_choice": "get_weather",
+                    "messages": [["human", "Weather in Lima?"]]},
+    "any_tool": {"model": CLAUDE, "tools": TOOLS, "tool_choice": "any",
+                 "messages": [["human", "Weather somewhere?"]]},
+    "llama_tools": {"model": "meta.llama3-1-70b-instruct-v1:0", "tools": TOOLS,
+                    "messages": [["human", "Weather in Rome? [[tool:get_weather {\"city\": \"Rome\"}]]"]]},
+    "multi_turn_tools": {"model": CLAUDE, "tools": TOOLS, "messages": [
+        ["human", "Weather in Paris?"],
+        {"role": "assistant", "content": "Checking.",
+         "tool_calls": [{"id": "tooluse_1", "name": "get_weather", "args": {"city": "Paris"}}]},
+        {"role": "tool", "tool_call_id": "tooluse_1", "content": "18 degrees"}]},
+    "image": {"model": CLAUDE, "messages": [{"role": "user", "content": [
+        {"type": "text", "text": "What is in this picture?"},
+        {"type": "image", "media_type": "image/png", "data": PNG}]}]},
+}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+@pytest.mark.parametrize("name", sorted(FEATURES))
+def test_converse_features_match_chatbedrockconverse(client, emulator_url, name, stream):
+    request = {**FEATURES[name], "api": "converse"}
+    theirs = run_langchain(ChatBedrockConverse, request, emulator_url, stream)
+    ours = run_ours(client, request, emulator_url, stream)
     assert normalized(ours.body) == normalized(theirs.body)
     assert ours.content == theirs.content
     assert ours.tool_calls == theirs.tool_calls

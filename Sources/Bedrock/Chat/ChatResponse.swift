@@ -15,8 +15,12 @@ struct ChatResponse {
         blocks.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined()
     }
 
+    /// Converse's name for why the reply ended. A reply that calls tools stopped for tool use,
+    /// also where the provider says only "complete" (Cohere).
     var stopReason: String {
-        providerStopReason.map(StopReason.normalized) ?? StopReason.endTurn
+        let normalized = providerStopReason.map(StopReason.normalized) ?? StopReason.endTurn
+        let callsTools = blocks.contains { if case .toolUse = $0 { true } else { false } }
+        return normalized == StopReason.endTurn && callsTools ? StopReason.toolUse : normalized
     }
 
     var json: JSON {

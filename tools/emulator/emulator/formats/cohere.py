@@ -137,11 +137,14 @@ def _tool_calls(plan: Plan) -> list[dict]:
 
 
 def _outputs_text(result: dict) -> str:
-    """A tool result's outputs as text: their ``text`` fields, else the outputs as JSON."""
+    """A tool result's outputs as text: their ``text`` or ``output`` string fields (the latter
+    is how LangChain's Cohere integration wraps plain results), else the outputs as JSON."""
     texts = []
     for output in result.get("outputs") or []:
-        if isinstance(output, dict) and isinstance(output.get("text"), str):
-            texts.append(output["text"])
+        field = next((key for key in ("text", "output") if isinstance(output, dict)
+                      and isinstance(output.get(key), str)), None)
+        if field:
+            texts.append(output[field])
         else:
             texts.append(json.dumps(output, separators=(",", ":"), sort_keys=True))
     return " ".join(texts)
