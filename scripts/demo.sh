@@ -25,8 +25,8 @@ say "C: examples/converse_stream.c"
 build/converse_stream --system "You are a helpful assistant." \
   "Hello from C! Tell me how streaming works, one word at a time."
 
-say "Python: examples/converse_stream.py"
-PYTHONPATH=bindings/python .venv/bin/python examples/converse_stream.py \
+say "Python: examples/chat_stream.py (the provider-independent chat API)"
+PYTHONPATH=bindings/python .venv/bin/python examples/chat_stream.py \
   "Hello from Python! Stream this sentence back to me as it is generated."
 
 say "Done: both replies streamed from the emulator"

@@ -21,7 +21,7 @@ class Outcome:
     operation: str        # Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream
     content: str
     tool_calls: list      # [(name, args, id)]
-    input_tokens: int
+    input_tokens: int     # LangChain's sense: all input, cached or not
     output_tokens: int
     stop_reason: str | None
 
@@ -71,8 +71,15 @@ def to_langchain_messages(messages: list) -> list:
 
 
 def _to_langchain_block(block: dict) -> dict:
-    if block.get("type") == "image":
+    """Our content blocks as LangChain's standard blocks."""
+    kind = block.get("type")
+    if kind == "image":
         return {"type": "image", "source_type": "base64", "mime_type": block["media_type"], "data": block["data"]}
+    if kind == "document":
+        return {"type": "file", "source_type": "base64", "mime_type": f"application/{block['format']}",
+                "data": block["data"], "filename": block["name"]}
+    if kind == "cache_point":
+        return {"cachePoint": {"type": "default"}}
     return block
 
 
@@ -89,6 +96,10 @@ def langchain_model(cls, request: dict, emulator_url: str, **extra):
     if "model_kwargs" in request:
         settings["model_kwargs" if cls.__name__ == "ChatBedrock" else "additional_model_request_fields"] = \
             request["model_kwargs"]
+    if "guardrail" in request and cls.__name__ == "ChatBedrockConverse":
+        guardrail = request["guardrail"]
+        settings["guardrail_config"] = {"guardrailIdentifier": guardrail["id"], "guardrailVersion": guardrail["version"],
+                                        **({"trace": guardrail["trace"]} if "trace" in guardrail else {})}
     model_key = "model_id" if cls.__name__ == "ChatBedrock" else "model"
     model = cls(**{model_key: request["model"]}, **settings)
     if request.get("tools"):
@@ -127,7 +138,10 @@ def run_ours(client, request: dict, emulator_url: str, stream: bool) -> Outcome:
         response = client.chat(request)
     entry = _last_request(emulator_url)
     usage = response["usage"]
+    # We report input tokens as Bedrock does, apart from cache reads and writes; LangChain
+    # folds those into input_tokens. The totals are the same.
+    all_input = usage["input_tokens"] + usage["cache_read_input_tokens"] + usage["cache_write_input_tokens"]
     return Outcome(body=entry["body"], operation=entry["operation"], content=response["content"],
                    tool_calls=[(c["name"], c["args"], c["id"]) for c in response["tool_calls"]],
-                   input_tokens=usage["input_tokens"], output_tokens=usage["output_tokens"],
+                   input_tokens=all_input, output_tokens=usage["output_tokens"],
                    stop_reason=response["provider_stop_reason"])

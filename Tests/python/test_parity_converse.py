@@ -3,7 +3,7 @@ must produce equivalent Converse request bodies and the same parsed reply."""
 
 import pytest
 from langchain_aws import ChatBedrockConverse
-from parity import run_langchain, run_ours
+from parity import clear_cache, run_langchain, run_ours
 
 def normalized(body):
     """Deliberate differences, each equivalent for Bedrock:
@@ -63,6 +63,18 @@ FEATURES = {
         {"role": "assistant", "content": "Checking.",
          "tool_calls": [{"id": "tooluse_1", "name": "get_weather", "args": {"city": "Paris"}}]},
         {"role": "tool", "tool_call_id": "tooluse_1", "content": "18 degrees"}]},
+    "guardrail": {"model": CLAUDE, "guardrail": {"id": "gr-1", "version": "2", "trace": "enabled"},
+                  "messages": [["human", "Something forbidden [[guardrail]]"]]},
+    "document": {"model": CLAUDE, "messages": [{"role": "user", "content": [
+        {"type": "text", "text": "Summarise the report."},
+        {"type": "document", "format": "pdf", "name": "report", "data": "JVBERi0xLjQKJcOkw7zDtsOf"}]}]},
+    "cache_point": {"model": CLAUDE, "messages": [
+        {"role": "system", "content": [{"type": "text", "text": "Long instructions."}, {"type": "cache_point"}]},
+        {"role": "user", "content": [{"type": "text", "text": "Long context."}, {"type": "cache_point"},
+                                     {"type": "text", "text": "Question?"}]}]},
+    "thinking": {"model": "us.anthropic.claude-3-7-sonnet-20250219-v1:0", "max_tokens": 2048,
+                 "model_kwargs": {"thinking": {"type": "enabled", "budget_tokens": 1024}},
+                 "messages": [["human", "Think first."]]},
     "image": {"model": CLAUDE, "messages": [{"role": "user", "content": [
         {"type": "text", "text": "What is in this picture?"},
         {"type": "image", "media_type": "image/png", "data": PNG}]}]},
@@ -73,7 +85,9 @@ FEATURES = {
 @pytest.mark.parametrize("name", sorted(FEATURES))
 def test_converse_features_match_chatbedrockconverse(client, emulator_url, name, stream):
     request = {**FEATURES[name], "api": "converse"}
+    clear_cache(emulator_url)
     theirs = run_langchain(ChatBedrockConverse, request, emulator_url, stream)
+    clear_cache(emulator_url)
     ours = run_ours(client, request, emulator_url, stream)
     assert normalized(ours.body) == normalized(theirs.body)
     assert ours.content == theirs.content
