@@ -96,3 +96,15 @@ def test_modelStreamError_midStream_isModelError(client, fresh):
     with pytest.raises(ModelError):
         list(client.converse_stream(MODEL, say("x y z")))
     assert attempts_seen(fresh) == 1
+
+
+def test_adaptiveMode_retriesAndThenPacesSends(fresh):
+    with Client(region="us-east-1", endpoint_url=fresh, credentials=EMULATOR_CREDENTIALS,
+                retry_mode="adaptive") as adaptive:
+        queue_faults(fresh, "throttle", "throttle")
+        assert adaptive.converse(MODEL, say("adaptive"))["stopReason"] == "end_turn"
+        assert attempts_seen(fresh) == 3
+        # Throttling switched client-side rate limiting on; later calls still go through.
+        for _ in range(3):
+            assert adaptive.converse(MODEL, say("paced"))["stopReason"] == "end_turn"
+    assert attempts_seen(fresh) == 6

@@ -8,12 +8,18 @@ public final class BedrockClient: Sendable {
     private let sessions = CurlSessionPool()
     private let cachedCredentials = Mutex<Credentials?>(nil)
     private let retryPolicy: RetryPolicy
-    /// Shared by every call on this client, as the SDKs share it per client.
+    /// Shared by every call on this client, as the SDKs share them per client.
     let retryQuota = RetryQuota()
+    private let rateLimiter: AdaptiveRateLimiter?
 
     init(config: ResolvedClientConfig) {
         self.config = config
         retryPolicy = RetryPolicy(maxAttempts: config.maxAttempts)
+        rateLimiter = config.retryMode == .adaptive ? AdaptiveRateLimiter() : nil
+    }
+
+    private func newRetryAttempts() -> RetryAttempts {
+        RetryAttempts(policy: retryPolicy, quota: retryQuota, limiter: rateLimiter)
     }
 
     public convenience init(_ config: ClientConfig, environment: Environment = .current()) throws(BedrockError) {
@@ -86,16 +92,19 @@ public final class BedrockClient: Sendable {
     /// Each attempt is signed afresh.
     func perform(_ operation: RuntimeOperation, modelId: String, body: [UInt8],
                  extraHeaders: [HTTPHeader] = []) throws(BedrockError) -> HTTPExchange {
-        var retries = RetryAttempts(policy: retryPolicy, quota: retryQuota)
+        var retries = newRetryAttempts()
         while true {
             let request = try signedRequest(operation, modelId: modelId, body: body, extraHeaders: extraHeaders)
+            retries.beforeAttempt()
             do {
                 let exchange = try HTTPExchange(request: request, options: config.transport, pool: sessions)
                 try exchange.run()
                 try exchange.checkSuccess()
+                retries.afterAttempt(error: nil)
                 retries.recordSuccess()
                 return exchange
             } catch var error {
+                retries.afterAttempt(error: error)
                 guard retries.shouldRetry(after: &error) else { throw error }
             }
         }
@@ -109,7 +118,7 @@ public final class BedrockClient: Sendable {
             let request = try self.signedRequest(operation, modelId: modelId, body: body, extraHeaders: extraHeaders)
             return try HTTPExchange(request: request, options: self.config.transport, pool: self.sessions)
         }
-        return EventStreamCall(connect: connect, retries: RetryAttempts(policy: retryPolicy, quota: retryQuota))
+        return EventStreamCall(connect: connect, retries: newRetryAttempts())
     }
 
     /// Builds and signs one request.

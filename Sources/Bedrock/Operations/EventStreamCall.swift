@@ -14,6 +14,8 @@ final class EventStreamCall: @unchecked Sendable {
     private var pending: [JSON] = []
     private var nextPending = 0
     private var delivered = false
+    /// Whether this attempt's outcome has been reported to the rate limiter.
+    private var responded = false
     private var finished = false
     private var failure: BedrockError?
     private(set) var head = HTTPResponseHead()
@@ -39,10 +41,15 @@ final class EventStreamCall: @unchecked Sendable {
             do {
                 try advance()
             } catch var error {
+                if !responded {
+                    responded = true
+                    retries.afterAttempt(error: error)
+                }
                 if !delivered, pending.isEmpty, !cancelled.load(ordering: .acquiring),
                    retries.shouldRetry(after: &error) {
                     current.withLock { $0 = nil }
                     stream = EventStreamResponse()
+                    responded = false
                 } else {
                     error.attempts = retries.attempt
                     failure = error
@@ -64,6 +71,7 @@ final class EventStreamCall: @unchecked Sendable {
         if let existing = current.withLock({ $0 }) {
             exchange = existing
         } else {
+            retries.beforeAttempt()
             exchange = try connect()
             exchange.onBody = { [unowned self] (bytes) throws(BedrockError) in
                 try self.stream.feed(bytes) { event in self.pending.append(event) }
@@ -74,6 +82,10 @@ final class EventStreamCall: @unchecked Sendable {
         }
         let done = try exchange.pump()
         head = exchange.head
+        if !responded, head.status != 0, (200..<300).contains(head.status) {
+            responded = true
+            retries.afterAttempt(error: nil)
+        }
         if done {
             try exchange.checkSuccess()
             try stream.finish()

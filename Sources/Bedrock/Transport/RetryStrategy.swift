@@ -70,16 +70,27 @@ final class RetryQuota: Sendable {
     var capacity: Int { available.withLock { $0 } }
 }
 
-/// One call's retry state: counts attempts, spends the quota, and sleeps between attempts.
+/// One call's retry state: counts attempts, spends the quota, sleeps between attempts, and
+/// in adaptive mode paces every attempt through the client's rate limiter.
 struct RetryAttempts {
     let policy: RetryPolicy
     let quota: RetryQuota
+    let limiter: AdaptiveRateLimiter?
     private(set) var attempt = 1
     private var spent = 0
 
-    init(policy: RetryPolicy, quota: RetryQuota) {
+    init(policy: RetryPolicy, quota: RetryQuota, limiter: AdaptiveRateLimiter? = nil) {
         self.policy = policy
         self.quota = quota
+        self.limiter = limiter
+    }
+
+    /// Called before each attempt is sent.
+    func beforeAttempt() { limiter?.acquire() }
+
+    /// Called when an attempt has a response or a failure, to feed the rate limiter.
+    func afterAttempt(error: BedrockError?) {
+        limiter?.record(throttled: error.map { policy.reason(for: $0) == .throttling } ?? false)
     }
 
     /// Decides whether to retry after `error`; if so, waits and returns true. Otherwise it
