@@ -5,6 +5,7 @@ import contextlib
 import json
 import os
 import signal
+import ssl
 import sys
 import threading
 from http.server import ThreadingHTTPServer
@@ -24,8 +25,15 @@ class EmulatorServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, address=("127.0.0.1", 0), *, credentials=None, bearer_tokens=None,
-                 token_delay_ms: int = 0):
+                 token_delay_ms: int = 0, tls_cert: str | None = None, tls_key: str | None = None):
         super().__init__(address, Handler)
+        self.scheme = "http"
+        if tls_cert:
+            # HTTPS for the clients' TLS tests: a certificate from a test CA of their own.
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls_cert, tls_key)
+            self.socket = context.wrap_socket(self.socket, server_side=True)
+            self.scheme = "https"
         self.state = State()
         self.stopping = threading.Event()  # wakes handlers hanging on a `hang` fault
         self.token_delay_ms = token_delay_ms
@@ -39,7 +47,7 @@ class EmulatorServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         if host in ("0.0.0.0", ""):
             host = "127.0.0.1"
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def server_close(self):
         self.stopping.set()
@@ -85,6 +93,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='JSON {"ACCESS_KEY_ID": "secret", ...} accepted besides the defaults')
     parser.add_argument("--bearer-tokens", metavar="T1,T2",
                         help="comma-separated bearer tokens accepted besides the default")
+    parser.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate chain")
+    parser.add_argument("--tls-key", metavar="PEM", help="the private key for --tls-cert")
     args = parser.parse_args(argv)
     try:
         args.credentials = load_credentials(args.credentials)
@@ -94,13 +104,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.bearer_tokens = [*DEFAULT_BEARER_TOKENS, *extra_tokens]
     if args.token_delay_ms < 0:
         parser.error("--token-delay-ms must be >= 0")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
     return args
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     server = EmulatorServer((args.host, args.port), credentials=args.credentials,
-                            bearer_tokens=args.bearer_tokens, token_delay_ms=args.token_delay_ms)
+                            bearer_tokens=args.bearer_tokens, token_delay_ms=args.token_delay_ms,
+                            tls_cert=args.tls_cert, tls_key=args.tls_key)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         if args.port_file:

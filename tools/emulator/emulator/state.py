@@ -2,6 +2,7 @@
 
 import collections
 import threading
+import time
 
 MAX_RECORDED_REQUESTS = 10_000
 MAX_CACHED_PREFIXES = 4096
@@ -61,6 +62,7 @@ class State:
 
     def record(self, entry: dict) -> dict:
         """Log a runtime request; the handler may update the returned dict later."""
+        entry.setdefault("received_at", time.time())
         with self._lock:
             self._requests.append(entry)
         return entry
