@@ -23,6 +23,13 @@ final class HTTPExchange: @unchecked Sendable {
     private var callbackError: BedrockError?
     private let cancelled = Atomic<Bool>(false)
 
+    /// Where curl writes a readable description of a failure (CURLOPT_ERRORBUFFER). curl keeps
+    /// the pointer for the whole transfer, so it is allocated, not an array's storage.
+    private let errorBuffer: UnsafeMutablePointer<CChar> = {
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
+        buffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        return buffer
+    }()
     private(set) var head = HTTPResponseHead()
     private var headComplete = false
     private(set) var body: [UInt8] = []
@@ -47,7 +54,10 @@ final class HTTPExchange: @unchecked Sendable {
         }
     }
 
-    deinit { release() }
+    deinit {
+        release()
+        errorBuffer.deallocate()
+    }
 
     /// Asks a pump in progress (on any thread) to stop; it then throws CANCELLED.
     func cancel() {
@@ -109,11 +119,14 @@ final class HTTPExchange: @unchecked Sendable {
         }
         if let callbackError { throw callbackError }
         let code = finishedCode ?? CURLE_OK
-        guard code == CURLE_OK else { throw Self.transportError(code, easy: session.easy) }
+        guard code == CURLE_OK else { throw transportError(code) }
     }
 
-    private static func transportError(_ code: CURLcode, easy: UnsafeMutableRawPointer) -> BedrockError {
-        let description = String(cString: curl_easy_strerror(code))
+    /// curl's own words for the failure: its error buffer names the host and port
+    /// ("Failed to connect to 127.0.0.1 port 9 ..."), falling back to the code's text.
+    private func transportError(_ code: CURLcode) -> BedrockError {
+        let description = errorBuffer.pointee == 0 ? String(cString: curl_easy_strerror(code))
+            : String(cString: errorBuffer)
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             return BedrockError(.timeout, "request timed out: \(description)")
@@ -133,6 +146,7 @@ final class HTTPExchange: @unchecked Sendable {
         let easy = session.easy
         curl_easy_reset(easy)
         try set(CURLOPT_URL, request.url)
+        try check(bedrock_curl_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffer), CURLOPT_ERRORBUFFER)
         try set(CURLOPT_NOSIGNAL, 1)
         try set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
         try set(CURLOPT_TCP_KEEPALIVE, 1)
@@ -199,6 +213,9 @@ final class HTTPExchange: @unchecked Sendable {
         released = true
         // Removing a handle mid-response makes curl close that connection rather than reuse it.
         curl_multi_remove_handle(session.multi, session.easy)
+        // Drop every option that points into this exchange (headers, error buffer, callback
+        // context) before it goes away; the connection cache survives a reset.
+        curl_easy_reset(session.easy)
         if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
         pool.checkin(session)
