@@ -101,8 +101,12 @@ const char *bedrock_status_name(bedrock_status status);
    user_agent_suffix. What is missing is resolved as the AWS SDKs do: region from AWS_REGION,
    AWS_DEFAULT_REGION, then the profile; endpoint from AWS_ENDPOINT_URL_BEDROCK_RUNTIME,
    AWS_ENDPOINT_URL, then https://bedrock-runtime.REGION.amazonaws.com; a bearer token from
-   AWS_BEARER_TOKEN_BEDROCK; otherwise SigV4 credentials from the environment, then the
-   shared config and credentials files. Credentials are looked up at the first call.
+   AWS_BEARER_TOKEN_BEDROCK; otherwise SigV4 credentials from the SDKs' provider chain:
+   environment keys, the profile's role_arn (STS AssumeRole), web identity, SSO,
+   credential_process and static keys, then the container endpoint and EC2 instance
+   metadata (see the README). Credentials are looked up at the first call, cached by the
+   client, and refreshed before they expire; a failure to find them is BEDROCK_ERR_CREDENTIALS
+   on that call.
    Returns BEDROCK_ERR_INVALID_ARGUMENT for a malformed config and BEDROCK_ERR_CONFIG when no
    region can be found or the profile does not exist; *out is then NULL.
    Free the client with bedrock_client_free(). */

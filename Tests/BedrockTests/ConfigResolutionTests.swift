@@ -23,8 +23,9 @@ final class ConfigResolutionTests: XCTestCase {
         let credentialsPath = directory.appendingPathComponent("credentials").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         try credentials.write(toFile: credentialsPath, atomically: true, encoding: .utf8)
+        // IMDS off: the chain must not reach for this machine's instance metadata.
         return Environment(["AWS_CONFIG_FILE": configPath, "AWS_SHARED_CREDENTIALS_FILE": credentialsPath,
-                            "HOME": directory.path].merging(variables) { $1 })
+                            "HOME": directory.path, "AWS_EC2_METADATA_DISABLED": "true"].merging(variables) { $1 })
     }
 
     private func resolve(_ json: String, _ environment: Environment) throws -> ResolvedClientConfig {
@@ -165,6 +166,7 @@ final class ConfigResolutionTests: XCTestCase {
             XCTAssertFalse((error as? BedrockError)?.message.contains("\"t\"") ?? true)
         }
         XCTAssertNoThrow(try resolve(#"{"bearer_token": "t", "endpoint_url": "http://127.0.0.1:8080"}"#, env))
+        XCTAssertThrowsError(try resolve(#"{"bearer_token": "t", "endpoint_url": "http://127.0.0.1.evil.example"}"#, env))
         XCTAssertNoThrow(try resolve(#"{"bearer_token": "t", "endpoint_url": "http://localhost:8080"}"#, env))
         XCTAssertNoThrow(try resolve(#"{"bearer_token": "t"}"#, env))
     }

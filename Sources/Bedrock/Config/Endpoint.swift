@@ -42,10 +42,25 @@ struct Endpoint: Sendable, Equatable {
         return "\(host):\(port)"
     }
 
-    /// Whether the host is this machine (localhost, 127.0.0.0/8 or ::1).
+    /// Whether the host is this machine: "localhost", or a loopback address.
     var isLoopback: Bool {
-        host == "localhost" || host.hasPrefix("127.") || host == "[::1]" || host == "::1"
+        host == "localhost" || Self.isLoopbackAddress(host)
     }
+
+    /// 127.0.0.0/8 written as a dotted quad, or ::1. Names other than "localhost" (allowed
+    /// separately) are not trusted, since DNS could send them anywhere.
+    static func isLoopbackAddress(_ host: String) -> Bool {
+        if host == "[::1]" || host == "::1" || host == "[0:0:0:0:0:0:0:1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return false }
+        let octets = parts.compactMap { part -> Int? in
+            guard !part.isEmpty, part.count <= 3, part.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                  let value = Int(part), value <= 255 else { return nil }
+            return value
+        }
+        return octets.count == 4 && octets[0] == 127
+    }
+
 
     /// The full URL for a path that is already percent-encoded.
     func url(path: String) -> String { "\(scheme)://\(hostHeader)\(basePath)\(path)" }

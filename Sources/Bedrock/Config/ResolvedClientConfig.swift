@@ -72,26 +72,6 @@ struct ResolvedClientConfig: Sendable {
             endpoint = try Endpoint(url: EndpointRules.url(region: region, useFIPS: useFIPS, useDualStack: useDualStack))
         }
 
-        if let token = config.bearerToken {
-            authentication = .bearer(token)
-        } else if let credentials = config.credentials {
-            authentication = .sigV4(CredentialProviderChain(providers: [StaticCredentialProvider(value: credentials)]))
-        } else if let token = environment["AWS_BEARER_TOKEN_BEDROCK"] {
-            authentication = .bearer(token)
-        } else {
-            // An explicitly chosen profile skips the environment keys, as botocore does.
-            var providers: [any CredentialProvider] = []
-            if config.profile == nil { providers.append(EnvironmentCredentialProvider(environment: environment)) }
-            providers.append(ProfileCredentialProvider(profileName: profileName ?? SharedConfigFiles.defaultProfileName,
-                                                       files: files))
-            authentication = .sigV4(CredentialProviderChain(providers: providers))
-        }
-
-        if case .bearer = authentication, endpoint.scheme != "https", !endpoint.isLoopback {
-            // As botocore: a bearer token is a password, so it never crosses a network in clear text.
-            throw BedrockError(.config, "a bearer token needs an https endpoint (or a loopback address), not \(endpoint.scheme)://\(endpoint.hostHeader)")
-        }
-
         var transport = TransportOptions()
         if let value = config.connectTimeoutMs { transport.connectTimeoutMs = value }
         if let value = config.timeoutMs { transport.timeoutMs = value }
@@ -109,6 +89,25 @@ struct ResolvedClientConfig: Sendable {
         }
         transport.userAgent = [BedrockVersion.userAgent, config.userAgentSuffix].compactMap { $0 }.joined(separator: " ")
         self.transport = transport
+
+        if let token = config.bearerToken {
+            authentication = .bearer(token)
+        } else if let credentials = config.credentials {
+            authentication = .sigV4(CredentialProviderChain(providers: [StaticCredentialProvider(value: credentials)]))
+        } else if let token = environment["AWS_BEARER_TOKEN_BEDROCK"] {
+            authentication = .bearer(token)
+        } else {
+            let context = CredentialContext(environment: environment, files: files,
+                                            profileName: profileName ?? SharedConfigFiles.defaultProfileName,
+                                            region: region, http: HTTPFetcher(options: transport))
+            authentication = .sigV4(DefaultCredentialChain.make(context: context,
+                                                                profileChosenExplicitly: config.profile != nil))
+        }
+
+        if case .bearer = authentication, endpoint.scheme != "https", !endpoint.isLoopback {
+            // As botocore: a bearer token is a password, so it never crosses a network in clear text.
+            throw BedrockError(.config, "a bearer token needs an https endpoint (or a loopback address), not \(endpoint.scheme)://\(endpoint.hostHeader)")
+        }
 
         maxAttempts = config.maxAttempts ?? environment["AWS_MAX_ATTEMPTS"].flatMap { Int($0) }
             ?? profile["max_attempts"].flatMap { Int($0) } ?? Self.defaultMaxAttempts

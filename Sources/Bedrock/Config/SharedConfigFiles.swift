@@ -5,8 +5,18 @@ struct SharedConfigFiles: Sendable, Equatable {
     static let defaultProfileName = "default"
 
     private(set) var profiles: [String: [String: String]] = [:]
+    /// Each file's own profiles, unmerged: botocore takes static keys from the credentials
+    /// file before `credential_process`, and from the config file after it.
+    private(set) var credentialsFileProfiles: [String: [String: String]] = [:]
+    private(set) var configFileProfiles: [String: [String: String]] = [:]
+    /// `[sso-session NAME]` sections of the config file.
+    private(set) var ssoSessions: [String: [String: String]] = [:]
 
-    init(profiles: [String: [String: String]] = [:]) { self.profiles = profiles }
+    /// Profiles as if read from the config file.
+    init(profiles: [String: [String: String]] = [:]) {
+        self.profiles = profiles
+        configFileProfiles = profiles
+    }
 
     /// Loads the files the environment points at (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE,
     /// or their defaults under the home directory). Missing files are simply empty.
@@ -28,21 +38,40 @@ struct SharedConfigFiles: Sendable, Equatable {
     /// The settings of one profile, or nil when no file defines it.
     func profile(_ name: String) -> [String: String]? { profiles[name] }
 
+    /// One file's settings for a profile, or nil when that file does not define it.
+    func profile(_ name: String, inCredentialsFile: Bool) -> [String: String]? {
+        inCredentialsFile ? credentialsFileProfiles[name] : configFileProfiles[name]
+    }
+
     /// Adds a parsed file. In the config file a profile's section is `[profile NAME]` (or
-    /// `[default]`); other sections (`sso-session`, `services`) are not profiles. In the
-    /// credentials file every section is a profile.
+    /// `[default]`) and `[sso-session NAME]` names an SSO session; other sections
+    /// (`services`) are not profiles. In the credentials file every section is a profile.
     mutating func merge(_ file: INIFile, isCredentialsFile: Bool) {
         for section in file.sections {
             let name: String
             if isCredentialsFile || section.name == Self.defaultProfileName {
                 name = section.name
-            } else if section.name.hasPrefix("profile ") || section.name.hasPrefix("profile\t") {
-                name = section.name.dropFirst("profile".count).trimmingWhitespace()
+            } else if let profile = Self.sectionName(section.name, prefix: "profile") {
+                name = profile
+            } else if let session = Self.sectionName(section.name, prefix: "sso-session") {
+                ssoSessions[session, default: [:]].merge(section.values) { _, new in new }
+                continue
             } else {
                 continue
             }
             profiles[name, default: [:]].merge(section.values) { _, new in new }
+            if isCredentialsFile {
+                credentialsFileProfiles[name, default: [:]].merge(section.values) { _, new in new }
+            } else {
+                configFileProfiles[name, default: [:]].merge(section.values) { _, new in new }
+            }
         }
+    }
+
+    /// NAME from a section header "PREFIX NAME" (space or tab after the prefix).
+    private static func sectionName(_ header: String, prefix: String) -> String? {
+        guard header.hasPrefix(prefix + " ") || header.hasPrefix(prefix + "\t") else { return nil }
+        return header.dropFirst(prefix.count).trimmingWhitespace()
     }
 }
 

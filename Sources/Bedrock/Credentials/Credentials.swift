@@ -1,17 +1,57 @@
-/// An AWS access key pair, with the session token that temporary credentials carry.
-public struct Credentials: Sendable, Equatable {
+/// An access key pair, with the session token and expiry that temporary credentials carry.
+///
+/// The secret access key and the session token live in `SecretBytes`, which wipes them when
+/// the last copy of these credentials is released (the client's cache drops old credentials
+/// when it refreshes, and `bedrock_client_free` drops the rest). The `String` properties are
+/// kept for source compatibility; each read makes a `String` copy that is not wiped, so the
+/// library itself reads the bytes through `withSecretAccessKey` when it signs.
+public struct Credentials: Sendable {
     public var accessKeyId: String
-    public var secretAccessKey: String
-    public var sessionToken: String?
+    var secret: SecretBytes
+    var token: SecretBytes?
+    /// When temporary credentials stop working, in seconds since the Unix epoch; nil for
+    /// long-term keys, which are never refreshed.
+    public var expiration: Int64?
 
-    public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil) {
+    public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil,
+                expiration: Int64? = nil) {
         self.accessKeyId = accessKeyId
-        self.secretAccessKey = secretAccessKey
-        self.sessionToken = sessionToken
+        self.secret = SecretBytes(secretAccessKey)
+        self.token = sessionToken.map { SecretBytes($0) }
+        self.expiration = expiration
+    }
+
+    public var secretAccessKey: String {
+        get { secret.string }
+        set { secret = SecretBytes(newValue) }
+    }
+
+    public var sessionToken: String? {
+        get { token?.string }
+        set { token = newValue.map { SecretBytes($0) } }
+    }
+
+    /// Lends the secret access key's UTF-8 bytes without copying them into a `String`.
+    func withSecretAccessKey<Result, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> Result) throws(E) -> Result {
+        try secret.withUnsafeBytes(body)
+    }
+}
+
+extension Credentials: Equatable {
+    public static func == (lhs: Credentials, rhs: Credentials) -> Bool {
+        guard lhs.accessKeyId == rhs.accessKeyId, lhs.expiration == rhs.expiration,
+              lhs.secret.isEqual(to: rhs.secret) else { return false }
+        switch (lhs.token, rhs.token) {
+        case (nil, nil): return true
+        case (let left?, let right?): return left.isEqual(to: right)
+        default: return false
+        }
     }
 }
 
 extension Credentials: CustomStringConvertible {
     /// Never prints the secret or the token, so a credential cannot leak through logging.
-    public var description: String { "Credentials(accessKeyId: \(accessKeyId), secret: <redacted>)" }
+    public var description: String {
+        "Credentials(accessKeyId: \(accessKeyId), secret: <redacted>\(token == nil ? "" : ", token: <redacted>"))"
+    }
 }

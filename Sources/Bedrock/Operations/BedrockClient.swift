@@ -6,7 +6,9 @@ import Synchronization
 public final class BedrockClient: Sendable {
     let config: ResolvedClientConfig
     private let sessions = CurlSessionPool()
-    private let cachedCredentials = Mutex<Credentials?>(nil)
+    /// Temporary credentials live here between calls and are refreshed before they expire;
+    /// nil for bearer-token clients.
+    private let credentialCache: CredentialCache?
     private let retryPolicy: RetryPolicy
     /// Shared by every call on this client, as the SDKs share them per client.
     let retryQuota = RetryQuota()
@@ -14,6 +16,11 @@ public final class BedrockClient: Sendable {
 
     init(config: ResolvedClientConfig) {
         self.config = config
+        if case .sigV4(let chain) = config.authentication {
+            credentialCache = CredentialCache(chain: chain)
+        } else {
+            credentialCache = nil
+        }
         retryPolicy = RetryPolicy(maxAttempts: config.maxAttempts)
         rateLimiter = config.retryMode == .adaptive ? AdaptiveRateLimiter() : nil
     }
@@ -136,8 +143,9 @@ public final class BedrockClient: Sendable {
             headers.append(try mapSigningError { () throws(SigningError) in
                 try BearerToken.authorizationHeader(token: token)
             })
-        case .sigV4(let chain):
-            let signer = SigV4Signer(credentials: try credentials(from: chain),
+        case .sigV4:
+            guard let credentialCache else { throw BedrockError(.internal, "SigV4 client without a credential cache") }
+            let signer = SigV4Signer(credentials: try credentialCache.credentials(),
                                      service: ResolvedClientConfig.signingService, region: config.region)
             headers += try mapSigningError { () throws(SigningError) in
                 try signer.sign(method: "POST", host: config.endpoint.hostHeader, path: path, query: "",
@@ -148,12 +156,6 @@ public final class BedrockClient: Sendable {
                            headers: headers, body: body)
     }
 
-    private func credentials(from chain: CredentialProviderChain) throws(BedrockError) -> Credentials {
-        if let cached = cachedCredentials.withLock({ $0 }) { return cached }
-        let resolved = try chain.resolve()
-        cachedCredentials.withLock { $0 = resolved }
-        return resolved
-    }
 }
 
 private func mapSigningError<T>(_ body: () throws(SigningError) -> T) throws(BedrockError) -> T {

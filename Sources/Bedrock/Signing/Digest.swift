@@ -36,6 +36,25 @@ func sha256(_ string: String) -> [UInt8] {
     return string.withUTF8 { sha256(UnsafeRawBufferPointer($0)) }
 }
 
+/// Length in bytes of a SHA-1 digest (FIPS 180-4).
+let sha1DigestLength = 20
+
+/// SHA-1 of the string's UTF-8 bytes. Not for security: the SDKs name their SSO token cache
+/// files by the SHA-1 of the start URL or session name, and we must find the same files.
+/// Empty on a libcrypto failure.
+func sha1(_ string: String) -> [UInt8] {
+    var string = string
+    return string.withUTF8 { utf8 in
+        withNonNullBase(UnsafeRawBufferPointer(utf8)) { base, count in
+            [UInt8](unsafeUninitializedCapacity: sha1DigestLength) { out, initialized in
+                var length: UInt32 = 0
+                let ok = EVP_Digest(base, count, out.baseAddress, &length, EVP_sha1(), nil)
+                initialized = (ok == 1 && Int(length) == sha1DigestLength) ? sha1DigestLength : 0
+            }
+        }
+    }
+}
+
 /// HMAC-SHA256 (RFC 2104) of `data` under `key`. Empty on a libcrypto failure.
 func hmacSHA256(key: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer) -> [UInt8] {
     guard let keyLength = Int32(exactly: key.count) else { return [] }

@@ -188,12 +188,24 @@ struct SigV4Signer: Sendable {
     }
 
     /// Hex HMAC of the string to sign under the key derived date → region → service → "aws4_request".
+    ///
+    /// The first key ("AWS4" + secret) and every derived key are wiped once used: each is as
+    /// good as the secret for its day, region and service.
     func signature(stringToSign: String, amzDate: String) throws(SigningError) -> String {
-        var key = hmacSHA256(key: Array((Self.secretKeyPrefix + credentials.secretAccessKey).utf8),
-                             data: String(amzDate.prefix(8)))
+        var key = credentials.withSecretAccessKey { secret in
+            // Reserved up front so the array never reallocates and leaves an unwiped copy.
+            var first = [UInt8]()
+            first.reserveCapacity(Self.secretKeyPrefix.utf8.count + secret.count)
+            first.append(contentsOf: Self.secretKeyPrefix.utf8)
+            first.append(contentsOf: secret)
+            defer { wipe(&first) }
+            return hmacSHA256(key: first, data: String(amzDate.prefix(8)))
+        }
         for part in [region, service, Self.scopeTerminator, stringToSign] {
             guard key.count == sha256DigestLength else { throw .cryptoFailure }
-            key = hmacSHA256(key: key, data: part)
+            var next = hmacSHA256(key: key, data: part)
+            swap(&key, &next)
+            wipe(&next)
         }
         guard key.count == sha256DigestLength else { throw .cryptoFailure }
         return hexEncoded(key)
