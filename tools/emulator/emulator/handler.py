@@ -269,6 +269,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_response(self, code, message=None):
         self._status = int(code)
+        # Logged before the response goes out, so a client that reads the log as soon as it
+        # has its answer sees the status.
+        if self._record is not None:
+            self._record["status"] = self._status
         super().send_response(code, message)
 
     def send_error(self, code, message=None, explain=None):
