@@ -158,3 +158,11 @@ def test_backoff_delays_grow_and_stay_under_the_cap(client, emulator_url):
             assert gap <= bound + 0.25, (retry, gap)
             gaps.append(gap)
     assert sum(gaps) > 0.05
+
+
+def test_proxy_from_the_environment(emulator_url, proxy, monkeypatch):
+    # libcurl reads the proxy variables itself; for plain http only the lower-case name counts.
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy.server_address[1]}")
+    with Client(region="us-east-1", endpoint_url=emulator_url, credentials=EMULATOR_CREDENTIALS) as client:
+        assert client.converse(MODEL, say("via the environment's proxy"))["stopReason"] == "end_turn"
+    assert len(proxy.seen) == 1
