@@ -22,6 +22,7 @@ check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; f
 
 python=$root/.venv/bin/python
 [ -x "$python" ] || python=python3
+system_python=$(command -v python3)
 work=$(mktemp -d)
 prefix=$work/prefix
 emulator_state=$work/emulator
@@ -112,25 +113,29 @@ fi
 
 say "Python ctypes loading the installed library"
 check "loads and converses with env -i" \
-  "${bare[@]}" /usr/bin/python3 Tests/install/consumer/consumer.py "$library" "$version" "$url"
+  "${bare[@]}" "$system_python" Tests/install/consumer/consumer.py "$library" "$version" "$url"
 
 say "With the Swift toolchain hidden ($toolchain under an empty tmpfs)"
 # Mount an empty tmpfs over the toolchain in a private mount namespace, so nothing of it can
 # be found at all. That needs permission to mount (root, or unprivileged user namespaces);
 # without it the env -i runs above are the check.
-if [ "$toolchain" = /usr ] || [ "$toolchain" = / ]; then
-  echo "skipped: the toolchain lives in $toolchain, which cannot be hidden"
-elif unshare -m --propagation private true 2>/dev/null || unshare -r -m true 2>/dev/null; then
-  hide=(unshare -m --propagation private)
-  unshare -m --propagation private true 2>/dev/null || hide=(unshare -r -m)
-  hidden() { "${hide[@]}" sh -c 'mount -t tmpfs tmpfs "$1" && shift && exec "$@"' sh "$toolchain" "$@"; }
+hidden() { "${hide[@]}" sh -c 'mount -t tmpfs tmpfs "$1" && shift && exec "$@"' sh "$toolchain" "$@"; }
+hide=()
+if [ "$toolchain" != /usr ] && [ "$toolchain" != / ]; then
+  for candidate in "unshare -m --propagation private" "unshare -r -m"; do
+    read -ra hide <<<"$candidate"
+    hidden true 2>/dev/null && break
+    hide=()
+  done
+fi
+if [ ${#hide[@]} -eq 0 ]; then
+  echo "skipped: cannot mount over $toolchain here (needs unshare -m, or a toolchain outside /usr)"
+else
   check "the toolchain is gone inside the namespace" hidden sh -c '! command -v swift && ! ls "$1"/lib/swift 2>/dev/null' sh "$toolchain"
   check "the find_package consumer chats with the emulator" hidden "${bare[@]}" "$consumer_cmake/consumer" "$url"
   check "the pkg-config consumer chats with the emulator" hidden "${bare[@]}" "$work/consumer-pkgconfig" "$url"
   check "ctypes loads and converses" \
-    hidden "${bare[@]}" /usr/bin/python3 Tests/install/consumer/consumer.py "$library" "$version" "$url"
-else
-  echo "skipped: unshare -m is not permitted here"
+    hidden "${bare[@]}" "$system_python" Tests/install/consumer/consumer.py "$library" "$version" "$url"
 fi
 
 if [ "$failures" -ne 0 ]; then
