@@ -43,7 +43,7 @@ say "Configuring the self-contained release build ($build_dir)"
 cmake -S . -B "$build_dir" -G Ninja "${configure[@]}" >&2
 
 start=$(date +%s)
-say "Building libbedrock in release with the Swift runtime linked in (about 1-2 minutes from scratch)"
+say "Building libbedrock in release with the Swift runtime linked in (30-60 s from scratch)"
 cmake --build "$build_dir" >&2
 say "Built in $(( $(date +%s) - start )) s"
 

@@ -19,5 +19,5 @@ ctest --test-dir build --output-on-failure
 say "Python tests (pytest)"
 .venv/bin/python -m pytest -q Tests/python Tests/emulator
 
-say "Install tests: the self-contained release library (the first release build takes 1-2 minutes)"
+say "Install tests: the self-contained release library (the first release build takes 30-60 s)"
 Tests/install/run.sh
