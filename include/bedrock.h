@@ -29,9 +29,20 @@
  *   A bedrock_error belongs to the thread that received it.
  *
  * ABI
- *   Within a major version, functions and status values are only ever added, never changed
- *   or removed. Compare BEDROCK_VERSION_NUMBER (the header you compiled against) with
- *   bedrock_version_number() (the library you loaded) to check they match.
+ *   The library is libbedrock.so.MAJOR.MINOR.PATCH with SONAME libbedrock.so.MAJOR
+ *   (libbedrock.so.0 for 0.x). It exports the functions declared here and nothing else:
+ *   every exported symbol starts with bedrock_, and the handles are opaque, so no struct
+ *   layout is part of the ABI. Within a major version, functions and status values are only
+ *   ever added, never changed or removed, so a program built against this header runs with
+ *   any library of the same major version that is at least as new. A change that has to
+ *   break that raises the major version, and with it the SONAME, so an old program never
+ *   loads an incompatible library. Compare BEDROCK_VERSION_NUMBER (the header you compiled
+ *   against) with bedrock_version_number() (the library you loaded) to check:
+ *       bedrock_version_number() / 1000000 == BEDROCK_VERSION_MAJOR
+ *       && bedrock_version_number() >= BEDROCK_VERSION_NUMBER
+ *   The installed library links the Swift runtime in statically and hides it, so it needs
+ *   no Swift toolchain; it depends on libcurl, libcrypto, jansson, zlib and the C and C++
+ *   runtimes only.
  */
 #ifndef BEDROCK_H
 #define BEDROCK_H
@@ -49,6 +60,10 @@ extern "C" {
 #define BEDROCK_VERSION "0.1.0"
 /* MAJOR * 1000000 + MINOR * 1000 + PATCH, as SQLITE_VERSION_NUMBER. */
 #define BEDROCK_VERSION_NUMBER 1000
+/* True when this header is version major.minor.patch or later, for code that uses a
+   function added after 0.1.0: #if BEDROCK_VERSION_AT_LEAST(0, 2, 0) ... #endif */
+#define BEDROCK_VERSION_AT_LEAST(major, minor, patch) \
+    (BEDROCK_VERSION_NUMBER >= (major) * 1000000 + (minor) * 1000 + (patch))
 
 /* The result of every fallible call. The values are fixed. */
 typedef enum bedrock_status {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: Swift (swift test), C (ctest, with the emulator as a fixture) and Python
-# (pytest, which starts its own emulator). Installs missing dependencies first.
+# Runs every test: Swift (swift test), C (ctest, with the emulator as a fixture), Python
+# (pytest, which starts its own emulator), and the install tests (Tests/install/run.sh: the
+# self-contained release library, installed and used from outside the tree). Installs
+# missing dependencies first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -16,3 +18,6 @@ ctest --test-dir build --output-on-failure
 
 say "Python tests (pytest)"
 .venv/bin/python -m pytest -q Tests/python Tests/emulator
+
+say "Install tests: the self-contained release library (the first release build takes 30-60 s)"
+Tests/install/run.sh

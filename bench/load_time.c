@@ -1,0 +1,142 @@
+/* bench/load_time.c - what loading libbedrock costs a process that has not loaded it yet.
+ *
+ *   bench_load_time [--runs N] [LIBRARY]
+ *
+ * Each run forks a fresh child, which times dlopen(LIBRARY, RTLD_NOW), the first call
+ * (bedrock_version), and the first client (bedrock_client_new + bedrock_client_free, no
+ * network), and reports them to the parent. The parent prints the library's file size and
+ * the median, minimum and maximum of each figure over N runs (default 50). It prints figures
+ * and asserts nothing. LIBRARY defaults to the library of the CMake build tree that built
+ * this program; bench/run.sh builds the release library and runs this against it.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef BEDROCK_BENCH_LIBRARY
+#define BEDROCK_BENCH_LIBRARY "libbedrock.so"
+#endif
+
+enum { DLOPEN, FIRST_CALL, LOAD_AND_CALL, FIRST_CLIENT, FIGURES };
+static const char *const figure_names[FIGURES] = {
+    "dlopen(RTLD_NOW)",
+    "first call (bedrock_version)",
+    "dlopen + first call",
+    "first client (new + free)",
+};
+
+typedef const char *(*version_fn)(void);
+typedef int (*client_new_fn)(const char *, void **, void **);
+typedef void (*client_free_fn)(void *);
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Runs in the child: loads the library and writes FIGURES doubles to fd. */
+static int measure_once(const char *library, int fd) {
+    double figures[FIGURES];
+    double t0 = now_ms();
+    void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+    double t1 = now_ms();
+    if (!handle) {
+        fprintf(stderr, "dlopen: %s\n", dlerror());
+        return 1;
+    }
+    version_fn version = (version_fn)dlsym(handle, "bedrock_version");
+    client_new_fn client_new = (client_new_fn)dlsym(handle, "bedrock_client_new");
+    client_free_fn client_free = (client_free_fn)dlsym(handle, "bedrock_client_free");
+    if (!version || !client_new || !client_free) {
+        fprintf(stderr, "dlsym: %s\n", dlerror());
+        return 1;
+    }
+    const char *v = version();
+    double t2 = now_ms();
+    void *client = NULL;
+    if (client_new("{\"region\": \"us-east-1\"}", &client, NULL) != 0 || !v) {
+        fprintf(stderr, "bedrock_client_new failed\n");
+        return 1;
+    }
+    client_free(client);
+    double t3 = now_ms();
+    figures[DLOPEN] = t1 - t0;
+    figures[FIRST_CALL] = t2 - t1;
+    figures[LOAD_AND_CALL] = t2 - t0;
+    figures[FIRST_CLIENT] = t3 - t2;
+    return write(fd, figures, sizeof figures) == (ssize_t)sizeof figures ? 0 : 1;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv) {
+    int runs = 50;
+    const char *library = BEDROCK_BENCH_LIBRARY;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+            runs = atoi(argv[++i]);
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "usage: %s [--runs N] [LIBRARY]\n", argv[0]);
+            return 2;
+        } else {
+            library = argv[i];
+        }
+    }
+    if (runs < 1) runs = 1;
+
+    char resolved[PATH_MAX];
+    struct stat st;
+    if (!realpath(library, resolved) || stat(resolved, &st) != 0) {
+        fprintf(stderr, "%s: %s\n", library, strerror(errno));
+        return 1;
+    }
+
+    double *samples = calloc((size_t)runs * FIGURES, sizeof *samples);
+    if (!samples) return 1;
+    for (int run = 0; run < runs; run++) {
+        int fds[2];
+        if (pipe(fds) != 0) return 1;
+        pid_t child = fork();
+        if (child < 0) return 1;
+        if (child == 0) {
+            close(fds[0]);
+            _exit(measure_once(resolved, fds[1]));
+        }
+        close(fds[1]);
+        double figures[FIGURES];
+        ssize_t got = read(fds[0], figures, sizeof figures);
+        close(fds[0]);
+        int status = 0;
+        waitpid(child, &status, 0);
+        if (got != (ssize_t)sizeof figures || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            fprintf(stderr, "run %d failed\n", run + 1);
+            return 1;
+        }
+        for (int f = 0; f < FIGURES; f++) samples[f * runs + run] = figures[f];
+    }
+
+    printf("library   %s\n", resolved);
+    printf("size      %lld bytes (%.1f MiB)\n", (long long)st.st_size, st.st_size / 1048576.0);
+    printf("runs      %d, each in a fresh child process\n", runs);
+    printf("%-30s %10s %10s %10s\n", "", "median ms", "min ms", "max ms");
+    for (int f = 0; f < FIGURES; f++) {
+        double *s = samples + f * runs;
+        qsort(s, (size_t)runs, sizeof *s, compare_doubles);
+        double median = runs % 2 ? s[runs / 2] : (s[runs / 2 - 1] + s[runs / 2]) / 2;
+        printf("%-30s %10.3f %10.3f %10.3f\n", figure_names[f], median, s[0], s[runs - 1]);
+    }
+    free(samples);
+    return 0;
+}
