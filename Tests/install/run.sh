@@ -16,7 +16,8 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 failures=0
-pass() { echo "ok:   $*"; }
+passes=0
+pass() { echo "ok:   $*"; passes=$((passes + 1)); }
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
@@ -138,8 +139,5 @@ else
     hidden "${bare[@]}" "$system_python" Tests/install/consumer/consumer.py "$library" "$version" "$url"
 fi
 
-if [ "$failures" -ne 0 ]; then
-  echo "install tests: $failures failed" >&2
-  exit 1
-fi
-echo "install tests: all passed"
+echo "install: $passes passed, $failures failed"
+[ "$failures" -eq 0 ]
