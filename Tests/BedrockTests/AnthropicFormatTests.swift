@@ -114,40 +114,19 @@ enum ClaudeTitanNovaVectors {
 /// Claude's Messages API on InvokeModel: bodies against ChatBedrock's (the vectors), bodies
 /// the vectors cannot express, and replies and stream chunks from AWS's and Anthropic's
 /// documented samples.
-final class AnthropicFormatTests: XCTestCase {
-    static let minimumVectorCount = 25
+final class AnthropicFormatTests: XCTestCase, ProviderFormatTesting {
     let format = AnthropicFormat()
-    let claude = "anthropic.claude-3-5-sonnet-20240620-v1:0"
-
-    func request(_ messages: [ChatMessage], model: String? = nil) -> ChatRequest {
-        var request = ChatRequest(model: model ?? claude, provider: .anthropic)
-        request.messages = messages
-        return request
-    }
-
-    func body(_ request: ChatRequest) throws -> JSON {
-        try format.requestBody(request, modelId: Provider.baseModelId(request.model), stream: false)
-    }
-
-    func assertInvalidArgument(_ request: ChatRequest, mentions fragment: String,
-                               file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try body(request), file: file, line: line) { error in
-            let error = error as? BedrockError
-            XCTAssertEqual(error?.status, .invalidArgument, file: file, line: line)
-            XCTAssertTrue(error?.message.contains(fragment) ?? false,
-                          "\(error?.message ?? "") does not mention \(fragment)", file: file, line: line)
-        }
-    }
+    let provider = Provider.anthropic
+    let model = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 
     // MARK: - Vectors
 
     func test_langChainVectors_bodiesEqualExpected() throws {
         let cases = try ClaudeTitanNovaVectors.load().filter { $0.model.contains("anthropic.") }
-        XCTAssertGreaterThanOrEqual(cases.count, Self.minimumVectorCount)
+        XCTAssertGreaterThanOrEqual(cases.count, 25)
         for vector in cases {
             let body = try format.requestBody(vector.request, modelId: Provider.baseModelId(vector.model), stream: vector.stream)
-            XCTAssertEqual(body, vector.expected,
-                           "\(vector.id)\n   got: \(body.serialized())\nwanted: \(vector.expected.serialized())")
+            assertJSONEqual(body, vector.expected, vector.id)
         }
     }
 
@@ -304,12 +283,8 @@ final class AnthropicFormatTests: XCTestCase {
 
     // MARK: - Responses
 
-    func parse(_ text: String) throws -> ProviderReply {
-        try format.parseResponse(try JSON.parse(text, field: "test"), modelId: claude)
-    }
-
     func test_docsTextResponse_parsesTextStopReasonAndUsage() throws {
-        let reply = try parse(#"""
+        let reply = try reply(#"""
         {"id":"msg_bdrk_01XFDUDYJgAACzvnptvVoYEL","type":"message","role":"assistant",
          "model":"claude-3-5-sonnet-20240620","content":[{"type":"text","text":"Hello! How can I help you today?"}],
          "stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":12,"output_tokens":13}}
@@ -320,7 +295,7 @@ final class AnthropicFormatTests: XCTestCase {
     }
 
     func test_toolUseResponse_keepsBlockOrderAndInputObject() throws {
-        let reply = try parse(#"""
+        let reply = try reply(#"""
         {"id":"msg_01","type":"message","role":"assistant","content":[
           {"type":"text","text":"I'll check the weather."},
           {"type":"tool_use","id":"toolu_01A09q90qw90lq917835lq9","name":"get_weather",
@@ -338,7 +313,7 @@ final class AnthropicFormatTests: XCTestCase {
     }
 
     func test_thinkingAndRedactedThinkingResponse_roundTripsIntoTheNextRequest() throws {
-        let reply = try parse(#"""
+        let reply = try reply(#"""
         {"content":[{"type":"thinking","thinking":"Let me analyze this.","signature":"WaUjzkypQ2mUEVM36O2TxuC06KN8xyfbJwyem2dw3URve"},
                     {"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"},
                     {"type":"text","text":"Based on my analysis..."}],
@@ -374,30 +349,19 @@ final class AnthropicFormatTests: XCTestCase {
             (#"{"content":[],"stop_reason":7}"#, "stop_reason"),
         ]
         for (text, member) in cases {
-            XCTAssertThrowsError(try parse(text), text) { error in
-                let error = error as? BedrockError
-                XCTAssertEqual(error?.status, .protocol, text)
-                XCTAssertTrue(error?.message.contains(member) ?? false, "\(error?.message ?? "") lacks \(member)")
-            }
+            assertProtocolError(try reply(text), text, mentions: member)
         }
     }
 
     func test_unknownBlockTypes_areSkipped() throws {
-        let reply = try parse(#"{"content":[{"type":"server_tool_use","id":"x"},{"type":"text","text":"ok"}],"stop_reason":"end_turn"}"#)
+        let reply = try reply(#"{"content":[{"type":"server_tool_use","id":"x"},{"type":"text","text":"ok"}],"stop_reason":"end_turn"}"#)
         XCTAssertEqual(reply.blocks, [.text("ok")])
     }
 
     // MARK: - Streams
 
-    func stream(_ chunks: [String]) throws -> [ChatDelta] {
-        var parser = format.makeStreamParser(modelId: claude)
-        var deltas: [ChatDelta] = []
-        for chunk in chunks { deltas += try parser.parse(chunk: try JSON.parse(chunk, field: "chunk")) }
-        return deltas
-    }
-
     func test_docsTextStream_yieldsUsageTextAndStop() throws {
-        let deltas = try stream([
+        let deltas = try streamed([
             #"{"type":"message_start","message":{"id":"msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY","type":"message","role":"assistant","content":[],"model":"claude-3-5-sonnet-20240620","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"output_tokens":1}}}"#,
             #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
             #"{"type":"ping"}"#,
@@ -406,7 +370,7 @@ final class AnthropicFormatTests: XCTestCase {
             #"{"type":"content_block_stop","index":0}"#,
             #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}"#,
             #"{"type":"message_stop","amazon-bedrock-invocationMetrics":{"inputTokenCount":25,"outputTokenCount":15,"invocationLatency":640,"firstByteLatency":300}}"#,
-        ])
+        ]).deltas
         XCTAssertEqual(deltas, [
             .usage(ChatUsage(inputTokens: 25, outputTokens: 1)),
             .text(index: 0, text: "Hello"),
@@ -417,7 +381,7 @@ final class AnthropicFormatTests: XCTestCase {
     }
 
     func test_toolUseSplitAcrossInputJsonDeltas_argumentsConcatenateToTheInput() throws {
-        let deltas = try stream([
+        let deltas = try streamed([
             #"{"type":"message_start","message":{"id":"msg_014p7gG3wDgGV9EUtLvnow3U","type":"message","role":"assistant","model":"claude-3-haiku-20240307","stop_sequence":null,"usage":{"input_tokens":472,"output_tokens":2},"content":[],"stop_reason":null}}"#,
             #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
             #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Okay, let's check the weather:"}}"#,
@@ -434,7 +398,7 @@ final class AnthropicFormatTests: XCTestCase {
             #"{"type":"content_block_stop","index":1}"#,
             #"{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":89}}"#,
             #"{"type":"message_stop"}"#,
-        ])
+        ]).deltas
         XCTAssertEqual(deltas.first, .usage(ChatUsage(inputTokens: 472, outputTokens: 2)))
         XCTAssertTrue(deltas.contains(.toolCallStart(index: 1, id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6", name: "get_weather")))
         let arguments = deltas.compactMap { delta -> String? in
@@ -447,7 +411,7 @@ final class AnthropicFormatTests: XCTestCase {
     }
 
     func test_thinkingStreamWithSignature_yieldsReasoningThenSignatureThenText() throws {
-        let deltas = try stream([
+        let deltas = try streamed([
             #"{"type":"message_start","message":{"id":"msg_01","type":"message","role":"assistant","content":[],"model":"claude-3-7-sonnet-20250219","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":42,"output_tokens":3,"cache_read_input_tokens":7,"cache_creation_input_tokens":0}}}"#,
             #"{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}"#,
             #"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Let me solve this step by step:\n\n1. First break down 27 * 453"}}"#,
@@ -461,7 +425,7 @@ final class AnthropicFormatTests: XCTestCase {
             #"{"type":"content_block_stop","index":2}"#,
             #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":120}}"#,
             #"{"type":"message_stop"}"#,
-        ])
+        ]).deltas
         XCTAssertEqual(deltas, [
             .usage(ChatUsage(inputTokens: 42, outputTokens: 3, cacheReadInputTokens: 7)),
             .reasoning(index: 0, text: "Let me solve this step by step:\n\n1. First break down 27 * 453"),
@@ -475,7 +439,7 @@ final class AnthropicFormatTests: XCTestCase {
     }
 
     func test_streamErrorEvent_throwsWithItsType() {
-        XCTAssertThrowsError(try stream([#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#])) { error in
+        XCTAssertThrowsError(try streamed([#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#])) { error in
             XCTAssertEqual((error as? BedrockError)?.awsErrorType, "overloaded_error")
             XCTAssertEqual((error as? BedrockError)?.message, "Overloaded")
         }
@@ -492,9 +456,7 @@ final class AnthropicFormatTests: XCTestCase {
             #"{"type":"message_start","message":{"usage":{"input_tokens":"many"}}}"#,
         ]
         for chunk in chunks {
-            XCTAssertThrowsError(try stream([chunk]), chunk) { error in
-                XCTAssertEqual((error as? BedrockError)?.status, .protocol, chunk)
-            }
+            assertProtocolError(try streamed([chunk]), chunk)
         }
     }
 }

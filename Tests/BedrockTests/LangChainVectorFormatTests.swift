@@ -16,7 +16,7 @@ final class LangChainVectorFormatTests: XCTestCase {
             let request = try VectorChatRequest.make(vector.request)
             let modelId = Provider.baseModelId(request.model)
             let body = try formatUnderTest(request.provider).requestBody(request, modelId: modelId, stream: vector.stream)
-            assertProviderJSONEqual(body, vector.expectedBody, vector.name)
+            assertJSONEqual(body, vector.expectedBody, vector.name)
             checked += 1
         }
         XCTAssertEqual(checked, vectors.cases.count)
@@ -27,7 +27,7 @@ final class LangChainVectorFormatTests: XCTestCase {
         let plain = vectors.cases.filter(\.adjustments.isEmpty)
         XCTAssertGreaterThanOrEqual(plain.count, 100)
         for vector in plain {
-            XCTAssertEqual(normalizedJSONNumbers(vector.expectedBody), normalizedJSONNumbers(vector.langchainBody), vector.name)
+            assertJSONEqual(vector.expectedBody, vector.langchainBody, vector.name)
         }
     }
 
@@ -176,103 +176,5 @@ struct ProviderVectors {
                      langchainStreamContent: item["langchain"]?["stream_content"]?.stringValue ?? "")
         }
         return ProviderVectors(cases: cases, responses: responses)
-    }
-}
-
-/// A stream's deltas, and the content blocks they add up to.
-struct FormatStreamResult {
-    var deltas: [ChatDelta] = []
-
-    init(format: any InvokeModelFormat, modelId: String, chunks: [JSON]) throws {
-        var parser = format.makeStreamParser(modelId: modelId)
-        for chunk in chunks { deltas += try parser.parse(chunk: chunk) }
-    }
-
-    init(parser: any StreamChunkParser, chunks: [JSON]) throws {
-        var parser = parser
-        for chunk in chunks { deltas += try parser.parse(chunk: chunk) }
-    }
-
-    var stopReasons: [String] {
-        deltas.compactMap { if case .stop(let reason) = $0 { reason } else { nil } }
-    }
-
-    var usage: ChatUsage? {
-        deltas.reduce(nil) { last, delta in if case .usage(let usage) = delta { usage } else { last } }
-    }
-
-    /// Blocks by index, as the chat layer assembles them; tool arguments parsed as JSON.
-    var blocks: [ContentBlock] {
-        var byIndex: [Int: ContentBlock] = [:]
-        var toolArgs: [Int: String] = [:]
-        for delta in deltas {
-            switch delta {
-            case .text(let index, let text):
-                if case .text(let old)? = byIndex[index] { byIndex[index] = .text(old + text) } else { byIndex[index] = .text(text) }
-            case .reasoning(let index, let text):
-                if case .reasoning(let old, _)? = byIndex[index] {
-                    byIndex[index] = .reasoning(text: old + text, signature: nil)
-                } else {
-                    byIndex[index] = .reasoning(text: text, signature: nil)
-                }
-            case .toolCallStart(let index, let id, let name):
-                byIndex[index] = .toolUse(id: id, name: name, input: .object(JSONObject()))
-                toolArgs[index] = ""
-            case .toolCallDelta(let index, let args):
-                toolArgs[index, default: ""] += args
-            default:
-                break
-            }
-        }
-        for (index, args) in toolArgs where !args.isEmpty {
-            if case .toolUse(let id, let name, _)? = byIndex[index] {
-                byIndex[index] = .toolUse(id: id, name: name, input: (try? JSON.parse(args, field: "args")) ?? .string(args))
-            }
-        }
-        return byIndex.keys.sorted().compactMap { byIndex[$0] }
-    }
-}
-
-/// Numbers compared by value: JSON does not tell 1 from 1.0, and Python writes `temperature=0` as 0.
-func normalizedJSONNumbers(_ json: JSON) -> JSON {
-    switch json {
-    case .int(let value): .double(Double(value))
-    case .array(let items): .array(items.map(normalizedJSONNumbers))
-    case .object(let object):
-        .object(object.pairs.reduce(into: JSONObject()) { result, pair in result[pair.key] = normalizedJSONNumbers(pair.value) })
-    default: json
-    }
-}
-
-func assertProviderJSONEqual(_ actual: JSON, _ expected: JSON, _ message: String = "",
-                          file: StaticString = #filePath, line: UInt = #line) {
-    if normalizedJSONNumbers(actual) != normalizedJSONNumbers(expected) {
-        XCTFail("\(message)\n  actual:   \(actual.serialized())\n  expected: \(expected.serialized())", file: file, line: line)
-    }
-}
-
-func providerJSON(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> JSON {
-    do {
-        return try JSON.parse(text, field: "test")
-    } catch {
-        XCTFail("bad test JSON: \(error)\n\(text)", file: file, line: line)
-        return .null
-    }
-}
-
-func assertFormatRejects(_ expression: @autoclosure () throws -> Any, mentioning fragments: [String],
-                           file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertThrowsError(try expression(), file: file, line: line) { error in
-        guard let error = error as? BedrockError else { return XCTFail("not a BedrockError: \(error)", file: file, line: line) }
-        XCTAssertEqual(error.status, .invalidArgument, error.message, file: file, line: line)
-        for fragment in fragments {
-            XCTAssertTrue(error.message.contains(fragment), "\(error.message) lacks \(fragment)", file: file, line: line)
-        }
-    }
-}
-
-func assertFormatProtocolError(_ expression: @autoclosure () throws -> Any, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertThrowsError(try expression(), file: file, line: line) { error in
-        XCTAssertEqual((error as? BedrockError)?.status, .protocol, "\(error)", file: file, line: line)
     }
 }
