@@ -9,6 +9,10 @@ final class AI21FormatTests: XCTestCase, ProviderFormatTesting {
 
     let weather = ToolSpec(name: "get_weather", description: nil, inputSchema: providerJSON(#"{"type": "object"}"#))
 
+    func test_langChainVectors_bodiesEqualExpected() throws {
+        try assertVectorBodiesEqualExpected(minimum: 54)
+    }
+
     func test_capabilities() {
         XCTAssertTrue(format.supportsTools(modelId: "ai21.jamba-1-5-mini-v1:0"))
         XCTAssertTrue(format.supportsTools(modelId: model))

@@ -13,20 +13,11 @@ final class AmazonFormatTests: XCTestCase, ProviderFormatTesting {
     // MARK: - Vectors
 
     func test_titanVectors_bodiesEqualLangChains() throws {
-        try assertVectors(prefix: "amazon.titan", minimum: 5)
+        try assertVectorBodiesEqualExpected(minimum: 5) { $0.model.hasPrefix("amazon.titan") }
     }
 
     func test_novaVectors_bodiesEqualDocumentedSchema() throws {
-        try assertVectors(prefix: "amazon.nova", minimum: 7)
-    }
-
-    func assertVectors(prefix: String, minimum: Int) throws {
-        let cases = try ClaudeTitanNovaVectors.load().filter { $0.model.hasPrefix(prefix) }
-        XCTAssertGreaterThanOrEqual(cases.count, minimum)
-        for vector in cases {
-            let body = try format.requestBody(vector.request, modelId: Provider.baseModelId(vector.model), stream: vector.stream)
-            assertJSONEqual(body, vector.expected, vector.id)
-        }
+        try assertVectorBodiesEqualExpected(minimum: 7) { $0.model.hasPrefix("amazon.nova") }
     }
 
     // MARK: - Model families

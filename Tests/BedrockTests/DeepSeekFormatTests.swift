@@ -7,6 +7,10 @@ final class DeepSeekFormatTests: XCTestCase, ProviderFormatTesting {
     let provider = Provider.deepseek
     let model = "deepseek.r1-v1:0"
 
+    func test_langChainVectors_bodiesEqualExpected() throws {
+        try assertVectorBodiesEqualExpected(minimum: 18)
+    }
+
     func test_capabilities() {
         XCTAssertFalse(format.supportsTools(modelId: model))
         XCTAssertTrue(format.supportsStopSequences(modelId: model))

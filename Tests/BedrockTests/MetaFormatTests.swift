@@ -7,6 +7,10 @@ final class MetaFormatTests: XCTestCase, ProviderFormatTesting {
     let provider = Provider.meta
     let model = "meta.llama3-8b-instruct-v1:0"
 
+    func test_langChainVectors_bodiesEqualExpected() throws {
+        try assertVectorBodiesEqualExpected(minimum: 90)
+    }
+
     func test_template_isChosenFromTheModelId() {
         XCTAssertEqual(MetaFormat.template(modelId: "meta.llama2-70b-chat-v1"), .llama2)
         XCTAssertEqual(MetaFormat.template(modelId: "meta.llama3-1-405b-instruct-v1:0"), .llama3)

@@ -12,6 +12,10 @@ final class MistralFormatTests: XCTestCase, ProviderFormatTesting {
     let weather = ToolSpec(name: "get_weather", description: "Weather for a city.",
                            inputSchema: providerJSON(#"{"type": "object", "properties": {"city": {"type": "string"}}}"#))
 
+    func test_langChainVectors_bodiesEqualExpected() throws {
+        try assertVectorBodiesEqualExpected(minimum: 128)
+    }
+
     func test_variant_isChosenFromTheModelId() {
         XCTAssertTrue(MistralFormat.isChatModel("mistral.mistral-large-2407-v1:0"))
         XCTAssertTrue(MistralFormat.isChatModel("mistral.pixtral-large-2502-v1:0"))

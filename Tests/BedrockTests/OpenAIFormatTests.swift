@@ -7,6 +7,10 @@ final class OpenAIFormatTests: XCTestCase, ProviderFormatTesting {
     let provider = Provider.openai
     let model = "openai.gpt-oss-120b-1:0"
 
+    func test_langChainVectors_bodiesEqualExpected() throws {
+        try assertVectorBodiesEqualExpected(minimum: 54)
+    }
+
     func test_capabilities() {
         XCTAssertTrue(format.supportsTools(modelId: model))
         XCTAssertTrue(format.supportsStopSequences(modelId: model))
