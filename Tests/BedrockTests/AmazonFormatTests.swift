@@ -3,51 +3,21 @@ import XCTest
 
 /// Titan Text (bodies against ChatBedrock's) and Nova (bodies against AWS's documented
 /// messages-v1 schema), plus replies and stream chunks shaped as AWS documents them.
-final class AmazonFormatTests: XCTestCase {
-    static let minimumTitanVectorCount = 5
-    static let minimumNovaVectorCount = 7
+final class AmazonFormatTests: XCTestCase, ProviderFormatTesting {
     let format = AmazonFormat()
+    let provider = Provider.amazon
     let titan = "amazon.titan-text-express-v1"
     let nova = "amazon.nova-lite-v1:0"
-
-    func request(_ messages: [ChatMessage], model: String) -> ChatRequest {
-        var request = ChatRequest(model: model, provider: .amazon)
-        request.messages = messages
-        return request
-    }
-
-    func body(_ request: ChatRequest) throws -> JSON {
-        try format.requestBody(request, modelId: Provider.baseModelId(request.model), stream: false)
-    }
-
-    func assertInvalidArgument(_ request: ChatRequest, mentions fragment: String,
-                               file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try body(request), file: file, line: line) { error in
-            let error = error as? BedrockError
-            XCTAssertEqual(error?.status, .invalidArgument, file: file, line: line)
-            XCTAssertTrue(error?.message.contains(fragment) ?? false,
-                          "\(error?.message ?? "") does not mention \(fragment)", file: file, line: line)
-        }
-    }
+    var model: String { titan }
 
     // MARK: - Vectors
 
     func test_titanVectors_bodiesEqualLangChains() throws {
-        try assertVectors(prefix: "amazon.titan", minimum: Self.minimumTitanVectorCount)
+        try assertVectorBodiesEqualExpected(minimum: 5) { $0.model.hasPrefix("amazon.titan") }
     }
 
     func test_novaVectors_bodiesEqualDocumentedSchema() throws {
-        try assertVectors(prefix: "amazon.nova", minimum: Self.minimumNovaVectorCount)
-    }
-
-    func assertVectors(prefix: String, minimum: Int) throws {
-        let cases = try ClaudeTitanNovaVectors.load().filter { $0.model.hasPrefix(prefix) }
-        XCTAssertGreaterThanOrEqual(cases.count, minimum)
-        for vector in cases {
-            let body = try format.requestBody(vector.request, modelId: Provider.baseModelId(vector.model), stream: vector.stream)
-            XCTAssertEqual(body, vector.expected,
-                           "\(vector.id)\n   got: \(body.serialized())\nwanted: \(vector.expected.serialized())")
-        }
+        try assertVectorBodiesEqualExpected(minimum: 7) { $0.model.hasPrefix("amazon.nova") }
     }
 
     // MARK: - Model families
@@ -154,9 +124,9 @@ final class AmazonFormatTests: XCTestCase {
     // MARK: - Titan replies
 
     func test_titanDocsResponse_parsesTextReasonAndUsage() throws {
-        let reply = try format.parseResponse(try JSON.parse(#"""
+        let reply = try reply(#"""
         {"inputTextTokenCount": 11, "results": [{"tokenCount": 42, "outputText": "\nBlue is a primary colour.", "completionReason": "FINISH"}]}
-        """#, field: "t"), modelId: titan)
+        """#)
         XCTAssertEqual(reply, ProviderReply(blocks: [.text("\nBlue is a primary colour.")], providerStopReason: "FINISH",
                                             usage: ChatUsage(inputTokens: 11, outputTokens: 42)))
     }
@@ -164,21 +134,15 @@ final class AmazonFormatTests: XCTestCase {
     func test_titanMalformedResponses_areProtocolErrors() {
         for text in [#"{"results": []}"#, #"{"results": [{"tokenCount": 1}]}"#, #"{"outputText": "x"}"#,
                      #"{"results": [{"outputText": "x", "tokenCount": -1}]}"#] {
-            XCTAssertThrowsError(try format.parseResponse(try JSON.parse(text, field: "t"), modelId: titan), text) { error in
-                XCTAssertEqual((error as? BedrockError)?.status, .protocol, text)
-            }
+            assertProtocolError(try reply(text), text)
         }
     }
 
     func test_titanDocsStreamChunks_yieldTextUsageAndStop() throws {
-        var parser = format.makeStreamParser(modelId: titan)
-        var deltas: [ChatDelta] = []
-        for chunk in [
+        let deltas = try streamed([
             #"{"outputText": "Blue", "index": 0, "totalOutputTextTokenCount": 1, "completionReason": null, "inputTextTokenCount": 11}"#,
             #"{"outputText": " is a colour.", "index": 0, "totalOutputTextTokenCount": 6, "completionReason": "FINISH", "inputTextTokenCount": null, "amazon-bedrock-invocationMetrics": {"inputTokenCount": 11, "outputTokenCount": 6, "invocationLatency": 500, "firstByteLatency": 300}}"#,
-        ] {
-            deltas += try parser.parse(chunk: try JSON.parse(chunk, field: "chunk"))
-        }
+        ]).deltas
         XCTAssertEqual(deltas, [
             .text(index: 0, text: "Blue"),
             .usage(ChatUsage(inputTokens: 11, outputTokens: 1)),
@@ -191,14 +155,14 @@ final class AmazonFormatTests: XCTestCase {
     // MARK: - Nova replies
 
     func test_novaDocsResponse_parsesReasoningToolUseTextStopAndUsage() throws {
-        let reply = try format.parseResponse(try JSON.parse(#"""
+        let reply = try reply(#"""
         {"output": {"message": {"role": "assistant", "content": [
             {"reasoningContent": {"reasoningText": {"text": "The user wants a song."}}},
             {"text": "<thinking>I will call top_song.</thinking>"},
             {"toolUse": {"toolUseId": "tooluse_20Z9zl0BQWSXjFuLKdTJcA", "name": "top_song", "input": {"sign": "WZPZ"}}}]}},
          "stopReason": "tool_use",
          "usage": {"inputTokens": 400, "outputTokens": 50, "totalTokens": 500, "cacheReadInputTokenCount": 40, "cacheWriteInputTokenCount": 10}}
-        """#, field: "t"), modelId: nova)
+        """#, model: nova)
         XCTAssertEqual(reply.blocks, [
             .reasoning(text: "The user wants a song.", signature: nil),
             .text("<thinking>I will call top_song.</thinking>"),
@@ -213,16 +177,12 @@ final class AmazonFormatTests: XCTestCase {
         for text in [#"{"output": {}}"#, #"{"output": {"message": {"content": [{"text": 1}]}}}"#,
                      #"{"output": {"message": {"content": [{"toolUse": {"name": "f"}}]}}}"#,
                      #"{"output": {"message": {"content": []}}, "usage": {"inputTokens": "x"}}"#] {
-            XCTAssertThrowsError(try format.parseResponse(try JSON.parse(text, field: "t"), modelId: nova), text) { error in
-                XCTAssertEqual((error as? BedrockError)?.status, .protocol, text)
-            }
+            assertProtocolError(try reply(text, model: nova), text)
         }
     }
 
     func test_novaDocsStream_yieldsTextToolCallReasoningStopAndUsage() throws {
-        var parser = format.makeStreamParser(modelId: nova)
-        var deltas: [ChatDelta] = []
-        for chunk in [
+        let deltas = try streamed([
             #"{"messageStart": {"role": "assistant"}}"#,
             #"{"contentBlockDelta": {"delta": {"reasoningContent": {"text": "Need the tool."}}, "contentBlockIndex": 0}}"#,
             #"{"contentBlockStop": {"contentBlockIndex": 0}}"#,
@@ -235,9 +195,7 @@ final class AmazonFormatTests: XCTestCase {
             #"{"contentBlockStop": {"contentBlockIndex": 2}}"#,
             #"{"messageStop": {"stopReason": "tool_use"}}"#,
             #"{"metadata": {"usage": {"inputTokens": 420, "outputTokens": 38}, "metrics": {}, "trace": {}}, "amazon-bedrock-invocationMetrics": {"inputTokenCount": 420, "outputTokenCount": 38, "invocationLatency": 900, "firstByteLatency": 400}}"#,
-        ] {
-            deltas += try parser.parse(chunk: try JSON.parse(chunk, field: "chunk"))
-        }
+        ], model: nova).deltas
         XCTAssertEqual(deltas, [
             .reasoning(index: 0, text: "Need the tool."),
             .text(index: 1, text: "Let me look"),
@@ -255,10 +213,7 @@ final class AmazonFormatTests: XCTestCase {
                       #"{"contentBlockDelta": {"delta": {"text": "x"}, "contentBlockIndex": -2}}"#,
                       #"{"contentBlockStart": {"start": {"toolUse": {"name": "f"}}, "contentBlockIndex": 0}}"#,
                       #"{"messageStop": {"stopReason": 1}}"#] {
-            var parser = format.makeStreamParser(modelId: nova)
-            XCTAssertThrowsError(try parser.parse(chunk: try JSON.parse(chunk, field: "chunk")), chunk) { error in
-                XCTAssertEqual((error as? BedrockError)?.status, .protocol, chunk)
-            }
+            assertProtocolError(try streamed([chunk], model: nova), chunk)
         }
     }
 }

@@ -2,9 +2,14 @@ import XCTest
 
 @testable import Bedrock
 
-final class DeepSeekFormatTests: XCTestCase {
+final class DeepSeekFormatTests: XCTestCase, ProviderFormatTesting {
     let format = DeepSeekFormat()
+    let provider = Provider.deepseek
     let model = "deepseek.r1-v1:0"
+
+    func test_langChainVectors_bodiesEqualExpected() throws {
+        try assertVectorBodiesEqualExpected(minimum: 18)
+    }
 
     func test_capabilities() {
         XCTAssertFalse(format.supportsTools(modelId: model))
@@ -12,56 +17,55 @@ final class DeepSeekFormatTests: XCTestCase {
     }
 
     func test_requestBody_documentedKeys_stopUnderStop() throws {
-        var request = ChatRequest(model: "us." + model, provider: .deepseek)
-        request.messages = [ChatMessage(role: .system, content: [.text("Think.")]), ChatMessage(role: .user, content: [.text("2+2?")])]
+        var request = request([ChatMessage(role: .system, content: [.text("Think.")]), ChatMessage(role: .user, content: [.text("2+2?")])],
+                              model: "us." + model)
         request.maxTokens = 512
         request.temperature = 0.6
         request.topP = 0.95
         request.stop = ["<|end|>"]
-        let body = try format.requestBody(request, modelId: model, stream: false)
-        assertProviderJSONEqual(body, providerJSON(#"""
+        let body = try body(request)
+        assertJSONEqual(body, providerJSON(#"""
             {"prompt": "\n<|begin_of_sentence|><|System|>Think.<|User|>2+2?<|Assistant|>\n\n",
              "max_tokens": 512, "temperature": 0.6, "top_p": 0.95, "stop": ["<|end|>"]}
             """#))
         request.topK = 3
-        assertFormatRejects(try format.requestBody(request, modelId: model, stream: false), mentioning: ["top_k"])
+        assertInvalidArgument(request, mentions: "top_k")
     }
 
     /// R1's reasoning ends with `</think>`, with or without the opening tag.
     func test_parseResponse_splitsReasoningFromTheAnswer() throws {
-        let withoutOpenTag = try format.parseResponse(providerJSON(#"""
+        let withoutOpenTag = try reply(#"""
             {"choices": [{"text": "The user wants a sum.\n</think>\n\n2 + 2 = 4.", "stop_reason": "stop"}]}
-            """#), modelId: model)
+            """#)
         XCTAssertEqual(withoutOpenTag, ProviderReply(
             blocks: [.reasoning(text: "The user wants a sum.\n", signature: nil), .text("2 + 2 = 4.")], providerStopReason: "stop"))
 
-        let withOpenTag = try format.parseResponse(providerJSON(#"""
+        let withOpenTag = try reply(#"""
             {"choices": [{"text": "<think>\nAdd them.\n</think>\n\n4", "stop_reason": "stop"}]}
-            """#), modelId: model)
+            """#)
         XCTAssertEqual(withOpenTag.blocks, [.reasoning(text: "Add them.\n", signature: nil), .text("4")])
     }
 
     func test_parseResponse_noTags_isAllText_truncatedReasoningIsAllReasoning() throws {
-        let plain = try format.parseResponse(providerJSON(#"{"choices": [{"text": "Just 4.", "stop_reason": "stop"}]}"#), modelId: model)
+        let plain = try reply(#"{"choices": [{"text": "Just 4.", "stop_reason": "stop"}]}"#)
         XCTAssertEqual(plain.blocks, [.text("Just 4.")])
-        let truncated = try format.parseResponse(providerJSON(#"{"choices": [{"text": "<think>Let me see", "stop_reason": "length"}]}"#),
-                                                 modelId: model)
+        let truncated = try reply(#"{"choices": [{"text": "<think>Let me see", "stop_reason": "length"}]}"#)
         XCTAssertEqual(truncated, ProviderReply(blocks: [.reasoning(text: "Let me see", signature: nil)], providerStopReason: "length"))
     }
 
     func test_parseResponse_malformed_isProtocolError() {
-        assertFormatProtocolError(try format.parseResponse(providerJSON(#"{"choices": []}"#), modelId: model))
-        assertFormatProtocolError(try format.parseResponse(providerJSON(#"{"choices": [{"stop_reason": "stop"}]}"#), modelId: model))
+        assertProtocolError(try reply(#"{"choices": []}"#))
+        assertProtocolError(try reply(#"{"choices": [{"stop_reason": "stop"}]}"#))
     }
 
     /// The closing tag split over two chunks, without an opening tag: reasoning is held until
     /// the tag, then the answer streams.
     func test_stream_closingTagSplitAcrossChunks() throws {
-        let result = try FormatStreamResult(format: format, modelId: model, chunks: [
-            providerJSON(#"{"choices": [{"text": "Sum of", "stop_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"text": " two.\n</th", "stop_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"text": "ink>\n\nFo", "stop_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"text": "ur.", "stop_reason": "stop"}]}"#),
+        let result = try streamed([
+            #"{"choices": [{"text": "Sum of", "stop_reason": null}]}"#,
+            #"{"choices": [{"text": " two.\n</th", "stop_reason": null}]}"#,
+            #"{"choices": [{"text": "ink>\n\nFo", "stop_reason": null}]}"#,
+            #"{"choices": [{"text": "ur.", "stop_reason": "stop"}]}"#,
         ])
         XCTAssertEqual(result.deltas, [
             .reasoning(index: 0, text: "Sum of two.\n"),
@@ -73,10 +77,10 @@ final class DeepSeekFormatTests: XCTestCase {
 
     /// With the opening tag, reasoning streams as it comes, holding back only a possible tag start.
     func test_stream_openTag_streamsReasoningLive() throws {
-        let result = try FormatStreamResult(format: format, modelId: model, chunks: [
-            providerJSON(#"{"choices": [{"text": "<thi", "stop_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"text": "nk>\nStep one. <", "stop_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"text": "/think>Done", "finish_reason": "eos_token"}]}"#),
+        let result = try streamed([
+            #"{"choices": [{"text": "<thi", "stop_reason": null}]}"#,
+            #"{"choices": [{"text": "nk>\nStep one. <", "stop_reason": null}]}"#,
+            #"{"choices": [{"text": "/think>Done", "finish_reason": "eos_token"}]}"#,
         ])
         XCTAssertEqual(result.deltas, [
             .reasoning(index: 0, text: "Step one. "),
@@ -86,9 +90,9 @@ final class DeepSeekFormatTests: XCTestCase {
     }
 
     func test_stream_withoutAnyTag_flushesTextAtTheStop() throws {
-        let result = try FormatStreamResult(format: format, modelId: model, chunks: [
-            providerJSON(#"{"choices": [{"text": "Plain", "stop_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"text": " answer.", "stop_reason": "stop"}]}"#),
+        let result = try streamed([
+            #"{"choices": [{"text": "Plain", "stop_reason": null}]}"#,
+            #"{"choices": [{"text": " answer.", "stop_reason": "stop"}]}"#,
         ])
         XCTAssertEqual(result.deltas, [.text(index: 0, text: "Plain answer."), .stop(providerReason: "stop")])
     }

@@ -2,13 +2,13 @@ import XCTest
 
 @testable import Bedrock
 
-final class MetaFormatTests: XCTestCase {
+final class MetaFormatTests: XCTestCase, ProviderFormatTesting {
     let format = MetaFormat()
+    let provider = Provider.meta
+    let model = "meta.llama3-8b-instruct-v1:0"
 
-    func request(_ model: String, _ messages: [ChatMessage]) -> ChatRequest {
-        var request = ChatRequest(model: model, provider: .meta)
-        request.messages = messages
-        return request
+    func test_langChainVectors_bodiesEqualExpected() throws {
+        try assertVectorBodiesEqualExpected(minimum: 90)
     }
 
     func test_template_isChosenFromTheModelId() {
@@ -26,111 +26,105 @@ final class MetaFormatTests: XCTestCase {
     }
 
     func test_requestBody_stopSequencesAreLeftOutOfTheBody() throws {
-        var request = request("meta.llama3-8b-instruct-v1:0", [ChatMessage(role: .user, content: [.text("Hi")])])
+        var request = request([ChatMessage(role: .user, content: [.text("Hi")])])
         request.stop = ["END"]
         request.maxTokens = 20
-        let body = try format.requestBody(request, modelId: "meta.llama3-8b-instruct-v1:0", stream: false)
-        assertProviderJSONEqual(body, providerJSON(#"""
+        let body = try body(request)
+        assertJSONEqual(body, providerJSON(#"""
             {"prompt": "<|begin_of_text|>\n<|start_header_id|>user<|end_header_id|>Hi<|eot_id|>\n<|start_header_id|>assistant<|end_header_id|>\n\n",
              "max_gen_len": 20}
             """#))
     }
 
     func test_requestBody_blankTextBlocksAndEmptyMessagesAreDropped() throws {
-        let request = request("meta.llama3-8b-instruct-v1:0", [
+        let request = request([
             ChatMessage(role: .user, content: [.text("Hi"), .text("  \n"), .text("")]),
             ChatMessage(role: .assistant, content: [.text(" ")]),
             ChatMessage(role: .user, content: [.cachePoint, .text("there")]),
         ])
-        let body = try format.requestBody(request, modelId: "meta.llama3-8b-instruct-v1:0", stream: false)
+        let body = try body(request)
         XCTAssertEqual(body["prompt"]?.stringValue,
                        "<|begin_of_text|>\n<|start_header_id|>user<|end_header_id|>Hi<|eot_id|>\n"
                        + "<|start_header_id|>user<|end_header_id|>there<|eot_id|>\n<|start_header_id|>assistant<|end_header_id|>\n\n")
     }
 
     func test_requestBody_llama2Template() throws {
-        let request = request("meta.llama2-13b-chat-v1", [
+        let request = request([
             ChatMessage(role: .system, content: [.text("Be kind.")]),
             ChatMessage(role: .user, content: [.text("Hi")]),
             ChatMessage(role: .assistant, content: [.text("Hello.")]),
             ChatMessage(role: .user, content: [.text("Bye")]),
-        ])
-        let body = try format.requestBody(request, modelId: "meta.llama2-13b-chat-v1", stream: true)
+        ], model: "meta.llama2-13b-chat-v1")
+        let body = try body(request, stream: true)
         XCTAssertEqual(body["prompt"]?.stringValue, "<<SYS>> Be kind. <</SYS>>\n[INST] Hi [/INST]\nHello.\n[INST] Bye [/INST]")
     }
 
     func test_requestBody_visionModelTakesImagesWithImageTokens() throws {
-        let request = request("meta.llama3-2-11b-instruct-v1:0", [
+        let request = request([
             ChatMessage(role: .user, content: [.image(mediaType: "image/png", data: "AAAA"), .text("What is this?")]),
-        ])
-        let body = try format.requestBody(request, modelId: "meta.llama3-2-11b-instruct-v1:0", stream: false)
-        assertProviderJSONEqual(body, providerJSON(#"""
+        ], model: "meta.llama3-2-11b-instruct-v1:0")
+        let body = try body(request)
+        assertJSONEqual(body, providerJSON(#"""
             {"prompt": "<|begin_of_text|>\n<|start_header_id|>user<|end_header_id|><|image|>What is this?<|eot_id|>\n<|start_header_id|>assistant<|end_header_id|>\n\n",
              "images": ["AAAA"]}
             """#))
     }
 
     func test_requestBody_imageForATextModel_isInvalidArgumentNamingTheBlock() {
-        let request = request("meta.llama3-8b-instruct-v1:0", [
+        let request = request([
             ChatMessage(role: .user, content: [.text("Look"), .image(mediaType: "image/png", data: "AAAA")]),
         ])
-        assertFormatRejects(try format.requestBody(request, modelId: "meta.llama3-8b-instruct-v1:0", stream: false),
-                              mentioning: ["messages[0].content[1]", "image"])
+        assertInvalidArgument(request, mentions: "messages[0].content[1]", "image")
     }
 
     func test_requestBody_toolsAndToolBlocks_areInvalidArgumentsPointingToConverse() {
-        var withTools = request("meta.llama3-8b-instruct-v1:0", [ChatMessage(role: .user, content: [.text("Hi")])])
+        var withTools = request([ChatMessage(role: .user, content: [.text("Hi")])])
         withTools.tools = [ToolSpec(name: "f", description: nil, inputSchema: providerJSON(#"{"type": "object"}"#))]
-        assertFormatRejects(try format.requestBody(withTools, modelId: "meta.llama3-8b-instruct-v1:0", stream: false),
-                              mentioning: ["tools", "converse"])
+        assertInvalidArgument(withTools, mentions: "tools", "converse")
 
-        var schema = request("meta.llama3-8b-instruct-v1:0", [ChatMessage(role: .user, content: [.text("Hi")])])
+        var schema = request([ChatMessage(role: .user, content: [.text("Hi")])])
         schema.responseSchema = ToolSpec(name: "Answer", description: nil, inputSchema: providerJSON(#"{"type": "object"}"#))
-        assertFormatRejects(try format.requestBody(schema, modelId: "meta.llama3-8b-instruct-v1:0", stream: false),
-                              mentioning: ["response_schema", "converse"])
+        assertInvalidArgument(schema, mentions: "response_schema", "converse")
 
-        let history = request("meta.llama4-scout-17b-instruct-v1:0", [
+        let history = request([
             ChatMessage(role: .user, content: [.text("Hi")]),
             ChatMessage(role: .assistant, content: [.toolUse(id: "t1", name: "f", input: providerJSON("{}"))]),
-        ])
-        assertFormatRejects(try format.requestBody(history, modelId: "meta.llama4-scout-17b-instruct-v1:0", stream: false),
-                              mentioning: ["messages[1].content[0]", "tool_use"])
+        ], model: "meta.llama4-scout-17b-instruct-v1:0")
+        assertInvalidArgument(history, mentions: "messages[1].content[0]", "tool_use")
 
-        let toolMessage = request("meta.llama4-scout-17b-instruct-v1:0", [
+        let toolMessage = request([
             ChatMessage(role: .tool, content: [.toolResult(toolUseId: "t1", content: [.text("42")], isError: false)]),
-        ])
-        assertFormatRejects(try format.requestBody(toolMessage, modelId: "meta.llama4-scout-17b-instruct-v1:0", stream: false),
-                              mentioning: ["messages[0]", "tool"])
+        ], model: "meta.llama4-scout-17b-instruct-v1:0")
+        assertInvalidArgument(toolMessage, mentions: "messages[0]", "tool")
     }
 
     /// The response body from Bedrock's Meta Llama documentation.
     func test_parseResponse_documentedBody() throws {
-        let reply = try format.parseResponse(providerJSON(#"""
+        let reply = try reply(#"""
             {"generation": "\n\nThe capital of France is Paris.", "prompt_token_count": 21,
              "generation_token_count": 9, "stop_reason": "stop"}
-            """#), modelId: "meta.llama3-8b-instruct-v1:0")
+            """#)
         XCTAssertEqual(reply, ProviderReply(blocks: [.text("\n\nThe capital of France is Paris.")], providerStopReason: "stop",
                                             usage: ChatUsage(inputTokens: 21, outputTokens: 9)))
     }
 
     func test_parseResponse_lengthStopAndMissingCounts() throws {
-        let reply = try format.parseResponse(providerJSON(#"{"generation": "Once upon", "stop_reason": "length"}"#),
-                                             modelId: "meta.llama3-8b-instruct-v1:0")
+        let reply = try reply(#"{"generation": "Once upon", "stop_reason": "length"}"#)
         XCTAssertEqual(reply.providerStopReason, "length")
         XCTAssertNil(reply.usage)
     }
 
     func test_parseResponse_malformedBodies_areProtocolErrors() {
         for body in [#"[]"#, #"{"stop_reason": "stop"}"#, #"{"generation": 5}"#] {
-            assertFormatProtocolError(try format.parseResponse(providerJSON(body), modelId: "meta.llama3-8b-instruct-v1:0"))
+            assertProtocolError(try reply(body))
         }
     }
 
     func test_stream_textDeltasThenUsageAndStop() throws {
-        let result = try FormatStreamResult(format: format, modelId: "meta.llama3-8b-instruct-v1:0", chunks: [
-            providerJSON(#"{"generation": "Hel", "prompt_token_count": 12, "generation_token_count": 1, "stop_reason": null}"#),
-            providerJSON(#"{"generation": "lo", "prompt_token_count": null, "generation_token_count": 2, "stop_reason": null}"#),
-            providerJSON(#"{"generation": "", "prompt_token_count": null, "generation_token_count": 3, "stop_reason": "stop", "amazon-bedrock-invocationMetrics": {"inputTokenCount": 12, "outputTokenCount": 3}}"#),
+        let result = try streamed([
+            #"{"generation": "Hel", "prompt_token_count": 12, "generation_token_count": 1, "stop_reason": null}"#,
+            #"{"generation": "lo", "prompt_token_count": null, "generation_token_count": 2, "stop_reason": null}"#,
+            #"{"generation": "", "prompt_token_count": null, "generation_token_count": 3, "stop_reason": "stop", "amazon-bedrock-invocationMetrics": {"inputTokenCount": 12, "outputTokenCount": 3}}"#,
         ])
         XCTAssertEqual(result.deltas, [
             .text(index: 0, text: "Hel"),
@@ -141,7 +135,6 @@ final class MetaFormatTests: XCTestCase {
     }
 
     func test_stream_nonObjectChunk_isProtocolError() {
-        var parser = format.makeStreamParser(modelId: "meta.llama3-8b-instruct-v1:0")
-        assertFormatProtocolError(try parser.parse(chunk: providerJSON(#""text""#)))
+        assertProtocolError(try streamed([#""text""#]))
     }
 }

@@ -2,18 +2,18 @@ import XCTest
 
 @testable import Bedrock
 
-final class MistralFormatTests: XCTestCase {
+final class MistralFormatTests: XCTestCase, ProviderFormatTesting {
     let format = MistralFormat()
+    let provider = Provider.mistral
     let chatModel = "mistral.mistral-large-2407-v1:0"
     let promptModel = "mistral.mixtral-8x7b-instruct-v0:1"
+    var model: String { chatModel }
 
     let weather = ToolSpec(name: "get_weather", description: "Weather for a city.",
                            inputSchema: providerJSON(#"{"type": "object", "properties": {"city": {"type": "string"}}}"#))
 
-    func request(_ model: String, _ messages: [ChatMessage]) -> ChatRequest {
-        var request = ChatRequest(model: model, provider: .mistral)
-        request.messages = messages
-        return request
+    func test_langChainVectors_bodiesEqualExpected() throws {
+        try assertVectorBodiesEqualExpected(minimum: 128)
     }
 
     func test_variant_isChosenFromTheModelId() {
@@ -29,19 +29,19 @@ final class MistralFormatTests: XCTestCase {
     }
 
     func test_promptModel_body_usesDocumentedKeys() throws {
-        var request = request(promptModel, [ChatMessage(role: .user, content: [.text("Hi")])])
+        var request = request([ChatMessage(role: .user, content: [.text("Hi")])], model: promptModel)
         request.maxTokens = 50
         request.topK = 40
         request.topP = 0.9
         request.stop = ["</s>"]
-        let body = try format.requestBody(request, modelId: promptModel, stream: false)
-        assertProviderJSONEqual(body, providerJSON(#"""
+        let body = try body(request)
+        assertJSONEqual(body, providerJSON(#"""
             {"prompt": "[INST] Hi [/INST]", "max_tokens": 50, "top_p": 0.9, "top_k": 40, "stop": ["</s>"]}
             """#))
     }
 
     func test_chatModel_body_toolConversation() throws {
-        var request = request(chatModel, [
+        var request = request([
             ChatMessage(role: .system, content: [.text("Use tools.")]),
             ChatMessage(role: .user, content: [.text("Weather in Paris?")]),
             ChatMessage(role: .assistant, content: [.toolUse(id: "D681PevKs", name: "get_weather", input: providerJSON(#"{"city": "Paris"}"#))]),
@@ -50,8 +50,8 @@ final class MistralFormatTests: XCTestCase {
         request.tools = [weather]
         request.toolChoice = .any
         request.maxTokens = 100
-        let body = try format.requestBody(request, modelId: chatModel, stream: false)
-        assertProviderJSONEqual(body, providerJSON(#"""
+        let body = try body(request)
+        assertJSONEqual(body, providerJSON(#"""
             {"messages": [
                {"role": "system", "content": "Use tools."},
                {"role": "user", "content": "Weather in Paris?"},
@@ -66,12 +66,12 @@ final class MistralFormatTests: XCTestCase {
 
     func test_chatModel_foreignToolCallIds_becomeNineCharacterIds_consistently() throws {
         let foreign = "tooluse_Xy7-aBcDeFgHiJk"
-        let request = request(chatModel, [
+        let request = request([
             ChatMessage(role: .user, content: [.text("Weather?")]),
             ChatMessage(role: .assistant, content: [.toolUse(id: foreign, name: "get_weather", input: providerJSON("{}"))]),
             ChatMessage(role: .tool, content: [.toolResult(toolUseId: foreign, content: [.text("sunny")], isError: false)]),
         ])
-        let body = try format.requestBody(request, modelId: chatModel, stream: false)
+        let body = try body(request)
         let messages = try XCTUnwrap(body["messages"]?.arrayValue)
         let callId = try XCTUnwrap(messages[1]["tool_calls"]?.arrayValue?.first?["id"]?.stringValue)
         XCTAssertEqual(callId, MistralToolCallId.make(foreign))
@@ -83,87 +83,84 @@ final class MistralFormatTests: XCTestCase {
     }
 
     func test_chatModel_namedToolChoice_offersOnlyThatToolAndForcesACall() throws {
-        var request = request(chatModel, [ChatMessage(role: .user, content: [.text("Hi")])])
+        var request = request([ChatMessage(role: .user, content: [.text("Hi")])])
         request.tools = [weather, ToolSpec(name: "get_time", description: nil, inputSchema: providerJSON(#"{"type": "object"}"#))]
         request.toolChoice = .tool("get_time")
-        let body = try format.requestBody(request, modelId: chatModel, stream: false)
+        let body = try body(request)
         XCTAssertEqual(body["tool_choice"], .string("any"))
         XCTAssertEqual(body["tools"]?.arrayValue?.compactMap { $0["function"]?["name"]?.stringValue }, ["get_time"])
 
         request.toolChoice = .tool("missing")
-        assertFormatRejects(try format.requestBody(request, modelId: chatModel, stream: false), mentioning: ["tool_choice", "missing"])
+        assertInvalidArgument(request, mentions: "tool_choice", "missing")
     }
 
     func test_images_onlyForPixtral() throws {
         let messages = [ChatMessage(role: .user, content: [.text("What is it?"), .image(mediaType: "image/jpeg", data: "/9j/")])]
-        let body = try format.requestBody(request("mistral.pixtral-large-2502-v1:0", messages),
-                                          modelId: "mistral.pixtral-large-2502-v1:0", stream: false)
-        assertProviderJSONEqual(body, providerJSON(#"""
+        let body = try body(request(messages, model: "mistral.pixtral-large-2502-v1:0"))
+        assertJSONEqual(body, providerJSON(#"""
             {"messages": [{"role": "user", "content": [{"type": "text", "text": "What is it?"},
                {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,/9j/"}}]}]}
             """#))
-        assertFormatRejects(try format.requestBody(request(chatModel, messages), modelId: chatModel, stream: false),
-                              mentioning: ["messages[0].content[1]", "image"])
-        assertFormatRejects(try format.requestBody(request(promptModel, messages), modelId: promptModel, stream: false),
-                              mentioning: ["messages[0].content[1]", "image"])
+        assertInvalidArgument(request(messages), mentions: "messages[0].content[1]", "image")
+        assertInvalidArgument(request(messages, model: promptModel), mentions: "messages[0].content[1]", "image")
     }
 
     func test_chatModel_topK_isInvalidArgument() {
-        var request = request(chatModel, [ChatMessage(role: .user, content: [.text("Hi")])])
+        var request = request([ChatMessage(role: .user, content: [.text("Hi")])])
         request.topK = 5
-        assertFormatRejects(try format.requestBody(request, modelId: chatModel, stream: false), mentioning: ["top_k"])
+        assertInvalidArgument(request, mentions: "top_k")
     }
 
     func test_promptModel_tools_areInvalidArgument() {
-        var request = request(promptModel, [ChatMessage(role: .user, content: [.text("Hi")])])
+        var request = request([ChatMessage(role: .user, content: [.text("Hi")])], model: promptModel)
         request.tools = [weather]
-        assertFormatRejects(try format.requestBody(request, modelId: promptModel, stream: false), mentioning: ["tools", "converse"])
+        assertInvalidArgument(request, mentions: "tools", "converse")
     }
 
     /// The text-completion response body from Bedrock's Mistral documentation.
     func test_promptModel_parseResponse() throws {
-        let reply = try format.parseResponse(providerJSON(#"{"outputs": [{"text": " Paris.", "stop_reason": "stop"}]}"#), modelId: promptModel)
+        let reply = try reply(#"{"outputs": [{"text": " Paris.", "stop_reason": "stop"}]}"#, model: promptModel)
         XCTAssertEqual(reply, ProviderReply(blocks: [.text(" Paris.")], providerStopReason: "stop"))
-        assertFormatProtocolError(try format.parseResponse(providerJSON(#"{"outputs": []}"#), modelId: promptModel))
+        assertProtocolError(try self.reply(#"{"outputs": []}"#, model: promptModel))
     }
 
     /// The chat-completion response body as Bedrock documents it for Mistral Large (24.07):
     /// `stop_reason` inside the choice, tool calls with arguments as JSON text.
     func test_chatModel_parseResponse_toolCalls() throws {
-        let reply = try format.parseResponse(providerJSON(#"""
+        let reply = try reply(#"""
             {"choices": [{"index": 0, "message": {"role": "assistant", "content": "",
                "tool_calls": [{"id": "D681PevKs", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
                "stop_reason": "tool_calls"}]}
-            """#), modelId: chatModel)
+            """#)
         XCTAssertEqual(reply, ProviderReply(blocks: [.toolUse(id: "D681PevKs", name: "get_weather", input: providerJSON(#"{"city": "Paris"}"#))],
                                             providerStopReason: "tool_calls"))
     }
 
     func test_chatModel_parseResponse_textFinishReasonAndUsage() throws {
-        let reply = try format.parseResponse(providerJSON(#"""
+        let reply = try reply(#"""
             {"id": "c1", "object": "chat.completion", "model": "mistral-large-2407",
              "choices": [{"index": 0, "message": {"role": "assistant", "content": "Bonjour", "tool_calls": null}, "finish_reason": "stop"}],
              "usage": {"prompt_tokens": 10, "total_tokens": 14, "completion_tokens": 4}}
-            """#), modelId: chatModel)
+            """#)
         XCTAssertEqual(reply, ProviderReply(blocks: [.text("Bonjour")], providerStopReason: "stop",
                                             usage: ChatUsage(inputTokens: 10, outputTokens: 4)))
     }
 
     func test_promptModel_stream() throws {
-        let result = try FormatStreamResult(format: format, modelId: promptModel, chunks: [
-            providerJSON(#"{"outputs": [{"text": " Par", "stop_reason": null}]}"#),
-            providerJSON(#"{"outputs": [{"text": "is.", "stop_reason": "stop"}]}"#),
-        ])
+        let result = try streamed([
+            #"{"outputs": [{"text": " Par", "stop_reason": null}]}"#,
+            #"{"outputs": [{"text": "is.", "stop_reason": "stop"}]}"#,
+        ], model: promptModel)
         XCTAssertEqual(result.deltas, [.text(index: 0, text: " Par"), .text(index: 0, text: "is."), .stop(providerReason: "stop")])
     }
 
     /// Mistral's chat models stream whole messages per chunk on Bedrock; a tool call whose
     /// arguments come in pieces still assembles into one call.
     func test_chatModel_stream_messageChunksWithSplitToolCallArguments() throws {
-        let result = try FormatStreamResult(format: format, modelId: chatModel, chunks: [
-            providerJSON(#"{"choices": [{"index": 0, "message": {"role": "assistant", "content": "Checking"}, "stop_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"index": 0, "message": {"role": "assistant", "content": "", "tool_calls": [{"index": 0, "id": "D681PevKs", "function": {"name": "get_weather", "arguments": "{\"ci"}}]}, "stop_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"index": 0, "message": {"role": "assistant", "tool_calls": [{"index": 0, "function": {"arguments": "ty\": \"Paris\"}"}}]}, "stop_reason": "tool_calls"}]}"#),
+        let result = try streamed([
+            #"{"choices": [{"index": 0, "message": {"role": "assistant", "content": "Checking"}, "stop_reason": null}]}"#,
+            #"{"choices": [{"index": 0, "message": {"role": "assistant", "content": "", "tool_calls": [{"index": 0, "id": "D681PevKs", "function": {"name": "get_weather", "arguments": "{\"ci"}}]}, "stop_reason": null}]}"#,
+            #"{"choices": [{"index": 0, "message": {"role": "assistant", "tool_calls": [{"index": 0, "function": {"arguments": "ty\": \"Paris\"}"}}]}, "stop_reason": "tool_calls"}]}"#,
         ])
         XCTAssertEqual(result.deltas, [
             .text(index: 0, text: "Checking"),

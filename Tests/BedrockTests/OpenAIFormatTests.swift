@@ -2,14 +2,13 @@ import XCTest
 
 @testable import Bedrock
 
-final class OpenAIFormatTests: XCTestCase {
+final class OpenAIFormatTests: XCTestCase, ProviderFormatTesting {
     let format = OpenAIFormat()
+    let provider = Provider.openai
     let model = "openai.gpt-oss-120b-1:0"
 
-    func request(_ messages: [ChatMessage]) -> ChatRequest {
-        var request = ChatRequest(model: model, provider: .openai)
-        request.messages = messages
-        return request
+    func test_langChainVectors_bodiesEqualExpected() throws {
+        try assertVectorBodiesEqualExpected(minimum: 54)
     }
 
     func test_capabilities() {
@@ -28,13 +27,13 @@ final class OpenAIFormatTests: XCTestCase {
         ]
         for (choice, expected) in cases {
             request.toolChoice = choice
-            let body = try format.requestBody(request, modelId: model, stream: true)
+            let body = try body(request, stream: true)
             XCTAssertEqual(body["tool_choice"], expected, "\(String(describing: choice))")
             XCTAssertEqual(body["max_completion_tokens"], .int(300))
             XCTAssertEqual(body["stop"], providerJSON(#"["END"]"#))
             XCTAssertNil(body["stop_sequences"])
             XCTAssertNil(body["stream"])
-            assertProviderJSONEqual(body["tools"] ?? .null, providerJSON(#"[{"type": "function", "function": {"name": "f", "description": "F.", "parameters": {"type": "object"}}}]"#))
+            assertJSONEqual(body["tools"] ?? .null, providerJSON(#"[{"type": "function", "function": {"name": "f", "description": "F.", "parameters": {"type": "object"}}}]"#))
         }
     }
 
@@ -48,8 +47,8 @@ final class OpenAIFormatTests: XCTestCase {
             ChatMessage(role: .user, content: [.toolResult(toolUseId: "call_9", content: [.text("12:00"), .text("\n")], isError: false),
                                                .text("Thanks, and the date?")]),
         ])
-        let body = try format.requestBody(request, modelId: model, stream: false)
-        assertProviderJSONEqual(body, providerJSON(#"""
+        let body = try body(request)
+        assertJSONEqual(body, providerJSON(#"""
             {"messages": [
               {"role": "user", "content": "Time?"},
               {"role": "assistant", "tool_calls": [{"type": "function", "id": "call_9",
@@ -61,15 +60,15 @@ final class OpenAIFormatTests: XCTestCase {
 
     func test_requestBody_misplacedBlocks_areInvalidArguments() {
         let toolUseFromUser = request([ChatMessage(role: .user, content: [.toolUse(id: "a", name: "f", input: providerJSON("{}"))])])
-        assertFormatRejects(try format.requestBody(toolUseFromUser, modelId: model, stream: false), mentioning: ["messages[0].content[0]", "tool_use"])
+        assertInvalidArgument(toolUseFromUser, mentions: "messages[0].content[0]", "tool_use")
         let bareTool = request([ChatMessage(role: .tool, content: [.text("42")])])
-        assertFormatRejects(try format.requestBody(bareTool, modelId: model, stream: false), mentioning: ["messages[0]", "tool_result"])
+        assertInvalidArgument(bareTool, mentions: "messages[0]", "tool_result")
         let image = request([ChatMessage(role: .user, content: [.image(mediaType: "image/png", data: "AA")])])
-        assertFormatRejects(try format.requestBody(image, modelId: model, stream: false), mentioning: ["messages[0].content[0]", "image"])
+        assertInvalidArgument(image, mentions: "messages[0].content[0]", "image")
         var unknownChoice = request([ChatMessage(role: .user, content: [.text("Hi")])])
         unknownChoice.tools = [ToolSpec(name: "f", description: nil, inputSchema: providerJSON("{}"))]
         unknownChoice.toolChoice = .tool("g")
-        assertFormatRejects(try format.requestBody(unknownChoice, modelId: model, stream: false), mentioning: ["tool_choice", "g"])
+        assertInvalidArgument(unknownChoice, mentions: "tool_choice", "g")
     }
 
     func test_pythonJSON_matchesJsonDumpsEnsureAsciiFalse() {
@@ -80,45 +79,45 @@ final class OpenAIFormatTests: XCTestCase {
 
     /// gpt-oss on InvokeModel puts its reasoning first in the content, between tags.
     func test_parseResponse_reasoningTagsAndUsage() throws {
-        let reply = try format.parseResponse(providerJSON(#"""
+        let reply = try reply(#"""
             {"id": "chatcmpl-1", "object": "chat.completion", "created": 1754000000, "model": "openai.gpt-oss-120b-1:0",
              "choices": [{"index": 0, "message": {"role": "assistant",
                "content": "<reasoning>User greets. Reply briefly.</reasoning>Hello there!"}, "finish_reason": "stop"}],
              "usage": {"prompt_tokens": 15, "completion_tokens": 12, "total_tokens": 27}}
-            """#), modelId: model)
+            """#)
         XCTAssertEqual(reply, ProviderReply(
             blocks: [.reasoning(text: "User greets. Reply briefly.", signature: nil), .text("Hello there!")],
             providerStopReason: "stop", usage: ChatUsage(inputTokens: 15, outputTokens: 12)))
     }
 
     func test_parseResponse_reasoningField_nullContentAtLength_andTextWithoutTags() throws {
-        let cutOff = try format.parseResponse(providerJSON(#"""
+        let cutOff = try reply(#"""
             {"choices": [{"message": {"role": "assistant", "content": null, "reasoning_content": "Thinking..."}, "finish_reason": "length"}]}
-            """#), modelId: model)
+            """#)
         XCTAssertEqual(cutOff, ProviderReply(blocks: [.reasoning(text: "Thinking...", signature: nil)], providerStopReason: "length"))
-        let plain = try format.parseResponse(providerJSON(#"{"choices": [{"message": {"content": "a <b> c"}, "finish_reason": "stop"}]}"#), modelId: model)
+        let plain = try reply(#"{"choices": [{"message": {"content": "a <b> c"}, "finish_reason": "stop"}]}"#)
         XCTAssertEqual(plain.blocks, [.text("a <b> c")])
     }
 
     func test_parseResponse_toolCallWithInvalidArguments_keepsTheText() throws {
-        let reply = try format.parseResponse(providerJSON(#"""
+        let reply = try reply(#"""
             {"choices": [{"message": {"content": "", "tool_calls": [{"id": "c1", "type": "function",
                "function": {"name": "f", "arguments": "{not json"}}]}, "finish_reason": "tool_calls"}]}
-            """#), modelId: model)
+            """#)
         XCTAssertEqual(reply.blocks, [.toolUse(id: "c1", name: "f", input: .string("{not json"))])
     }
 
     /// OpenAI streams tool calls by index: the first fragment has id and name, later ones only
     /// pieces of the arguments; two calls interleave.
     func test_stream_toolCallsByIndex_argumentsSplitOverChunks() throws {
-        let result = try FormatStreamResult(format: format, modelId: model, chunks: [
-            providerJSON(#"{"choices": [{"index": 0, "delta": {"role": "assistant", "content": "<reasoning>Two lookups.</reasoning>"}, "finish_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": ""}}]}, "finish_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{\"city\": "}}]}, "finish_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 1, "id": "call_b", "type": "function", "function": {"name": "now", "arguments": "{}"}}]}, "finish_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "\"Oslo\"}"}}]}, "finish_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}"#),
-            providerJSON(#"{"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 20, "total_tokens": 50}}"#),
+        let result = try streamed([
+            #"{"choices": [{"index": 0, "delta": {"role": "assistant", "content": "<reasoning>Two lookups.</reasoning>"}, "finish_reason": null}]}"#,
+            #"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": ""}}]}, "finish_reason": null}]}"#,
+            #"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{\"city\": "}}]}, "finish_reason": null}]}"#,
+            #"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 1, "id": "call_b", "type": "function", "function": {"name": "now", "arguments": "{}"}}]}, "finish_reason": null}]}"#,
+            #"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "\"Oslo\"}"}}]}, "finish_reason": null}]}"#,
+            #"{"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}"#,
+            #"{"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 20, "total_tokens": 50}}"#,
         ])
         XCTAssertEqual(result.deltas, [
             .reasoning(index: 0, text: "Two lookups."),
@@ -138,17 +137,17 @@ final class OpenAIFormatTests: XCTestCase {
     }
 
     func test_stream_reasoningTagSplitAcrossChunks_textAtItsOwnIndex() throws {
-        let result = try FormatStreamResult(format: format, modelId: model, chunks: [
-            providerJSON(#"{"choices": [{"index": 0, "delta": {"content": "<reas"}, "finish_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"index": 0, "delta": {"content": "oning>Hm.</reaso"}, "finish_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"index": 0, "delta": {"content": "ning>Hi"}, "finish_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"index": 0, "delta": {"content": "!"}, "finish_reason": "stop"}]}"#),
+        let result = try streamed([
+            #"{"choices": [{"index": 0, "delta": {"content": "<reas"}, "finish_reason": null}]}"#,
+            #"{"choices": [{"index": 0, "delta": {"content": "oning>Hm.</reaso"}, "finish_reason": null}]}"#,
+            #"{"choices": [{"index": 0, "delta": {"content": "ning>Hi"}, "finish_reason": null}]}"#,
+            #"{"choices": [{"index": 0, "delta": {"content": "!"}, "finish_reason": "stop"}]}"#,
         ])
         XCTAssertEqual(result.deltas, [.reasoning(index: 0, text: "Hm."), .text(index: 1, text: "Hi"), .text(index: 1, text: "!"),
                                        .stop(providerReason: "stop")])
-        let plain = try FormatStreamResult(format: format, modelId: model, chunks: [
-            providerJSON(#"{"choices": [{"index": 0, "delta": {"content": "No"}, "finish_reason": null}]}"#),
-            providerJSON(#"{"choices": [{"index": 0, "delta": {"content": " tags"}, "finish_reason": "stop"}]}"#),
+        let plain = try streamed([
+            #"{"choices": [{"index": 0, "delta": {"content": "No"}, "finish_reason": null}]}"#,
+            #"{"choices": [{"index": 0, "delta": {"content": " tags"}, "finish_reason": "stop"}]}"#,
         ])
         XCTAssertEqual(plain.deltas, [.text(index: 0, text: "No"), .text(index: 0, text: " tags"), .stop(providerReason: "stop")])
     }
@@ -174,9 +173,7 @@ final class OpenAIFormatTests: XCTestCase {
     }
 
     func test_stream_toolCallWithoutName_isProtocolError() {
-        var parser = format.makeStreamParser(modelId: model)
-        assertFormatProtocolError(try parser.parse(chunk: providerJSON(#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{"}}]}}]}"#)))
-        var second = format.makeStreamParser(modelId: model)
-        assertFormatProtocolError(try second.parse(chunk: providerJSON("[1]")))
+        assertProtocolError(try streamed([#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{"}}]}}]}"#]))
+        assertProtocolError(try streamed(["[1]"]))
     }
 }
