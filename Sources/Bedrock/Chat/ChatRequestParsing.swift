@@ -236,7 +236,7 @@ extension ContentBlock {
 
     /// Nil for a text block holding only whitespace.
     var withoutBlankText: ContentBlock? {
-        if case .text(let text) = self, text.allSatisfy(\.isWhitespace) { return nil }
+        if case .text(let text) = self, PythonWhitespace.isBlank(text) { return nil }
         return self
     }
 }

@@ -543,38 +543,6 @@ struct AnthropicStreamParser: StreamChunkParser {
 
 // MARK: - Helpers shared with Amazon.swift
 
-/// Python's `str.isspace`, `str.strip()` emptiness and `str.rstrip()`, which LangChain uses to
-/// decide what is blank and to trim prompts.
-enum PythonWhitespace {
-    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-        // Unicode White_Space, plus the information separators U+001C–U+001F Python also counts.
-        scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value)
-    }
-
-    static func isBlank(_ text: String) -> Bool { text.unicodeScalars.allSatisfy(isSpace) }
-
-    static func trimmingTrailing(_ text: String) -> String {
-        var scalars = text.unicodeScalars[...]
-        while let last = scalars.last, isSpace(last) { scalars = scalars.dropLast() }
-        return String(scalars)
-    }
-}
-
-/// Tool calls and results as text, for a conversation that has them but offers no tools
-/// (the wording of langchain-aws's `_convert_tool_blocks_to_text`).
-enum ToolHistoryText {
-    static func call(name: String, input: JSON) -> String {
-        if input == .null || input == .object(JSONObject()) { return "[Called \(name)]" }
-        return "[Called \(name) with parameters: \(input.serialized())]"
-    }
-
-    static func result(_ content: [ContentBlock]) -> String {
-        let text = content.compactMap { block -> String? in
-            if case .text(let text) = block { text } else { nil }
-        }.joined()
-        return "[Tool output: \(text)]"
-    }
-}
 
 /// Reads a provider's response body or stream chunk; a missing or mistyped member is a
 /// `.protocol` error that says where.

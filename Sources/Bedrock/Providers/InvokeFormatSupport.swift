@@ -73,9 +73,7 @@ enum InvokeContent {
     }
 
     /// Whether a text block carries nothing: empty and whitespace-only blocks are never sent.
-    static func isBlank(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy(\.properties.isWhitespace)
-    }
+    static func isBlank(_ text: String) -> Bool { PythonWhitespace.isBlank(text) }
 
     /// A block this format cannot carry, named by its place in the request.
     static func unsupported(_ block: ContentBlock, at path: String, modelId: String) -> BedrockError {
@@ -429,5 +427,38 @@ struct CompletionStreamParser: StreamChunkParser {
     mutating func finish() -> [ChatDelta] {
         guard let pieces = splitter?.finish() else { return [] }
         return indices.deltas(for: pieces)
+    }
+}
+
+/// Python's `str.isspace`, `str.strip()` emptiness and `str.rstrip()`, which LangChain uses to
+/// decide what is blank and to trim prompts.
+enum PythonWhitespace {
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        // Unicode White_Space, plus the information separators U+001C–U+001F Python also counts.
+        scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value)
+    }
+
+    static func isBlank(_ text: String) -> Bool { text.unicodeScalars.allSatisfy(isSpace) }
+
+    static func trimmingTrailing(_ text: String) -> String {
+        var scalars = text.unicodeScalars[...]
+        while let last = scalars.last, isSpace(last) { scalars = scalars.dropLast() }
+        return String(scalars)
+    }
+}
+
+/// Tool calls and results as text, for a conversation that has them but offers no tools
+/// (the wording of langchain-aws's `_convert_tool_blocks_to_text`).
+enum ToolHistoryText {
+    static func call(name: String, input: JSON) -> String {
+        if input == .null || input == .object(JSONObject()) { return "[Called \(name)]" }
+        return "[Called \(name) with parameters: \(input.serialized())]"
+    }
+
+    static func result(_ content: [ContentBlock]) -> String {
+        let text = content.compactMap { block -> String? in
+            if case .text(let text) = block { text } else { nil }
+        }.joined()
+        return "[Tool output: \(text)]"
     }
 }
