@@ -17,7 +17,7 @@ say "C tests (ctest)"
 ctest --test-dir build --output-on-failure
 
 say "Python tests (pytest)"
-.venv/bin/python -m pytest -q Tests/python Tests/emulator
+.venv/bin/python -m pytest -q -o asyncio_default_fixture_loop_scope=function Tests/python Tests/emulator
 
 say "Install tests: the self-contained release library (the first release build takes 30-60 s)"
 Tests/install/run.sh

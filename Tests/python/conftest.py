@@ -15,6 +15,17 @@ from bedrock_testlib import EMULATOR_CREDENTIALS  # noqa: E402
 from emulator.ctl import start, stop  # noqa: E402
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: builds and installs the wheel in a fresh venv (about a minute)")
+    # langchain-tests' standard suites are plain `async def` tests, written for asyncio_mode=auto.
+    if config.getoption("asyncio_mode", None) is None:
+        config.option.asyncio_mode = "auto"
+    # langchain-tests' one benchmark (test_init_time) runs once, as a plain test, with no table.
+    if hasattr(config.option, "benchmark_disable") and not config.getoption("benchmark_enable", False):
+        config.option.benchmark_disable = True
+
+
 @pytest.fixture(autouse=True)
 def isolated_aws_environment(monkeypatch, tmp_path):
     for name in list(os.environ):

@@ -1,7 +1,14 @@
-"""Python binding for libbedrock, a native Amazon Bedrock Runtime client."""
+"""Python binding for libbedrock, a native Amazon Bedrock Runtime client.
+
+``Client`` has blocking, streaming and asyncio forms of every runtime operation;
+``bedrock_chat.langchain.ChatBedrockNative`` (with the ``langchain`` extra) is a LangChain
+chat model built on it.
+"""
 
 from ._library import lib as _lib
-from .client import Client
+from ._library import path as _library_path
+from ._version import __version__
+from .client import AsyncChatStream, ChatStream, Client, Request
 from .errors import (
     AccessDeniedError,
     BedrockError,
@@ -20,10 +27,22 @@ from .errors import (
     ValidationError,
 )
 
-__version__ = _lib.bedrock_version().decode("ascii")
+
+def library_version() -> str:
+    """The version of the loaded libbedrock, "MAJOR.MINOR.PATCH"."""
+    version: bytes = _lib.bedrock_version()
+    return version.decode("ascii")
+
+
+def library_path() -> str:
+    """The file libbedrock was loaded from."""
+    return str(_library_path)
+
 
 __all__ = [
-    "Client", "BedrockError", "InvalidArgumentError", "ConfigError", "CredentialsError", "NetworkError",
+    "__version__", "library_version", "library_path",
+    "Client", "ChatStream", "AsyncChatStream", "Request",
+    "BedrockError", "InvalidArgumentError", "ConfigError", "CredentialsError", "NetworkError",
     "BedrockTimeoutError", "ThrottledError", "AccessDeniedError", "ValidationError", "NotFoundError",
     "ModelError", "ServiceError", "ProtocolError", "CancelledError", "InternalError",
 ]

@@ -7,14 +7,20 @@ from typing import Any
 
 
 class BedrockError(Exception):
-    """A failed call. ``status`` is the C ``bedrock_status`` value; ``error_type`` is the AWS
-    error type (e.g. ``ThrottlingException``) when the service named one."""
+    """A failed call.
+
+    ``status`` is the C ``bedrock_status`` value and ``status_name`` its enumerator name;
+    ``error_type`` is the AWS error type (e.g. ``ThrottlingException``) when the service named
+    one; ``http_status`` and ``request_id`` come from the last HTTP response; ``attempts`` is
+    how many HTTP attempts the call made (None when it failed before sending); ``retryable``
+    says whether the same call may succeed later.
+    """
 
     status: int = -1
 
     def __init__(self, message: str, *, status: int | None = None, error_type: str | None = None,
                  http_status: int | None = None, request_id: str | None = None,
-                 attempts: int | None = None) -> None:
+                 attempts: int | None = None, status_name: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         if status is not None:
@@ -23,71 +29,120 @@ class BedrockError(Exception):
         self.http_status = http_status
         self.request_id = request_id
         self.attempts = attempts
+        self.status_name = status_name or _STATUS_NAMES.get(self.status, "BEDROCK_ERR_UNKNOWN")
 
     @property
     def retryable(self) -> bool:
-        """Whether trying again later may succeed."""
-        return self.status in _RETRYABLE
+        """Whether trying again later may succeed, by the rules the library's own retries
+        follow (AWS "standard" mode): throttling, network failures, timeouts, transient 5xx
+        (500, 502, 503, 504, or a service error with no HTTP status), and
+        ModelNotReadyException. The library has already retried these ``attempts`` times."""
+        if self.status in (NetworkError.status, BedrockTimeoutError.status, ThrottledError.status):
+            return True
+        if self.status == ServiceError.status:
+            return self.http_status is None or self.http_status in _TRANSIENT_HTTP_STATUSES
+        return self.error_type in _RETRYABLE_ERROR_TYPES
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keeps the keyword-only details through pickling (multiprocessing, concurrent.futures).
+        return (_rebuild, (type(self), self.message, self.__dict__))
+
+    def __repr__(self) -> str:
+        details = ", ".join(f"{key}={getattr(self, key)!r}" for key in
+                            ("error_type", "http_status", "request_id", "attempts")
+                            if getattr(self, key) is not None)
+        return f"{type(self).__name__}({self.message!r}{', ' if details else ''}{details})"
+
+
+def _rebuild(cls: type[BedrockError], message: str, state: dict[str, Any]) -> BedrockError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
 
 
 class InvalidArgumentError(BedrockError, ValueError):
+    """BEDROCK_ERR_INVALID_ARGUMENT: a malformed request or config; the message names the field."""
     status = 1
 
 
 class ConfigError(BedrockError):
+    """BEDROCK_ERR_CONFIG: no region, or an unknown profile."""
     status = 2
 
 
 class CredentialsError(BedrockError):
+    """BEDROCK_ERR_CREDENTIALS: no credentials found, or the service rejected them."""
     status = 3
 
 
 class NetworkError(BedrockError, ConnectionError):
+    """BEDROCK_ERR_NETWORK: could not connect, or the connection broke."""
     status = 4
 
 
 class BedrockTimeoutError(BedrockError, TimeoutError):
+    """BEDROCK_ERR_TIMEOUT: connect_timeout_ms, timeout_ms or read_timeout_ms ran out."""
     status = 5
 
 
 class ThrottledError(BedrockError):
+    """BEDROCK_ERR_THROTTLED: ThrottlingException, ServiceQuotaExceededException, HTTP 429."""
     status = 6
 
 
 class AccessDeniedError(BedrockError, PermissionError):
+    """BEDROCK_ERR_ACCESS_DENIED: AccessDeniedException, HTTP 403."""
     status = 7
 
 
 class ValidationError(BedrockError):
+    """BEDROCK_ERR_VALIDATION: ValidationException, other HTTP 4xx."""
     status = 8
 
 
 class NotFoundError(BedrockError):
+    """BEDROCK_ERR_NOT_FOUND: ResourceNotFoundException, HTTP 404."""
     status = 9
 
 
 class ModelError(BedrockError):
+    """BEDROCK_ERR_MODEL: ModelErrorException, ModelNotReadyException, ModelTimeoutException,
+    modelStreamErrorException."""
     status = 10
 
 
 class ServiceError(BedrockError):
+    """BEDROCK_ERR_SERVICE: InternalServerException, ServiceUnavailableException, other 5xx."""
     status = 11
 
 
 class ProtocolError(BedrockError):
+    """BEDROCK_ERR_PROTOCOL: a malformed response body or event-stream frame."""
     status = 12
 
 
 class CancelledError(BedrockError):
+    """BEDROCK_ERR_CANCELLED: the stream was cancelled."""
     status = 13
 
 
 class InternalError(BedrockError):
+    """BEDROCK_ERR_INTERNAL: a bug in the library."""
     status = 14
 
 
-_BY_STATUS = {cls.status: cls for cls in BedrockError.__subclasses__()}
-_RETRYABLE = {NetworkError.status, BedrockTimeoutError.status, ThrottledError.status, ServiceError.status}
+_BY_STATUS: dict[int, type[BedrockError]] = {cls.status: cls for cls in BedrockError.__subclasses__()}
+_STATUS_NAMES = {
+    1: "BEDROCK_ERR_INVALID_ARGUMENT", 2: "BEDROCK_ERR_CONFIG", 3: "BEDROCK_ERR_CREDENTIALS",
+    4: "BEDROCK_ERR_NETWORK", 5: "BEDROCK_ERR_TIMEOUT", 6: "BEDROCK_ERR_THROTTLED",
+    7: "BEDROCK_ERR_ACCESS_DENIED", 8: "BEDROCK_ERR_VALIDATION", 9: "BEDROCK_ERR_NOT_FOUND",
+    10: "BEDROCK_ERR_MODEL", 11: "BEDROCK_ERR_SERVICE", 12: "BEDROCK_ERR_PROTOCOL",
+    13: "BEDROCK_ERR_CANCELLED", 14: "BEDROCK_ERR_INTERNAL",
+}
+# The library's retry policy (Sources/Bedrock/Transport/RetryStrategy.swift).
+_TRANSIENT_HTTP_STATUSES = frozenset({500, 502, 503, 504})
+_RETRYABLE_ERROR_TYPES = frozenset({"ModelNotReadyException"})
 
 
 def error_from_json(text: str) -> BedrockError:
@@ -97,4 +152,4 @@ def error_from_json(text: str) -> BedrockError:
     cls = _BY_STATUS.get(status, BedrockError)
     return cls(info.get("message", ""), status=status, error_type=info.get("error_type"),
                http_status=info.get("http_status"), request_id=info.get("request_id"),
-               attempts=info.get("attempts"))
+               attempts=info.get("attempts"), status_name=info.get("status_name"))

@@ -1,0 +1,489 @@
+"""ChatBedrockNative beyond the standard suites: what it sends (read back from the emulator's
+request log), the behaviour the standard suites skip because it needs a model's judgement
+(here steered with emulator directives), and the LangChain surface: tools, structured output,
+streaming chunks, usage and metadata, reasoning round trips, guardrails, errors, async
+cancellation, and serialization."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from typing import Any
+
+import pytest
+from langchain_core.load import dumpd, dumps, load
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.tools import tool
+from langchain_tests.integration_tests.chat_models import _validate_tool_call_message, magic_function
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
+
+from bedrock_chat import Client, InvalidArgumentError, ThrottledError
+from bedrock_chat.langchain import ChatBedrockNative, convert_messages
+from bedrock_testlib import EMULATOR_CREDENTIALS
+from parity import clear_cache, clear_recorded, recorded
+
+CLAUDE = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16).decode()
+PDF = base64.b64encode(b"%PDF-1.4 tiny").decode()
+
+
+@pytest.fixture
+def settings(emulator_url):
+    return {"region_name": "us-east-1", "endpoint_url": emulator_url,
+            "aws_access_key_id": EMULATOR_CREDENTIALS["access_key_id"],
+            "aws_secret_access_key": EMULATOR_CREDENTIALS["secret_access_key"]}
+
+
+@pytest.fixture
+def model(settings):
+    return ChatBedrockNative(model=CLAUDE, **settings)
+
+
+def sent(emulator_url: str) -> dict[str, Any]:
+    """The last request the emulator received: operation and body."""
+    return recorded(emulator_url)[-1]
+
+
+def collect(chunks) -> AIMessageChunk:
+    full = None
+    for chunk in chunks:
+        full = chunk if full is None else full + chunk
+    assert full is not None
+    return full
+
+
+# ---- message conversion ---------------------------------------------------------------------
+
+
+def test_messages_convert_to_chat_request_messages():
+    messages = [
+        SystemMessage("Be brief."),
+        HumanMessage([{"type": "text", "text": "Look:"},
+                      {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
+                      {"type": "image", "base64": PNG, "mime_type": "image/png"},
+                      {"type": "image", "source_type": "base64", "data": PNG, "mime_type": "image/png"},
+                      {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}},
+                      {"type": "image", "base64": PNG}]),
+        AIMessage("", tool_calls=[{"name": "lookup", "args": {"q": "x"}, "id": "call-1", "type": "tool_call"}]),
+        ToolMessage("found it", tool_call_id="call-1"),
+        ToolMessage("broke", tool_call_id="call-2", status="error"),
+    ]
+    image = {"type": "image", "media_type": "image/png", "data": PNG}
+    assert convert_messages(messages) == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": [{"type": "text", "text": "Look:"}, image, image, image, image, image]},
+        {"role": "assistant", "content": "", "tool_calls": [{"id": "call-1", "name": "lookup", "args": {"q": "x"}}]},
+        {"role": "tool", "tool_call_id": "call-1", "content": "found it", "is_error": False},
+        {"role": "tool", "tool_call_id": "call-2", "content": "broke", "is_error": True},
+    ]
+
+
+def test_documents_reasoning_and_cache_points_convert():
+    messages = [
+        SystemMessage([{"type": "text", "text": "Long context", "cache_control": {"type": "ephemeral"}}]),
+        HumanMessage([{"type": "file", "base64": PDF, "mime_type": "application/pdf", "filename": "Q3 report.pdf"},
+                      {"type": "file", "file": {"filename": "Q3 report.pdf", "file_data": f"data:application/pdf;base64,{PDF}"}},
+                      {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": PDF}},
+                      {"type": "file", "source_type": "base64", "data": "aGk=", "mime_type": "text/csv"},
+                      {"cachePoint": {"type": "default"}}]),
+        AIMessage([{"type": "thinking", "thinking": "hmm", "signature": "sig-1"},
+                   {"type": "reasoning", "reasoning": "more", "extras": {"signature": "sig-2"}},
+                   {"type": "reasoning_content", "reasoning_content": {"text": "old", "signature": "sig-3"}},
+                   {"type": "text", "text": "Answer"},
+                   {"type": "tool_use", "id": "t1", "name": "lookup", "input": {"q": 1}}]),
+    ]
+    system, user, assistant = convert_messages(messages)
+    assert system["content"] == [{"type": "text", "text": "Long context"}, {"type": "cache_point"}]
+    assert user["content"] == [
+        {"type": "document", "format": "pdf", "name": "Q3 report", "data": PDF},
+        {"type": "document", "format": "pdf", "name": "Q3 report-2", "data": PDF},
+        {"type": "document", "format": "pdf", "name": "document", "data": PDF},
+        {"type": "document", "format": "csv", "name": "document-2", "data": "aGk="},
+        {"type": "cache_point"}]
+    # Tool calls that live only in the content (Anthropic form) become tool_calls.
+    assert assistant == {"role": "assistant", "content": [
+        {"type": "reasoning", "text": "hmm", "signature": "sig-1"},
+        {"type": "reasoning", "text": "more", "signature": "sig-2"},
+        {"type": "reasoning", "text": "old", "signature": "sig-3"},
+        {"type": "text", "text": "Answer"}], "tool_calls": [{"id": "t1", "name": "lookup", "args": {"q": 1}}]}
+
+
+def test_empty_assistant_turns_are_dropped_and_unsupported_content_is_named():
+    assert convert_messages([HumanMessage("hi"), AIMessage(""), HumanMessage("again")]) == [
+        {"role": "user", "content": "hi"}, {"role": "user", "content": "again"}]
+    with pytest.raises(ValueError, match="images as bytes"):
+        convert_messages([HumanMessage([{"type": "image", "url": "https://example.com/cat.png"}])])
+    with pytest.raises(ValueError, match="audio"):
+        convert_messages([HumanMessage([{"type": "audio", "base64": "AAAA", "mime_type": "audio/wav"}])])
+    with pytest.raises(ValueError, match="unsupported document type"):
+        convert_messages([HumanMessage([{"type": "file", "base64": "AAAA", "mime_type": "application/zip"}])])
+
+
+# ---- what goes over the wire ----------------------------------------------------------------
+
+
+def test_settings_reach_the_request_body(settings, emulator_url):
+    model = ChatBedrockNative(model=CLAUDE, temperature=0.2, max_tokens=77, top_p=0.9, top_k=40,
+                              stop=["STOP"], model_kwargs={"anthropic_beta": ["x"]}, **settings)
+    clear_recorded(emulator_url)
+    model.invoke([SystemMessage("sys"), HumanMessage("hello")])
+    entry = sent(emulator_url)
+    body = entry["body"]
+    assert entry["operation"] == "InvokeModel"
+    assert (body["temperature"], body["max_tokens"], body["top_p"], body["top_k"]) == (0.2, 77, 0.9, 40)
+    assert body["stop_sequences"] == ["STOP"] and body["system"] == "sys" and body["anthropic_beta"] == ["x"]
+    # Per-call settings override the model's.
+    model.invoke("hello", stop=["HALT"], temperature=0.7, max_tokens=5)
+    body = sent(emulator_url)["body"]
+    assert (body["stop_sequences"], body["temperature"], body["max_tokens"]) == (["HALT"], 0.7, 5)
+
+
+def test_converse_api_and_images_and_documents(settings, emulator_url):
+    model = ChatBedrockNative(model=CLAUDE, api="converse", **settings)
+    clear_recorded(emulator_url)
+    reply = model.invoke([HumanMessage([
+        {"type": "text", "text": "What is in these?"},
+        {"type": "image", "base64": PNG, "mime_type": "image/png"},
+        {"type": "file", "base64": PDF, "mime_type": "application/pdf", "filename": "notes.pdf"}])])
+    entry = sent(emulator_url)
+    assert entry["operation"] == "Converse" and reply.response_metadata["api"] == "converse"
+    content = entry["body"]["messages"][0]["content"]
+    assert content[1] == {"image": {"format": "png", "source": {"bytes": PNG}}}
+    assert content[2] == {"document": {"format": "pdf", "name": "notes", "source": {"bytes": PDF}}}
+
+
+@tool
+def get_weather(city: str) -> str:
+    """Get the weather for a city."""
+    return f"Sunny in {city}."
+
+
+class Person(BaseModel):
+    """A person's name and age."""
+
+    name: str = Field(description="The name")
+    age: int
+
+
+def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+def test_bind_tools_accepts_every_tool_form(model, emulator_url):
+    anthropic_tool = {"name": "picker", "description": "Pick a colour.", "cache_control": {"type": "ephemeral"},
+                      "input_schema": {"type": "object", "properties": {"colour": {"type": "string"}}}}
+    openai_tool = {"type": "function", "function": {"name": "openai_style", "description": "OpenAI form.",
+                                                    "parameters": {"type": "object", "properties": {}}}}
+    bound = model.bind_tools([get_weather, Person, add, anthropic_tool, openai_tool, Person.model_json_schema()],
+                             tool_choice="get_weather")
+    clear_recorded(emulator_url)
+    reply = bound.invoke("What's the weather?")
+    body = sent(emulator_url)["body"]
+    names = [t["name"] for t in body["tools"]]
+    assert names == ["get_weather", "Person", "add", "picker", "openai_style", "Person"]
+    assert body["tools"][0]["input_schema"]["properties"] == {"city": {"type": "string"}}
+    assert body["tools"][1]["description"] == "A person's name and age."
+    assert body["tools"][3]["cache_control"] == {"type": "ephemeral"}
+    assert body["tool_choice"] == {"type": "tool", "name": "get_weather"}
+    assert reply.tool_calls[0]["name"] == "get_weather" and reply.tool_calls[0]["args"] == {"city": "example"}
+
+
+@pytest.mark.parametrize("choice, expected", [
+    ("auto", {"type": "auto"}), ("any", {"type": "any"}), ("required", {"type": "any"}), (True, {"type": "any"}),
+    ({"type": "function", "function": {"name": "add"}}, {"type": "tool", "name": "add"}),
+    ({"type": "tool", "name": "add"}, {"type": "tool", "name": "add"}),
+])
+def test_tool_choice_forms(model, emulator_url, choice, expected):
+    model.bind_tools([add], tool_choice=choice).invoke("Add 2 and 3.")
+    assert sent(emulator_url)["body"]["tool_choice"] == expected
+
+
+# ---- the standard tests that need judgement, steered by directives ----------------------------
+
+
+MAGIC = 'What is the value of magic_function(3)? Use the tool. [[tool:magic_function {"input": 3}]]'
+
+
+@pytest.mark.parametrize("output_version", [None, "v1"])
+def test_tool_calling_with_a_directive(settings, output_version):
+    extra = {"output_version": output_version} if output_version else {}
+    model = ChatBedrockNative(model=CLAUDE, **settings, **extra).bind_tools([magic_function])
+    _validate_tool_call_message(model.invoke(MAGIC))
+    _validate_tool_call_message(collect(model.stream(MAGIC)))
+
+
+async def test_tool_calling_async_with_a_directive(model):
+    bound = model.bind_tools([magic_function])
+    _validate_tool_call_message(await bound.ainvoke(MAGIC))
+    full = None
+    async for chunk in bound.astream(MAGIC):
+        full = chunk if full is None else full + chunk
+    _validate_tool_call_message(full)
+
+
+def test_streamed_tool_calls_arrive_as_tool_call_chunks(model):
+    chunks = list(model.bind_tools([magic_function]).stream(MAGIC))
+    pieces = [c.tool_call_chunks[0] for c in chunks if c.tool_call_chunks]
+    assert len(pieces) >= 3
+    assert pieces[0]["name"] == "magic_function" and pieces[0]["id"] and pieces[0]["index"] is not None
+    assert all(p["name"] is None and p["index"] == pieces[0]["index"] for p in pieces[1:])
+    assert json.loads("".join(p["args"] for p in pieces)) == {"input": 3}
+    assert chunks[-1].chunk_position == "last"
+
+
+@pytest.mark.parametrize("model_id", [CLAUDE, "us.amazon.nova-pro-v1:0", "mistral.mistral-large-2407-v1:0"])
+def test_agent_loop_with_a_directive(settings, emulator_url, model_id):
+    model = ChatBedrockNative(model=model_id, **settings).bind_tools([get_weather])
+    question = HumanMessage('What is the weather in San Francisco, CA? [[tool:get_weather {"city": "San Francisco"}]]')
+    call = model.invoke([question])
+    assert [c["name"] for c in call.tool_calls] == ["get_weather"]
+    result = get_weather.invoke(call.tool_calls[0])
+    assert isinstance(result, ToolMessage)
+    answer = model.invoke([question, call, result])
+    assert answer.text == "Tool said: Sunny in San Francisco."
+
+
+def test_unicode_arguments_with_a_directive(model):
+    args = {"customer_name": "你好啊集团", "description": "こんにちは株式会社の取引先"}
+
+    @tool
+    def unicode_customer(customer_name: str, description: str) -> str:
+        """Create a customer."""
+        return customer_name
+
+    bound = model.bind_tools([unicode_customer], tool_choice="any")
+    prompt = f"Create the customer [[tool:unicode_customer {json.dumps(args, ensure_ascii=False)}]]"
+    assert bound.invoke(prompt).tool_calls[0]["args"] == args
+    assert collect(bound.stream(prompt)).tool_calls[0]["args"] == args
+
+
+# ---- structured output ----------------------------------------------------------------------
+
+
+class Movie(TypedDict):
+    """A movie."""
+
+    title: str
+    year: int
+
+
+@pytest.mark.parametrize("method", ["function_calling", "json_schema", "json_mode"])
+def test_structured_output_sends_response_schema(model, emulator_url, method):
+    clear_recorded(emulator_url)
+    person = model.with_structured_output(Person, method=method).invoke("Describe Ada Lovelace.")
+    assert person == Person(name="example", age=1)
+    body = sent(emulator_url)["body"]
+    assert body["tool_choice"] == {"type": "tool", "name": "Person"}
+    assert body["tools"][0]["name"] == "Person" and body["tools"][0]["input_schema"]["required"] == ["name", "age"]
+
+
+def test_structured_output_typeddict_dict_and_include_raw(model):
+    assert model.with_structured_output(Movie).invoke("A film") == {"title": "example", "year": 1}
+    schema = {"title": "Pet", "description": "A pet.", "type": "object",
+              "properties": {"kind": {"type": "string", "enum": ["cat", "dog"]}}, "required": ["kind"]}
+    assert model.with_structured_output(schema).invoke("A pet") == {"kind": "cat"}
+    both = model.with_structured_output(Person, include_raw=True).invoke("Describe Ada")
+    assert isinstance(both["raw"], AIMessage) and both["parsing_error"] is None
+    assert both["parsed"] == Person(name="example", age=1)
+    assert both["raw"].tool_calls[0]["name"] == "Person"
+
+
+def test_structured_output_include_raw_keeps_the_parsing_error(model):
+    class Strict(BaseModel):
+        value: int = Field(gt=5)  # the emulator makes 1
+
+    result = model.with_structured_output(Strict, include_raw=True).invoke("Give me a value")
+    assert result["parsed"] is None and result["parsing_error"] is not None
+    assert result["raw"].tool_calls[0]["args"] == {"value": 1}
+
+
+def test_structured_output_streams_growing_objects(model):
+    parts = list(model.with_structured_output(Movie).stream("A film"))
+    assert len(parts) > 1 and parts[-1] == {"title": "example", "year": 1}
+
+
+def test_json_mode_without_a_schema_parses_the_text(model):
+    chain = model.with_structured_output(method="json_mode")
+    # The emulator echoes the prompt after "You said: "; the parser finds the fenced JSON.
+    assert chain.invoke('```json\n{"answer": 42}\n```') == {"answer": 42}
+    with pytest.raises(ValueError, match="needs a schema"):
+        model.with_structured_output()
+
+
+# ---- usage and metadata ---------------------------------------------------------------------
+
+
+def test_response_metadata_and_usage(model):
+    reply = model.invoke("Count my words please")
+    meta = reply.response_metadata
+    assert meta["model_name"] == meta["model_id"] == CLAUDE
+    assert meta["stop_reason"] == "end_turn" and meta["api"] == "invoke" and meta["request_id"]
+    assert reply.usage_metadata["input_tokens"] == 4
+    assert reply.usage_metadata["total_tokens"] == reply.usage_metadata["input_tokens"] + reply.usage_metadata["output_tokens"]
+    streamed = collect(model.stream("Count my words please"))
+    assert streamed.usage_metadata == reply.usage_metadata
+    assert streamed.response_metadata["stop_reason"] == "end_turn"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_cache_details_count_in_input_tokens(model, emulator_url, stream):
+    clear_cache(emulator_url)
+    messages = [SystemMessage([{"type": "text", "text": "one two three four five"}, {"type": "cache_point"}]),
+                HumanMessage("six seven")]
+    run = (lambda: collect(model.stream(messages))) if stream else (lambda: model.invoke(messages))
+    first, second = run(), run()
+    assert first.usage_metadata["input_token_details"] == {"cache_creation": 5, "cache_read": 0}
+    assert second.usage_metadata["input_token_details"] == {"cache_creation": 0, "cache_read": 5}
+    assert first.usage_metadata["input_tokens"] == second.usage_metadata["input_tokens"] == 7
+
+
+def test_max_tokens_stop_reason(model):
+    reply = model.invoke("one two three four five six", max_tokens=2)
+    assert reply.response_metadata["stop_reason"] == "max_tokens"
+
+
+# ---- reasoning, guardrails, model override --------------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_reasoning_round_trips_with_its_signature(settings, emulator_url, stream):
+    model = ChatBedrockNative(model="anthropic.claude-3-7-sonnet-20250219-v1:0", max_tokens=2000,
+                              model_kwargs={"thinking": {"type": "enabled", "budget_tokens": 1024}}, **settings)
+    question = HumanMessage("Why is the sky blue?")
+    reply = collect(model.stream([question])) if stream else model.invoke([question])
+    reasoning = [b for b in reply.content if b["type"] == "reasoning"]
+    assert reasoning[0]["reasoning"] == "Thinking about: Why is the sky blue?"
+    signature = reasoning[0]["extras"]["signature"]
+    assert signature.startswith("sig-")
+    assert [b["type"] for b in reply.content_blocks] == ["reasoning", "text"]
+    clear_recorded(emulator_url)
+    model.invoke([question, reply, HumanMessage("And at sunset?")])
+    previous = sent(emulator_url)["body"]["messages"][1]["content"]
+    assert previous[0] == {"type": "thinking", "thinking": "Thinking about: Why is the sky blue?", "signature": signature}
+
+
+@pytest.mark.parametrize("api", ["converse", "invoke"])
+def test_guardrails(settings, emulator_url, api):
+    model = ChatBedrockNative(model=CLAUDE, api=api, **settings,
+                              guardrails={"guardrailIdentifier": "gr-1", "guardrailVersion": "2", "trace": True})
+    clear_recorded(emulator_url)
+    reply = model.invoke("[[guardrail]] something bad")
+    assert reply.text == "Sorry, the model cannot answer this question."
+    entry = sent(emulator_url)
+    if api == "converse":
+        assert entry["body"]["guardrailConfig"] == {"guardrailIdentifier": "gr-1", "guardrailVersion": "2",
+                                                    "trace": "enabled"}
+        assert reply.response_metadata["stop_reason"] == "guardrail_intervened"
+        assert "guardrail" in reply.response_metadata["trace"]
+    else:
+        headers = {k.lower(): v for k, v in entry["headers"].items()}
+        assert headers["x-amzn-bedrock-guardrailidentifier"] == "gr-1"
+
+
+def test_model_override_per_call(model, emulator_url):
+    reply = model.invoke("hi", model="anthropic.claude-3-haiku-20240307-v1:0")
+    assert reply.response_metadata["model_name"] == "anthropic.claude-3-haiku-20240307-v1:0"
+    assert sent(emulator_url)["model_id"] == "anthropic.claude-3-haiku-20240307-v1:0"
+
+
+# ---- client settings, errors, streaming callbacks, chains -------------------------------------
+
+
+def test_bedrock_api_key_and_shared_client(emulator_url, monkeypatch):
+    keyed = ChatBedrockNative(model=CLAUDE, region_name="us-east-1", endpoint_url=emulator_url,
+                              api_key="emulator-bearer-token")
+    assert keyed.invoke("bearer").text == "You said: bearer"
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "emulator-bearer-token")
+    from_env = ChatBedrockNative(model=CLAUDE, region_name="us-east-1", endpoint_url=emulator_url)
+    assert from_env.api_key.get_secret_value() == "emulator-bearer-token"
+    with Client(region="us-east-1", endpoint_url=emulator_url, credentials=EMULATOR_CREDENTIALS) as shared:
+        assert ChatBedrockNative(model=CLAUDE, client=shared).invoke("shared").text == "You said: shared"
+
+
+def test_client_settings_map_to_the_library_config():
+    model = ChatBedrockNative(model=CLAUDE, region="eu-west-1", base_url="http://localhost:1",
+                              credentials_profile_name="work", aws_access_key_id="AKID", aws_secret_access_key="s",
+                              aws_session_token="t", timeout=2.5, max_retries=0,
+                              client_config={"read_timeout_ms": 1000}, api_key=None)
+    assert model._client_settings() == {
+        "read_timeout_ms": 1000, "region": "eu-west-1", "endpoint_url": "http://localhost:1", "profile": "work",
+        "credentials": {"access_key_id": "AKID", "secret_access_key": "s", "session_token": "t"},
+        "timeout_ms": 2500, "max_attempts": 1}
+    with pytest.raises(ValueError, match="together"):
+        ChatBedrockNative(model=CLAUDE, aws_access_key_id="AKID")._client_settings()
+
+
+def test_errors_keep_their_types(settings):
+    model = ChatBedrockNative(model=CLAUDE, max_retries=0, **settings)
+    with pytest.raises(ThrottledError) as caught:
+        model.invoke("[[fault:throttle]]")
+    assert caught.value.attempts == 1 and caught.value.retryable
+    with pytest.raises(InvalidArgumentError, match="request.bogus"):
+        model.invoke("hi", bogus=1)
+
+
+def test_streaming_flag_streams_under_invoke(settings):
+    tokens = []
+
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Collect(BaseCallbackHandler):
+        def on_llm_new_token(self, token, **kwargs):
+            tokens.append(token)
+
+    model = ChatBedrockNative(model=CLAUDE, streaming=True, **settings)
+    reply = model.invoke("stream under invoke", config={"callbacks": [Collect()]})
+    assert reply.text == "You said: stream under invoke"
+    assert len([t for t in tokens if t]) >= 4
+
+
+def test_prompt_model_chain_streams(model):
+    chain = ChatPromptTemplate.from_messages([("system", "Be kind."), ("human", "Tell me about {topic}")]) \
+        | model | StrOutputParser()
+    pieces = list(chain.stream({"topic": "otters"}))
+    assert len(pieces) > 3 and "".join(pieces) == "You said: Tell me about otters"
+
+
+async def test_cancelling_astream_cancels_the_request(model):
+    chunks = []
+
+    async def consume():
+        async for chunk in model.astream("[[fault:token_delay:5000]] slow slow slow"):
+            chunks.append(chunk)
+
+    task = asyncio.create_task(consume())
+    await asyncio.sleep(0.5)
+    started = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.monotonic() - started < 1.5
+    assert (await model.ainvoke("still works")).text == "You said: still works"
+
+
+async def test_abatch_runs_concurrently(model):
+    started = time.monotonic()
+    replies = await model.abatch([f"[[fault:delay:400]] number {n}" for n in range(8)])
+    assert [r.text.split()[-1] for r in replies] == [str(n) for n in range(8)]
+    assert time.monotonic() - started < 2.5
+
+
+@pytest.mark.filterwarnings("ignore:The function `load` is in beta")
+def test_serialization_round_trip(settings):
+    model = ChatBedrockNative(model=CLAUDE, temperature=0.3, api="converse", **settings)
+    text = dumps(model)
+    assert EMULATOR_CREDENTIALS["secret_access_key"] not in text
+    assert dumpd(model)["kwargs"]["aws_secret_access_key"] == {"lc": 1, "type": "secret",
+                                                               "id": ["AWS_SECRET_ACCESS_KEY"]}
+    revived = load(dumpd(model), allowed_objects=[ChatBedrockNative], valid_namespaces=["bedrock_chat"],
+                   secrets_map={"AWS_ACCESS_KEY_ID": EMULATOR_CREDENTIALS["access_key_id"],
+                                "AWS_SECRET_ACCESS_KEY": EMULATOR_CREDENTIALS["secret_access_key"]})
+    assert isinstance(revived, ChatBedrockNative)
+    assert (revived.temperature, revived.api, revived.endpoint_url) == (0.3, "converse", settings["endpoint_url"])
+    assert revived.invoke("revived").text == "You said: revived"

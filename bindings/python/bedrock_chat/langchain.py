@@ -1,0 +1,695 @@
+"""LangChain chat model over libbedrock: ``ChatBedrockNative``.
+
+Install with the extra: ``pip install "./bindings/python[langchain]"``. The model takes the
+settings LangChain's ``ChatBedrock``/``ChatBedrockConverse`` take, sends each request through
+the library's provider-independent chat API (which picks InvokeModel with the provider's own
+format, or Converse, as ``api`` says), and supports streaming, asyncio, tool calling and
+structured output::
+
+    from bedrock_chat.langchain import ChatBedrockNative
+
+    model = ChatBedrockNative(model="anthropic.claude-3-5-sonnet-20240620-v1:0", region_name="us-east-1")
+    for chunk in model.stream("Tell me a story"):
+        print(chunk.text, end="", flush=True)
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from operator import itemgetter
+from typing import Any, Literal
+
+try:
+    from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+    from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
+    from langchain_core.messages import (
+        AIMessage,
+        AIMessageChunk,
+        BaseMessage,
+        ChatMessage,
+        HumanMessage,
+        SystemMessage,
+        ToolMessage,
+    )
+    from langchain_core.messages.ai import InputTokenDetails, UsageMetadata
+    from langchain_core.messages.tool import tool_call, tool_call_chunk
+    from langchain_core.output_parsers import JsonOutputParser
+    from langchain_core.output_parsers.base import OutputParserLike
+    from langchain_core.output_parsers.openai_tools import JsonOutputKeyToolsParser, PydanticToolsParser
+    from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+    from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+    from langchain_core.tools import BaseTool
+    from langchain_core.utils import secret_from_env
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+    from langchain_core.utils.pydantic import is_basemodel_subclass
+    from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+except ImportError as error:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "bedrock_chat.langchain needs langchain-core: pip install 'bedrock-chat[langchain]'"
+    ) from error
+
+from .client import Client
+
+__all__ = ["ChatBedrockNative", "convert_messages"]
+
+_client_lock = threading.Lock()
+
+# The fields of a chat request (C-API.md "Chat request") a call's keyword arguments may set.
+_REQUEST_FIELDS = frozenset({"model", "api", "provider", "temperature", "max_tokens", "top_p", "top_k", "stop",
+                             "tools", "tool_choice", "response_schema", "model_kwargs", "guardrail"})
+
+# Bedrock document formats by MIME type (Converse DocumentBlock.format).
+_DOCUMENT_FORMATS = {
+    "application/pdf": "pdf", "text/csv": "csv", "application/msword": "doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "text/html": "html", "text/plain": "txt", "text/markdown": "md",
+}
+# Image MIME types by the first bytes of their base64 text, for blocks that do not say.
+_IMAGE_SIGNATURES = {"iVBORw0KGgo": "image/png", "/9j/": "image/jpeg", "R0lGOD": "image/gif", "UklGR": "image/webp"}
+_DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*?);base64,(?P<data>.*)$", re.DOTALL)
+
+
+class ChatBedrockNative(BaseChatModel):
+    """An Amazon Bedrock chat model on libbedrock, a native (Swift) Bedrock client.
+
+    Settings mirror LangChain's ``ChatBedrock`` and ``ChatBedrockConverse``: ``model``
+    (``model_id``), ``region_name``, ``endpoint_url``, ``credentials_profile_name``,
+    ``aws_access_key_id``/``aws_secret_access_key``/``aws_session_token``, ``api_key`` (a
+    Bedrock API key, ``bedrock_api_key``, from ``AWS_BEARER_TOKEN_BEDROCK`` when not given),
+    ``temperature``, ``max_tokens``, ``top_p``, ``top_k``, ``stop``, ``model_kwargs``,
+    ``provider`` (for ARNs and custom model ids), ``guardrails``, ``timeout`` (seconds, the
+    whole call) and ``max_retries``. ``api`` picks the Bedrock API: ``"auto"`` (InvokeModel
+    with the provider's format, as ChatBedrock does, and Converse where that format cannot
+    carry the request), ``"invoke"`` or ``"converse"``. ``client_config`` passes any other
+    libbedrock config field (``connect_timeout_ms``, ``read_timeout_ms``, ``proxy``, ...),
+    and ``client`` an existing ``bedrock_chat.Client`` to share.
+
+    Unset region, endpoint and credentials are resolved as boto3 resolves them (environment,
+    ``~/.aws/config`` and ``~/.aws/credentials``).
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    model_id: str = Field(alias="model")
+    """A model id, inference-profile id or ARN, e.g. ``anthropic.claude-3-5-sonnet-20240620-v1:0``."""
+    provider: str | None = None
+    """The model's provider (``anthropic``, ``amazon``, ``meta``, ...): needed only when the
+    model id does not name it (ARNs, custom models)."""
+    api: Literal["auto", "invoke", "converse"] = "auto"
+    region_name: str | None = Field(default=None, alias="region")
+    endpoint_url: str | None = Field(default=None, alias="base_url")
+    credentials_profile_name: str | None = None
+    aws_access_key_id: SecretStr | None = None
+    aws_secret_access_key: SecretStr | None = None
+    aws_session_token: SecretStr | None = None
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env("AWS_BEARER_TOKEN_BEDROCK", default=None), alias="bedrock_api_key")
+    """A Bedrock API key, sent as ``Authorization: Bearer``."""
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    model_kwargs: dict[str, Any] | None = None
+    """Provider-specific request fields: merged into the InvokeModel body, or sent as
+    Converse's ``additionalModelRequestFields``."""
+    guardrails: dict[str, Any] | None = Field(default=None, alias="guardrail_config")
+    """``{"guardrailIdentifier", "guardrailVersion", "trace"}`` (ChatBedrock's form) or
+    ``{"id", "version", "trace"}``."""
+    streaming: bool = False
+    """Whether ``invoke`` streams under the hood (callbacks then see each token)."""
+    timeout: float | None = None
+    """Seconds the whole call may take (libbedrock ``timeout_ms``); None for no limit."""
+    max_retries: int | None = None
+    """Retries after the first attempt (libbedrock ``max_attempts`` - 1); default 2."""
+    client_config: dict[str, Any] | None = None
+    client: Client | None = Field(default=None, exclude=True)
+
+    _owned_client: Client | None = PrivateAttr(default=None)
+
+    # ---- LangChain plumbing -----------------------------------------------------------------
+
+    @property
+    def _llm_type(self) -> str:
+        return "bedrock-native-chat"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_id": self.model_id, "provider": self.provider, "api": self.api,
+                "region_name": self.region_name, "temperature": self.temperature, "max_tokens": self.max_tokens,
+                "top_p": self.top_p, "top_k": self.top_k, "stop": self.stop, "model_kwargs": self.model_kwargs,
+                "guardrails": self.guardrails}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return ["bedrock_chat", "langchain"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"aws_access_key_id": "AWS_ACCESS_KEY_ID", "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
+                "aws_session_token": "AWS_SESSION_TOKEN", "api_key": "AWS_BEARER_TOKEN_BEDROCK"}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(ls_provider="amazon_bedrock",
+                                 ls_model_name=kwargs.get("model") or kwargs.get("model_id") or self.model_id,
+                                 ls_model_type="chat")
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if max_tokens is not None:
+            params["ls_max_tokens"] = max_tokens
+        stop = stop or kwargs.get("stop") or self.stop
+        if stop:
+            params["ls_stop"] = list(stop)
+        return params
+
+    # ---- the client -------------------------------------------------------------------------
+
+    def _get_client(self) -> Client:
+        if self.client is not None:
+            return self.client
+        with _client_lock:
+            if self._owned_client is None or self._owned_client.closed:
+                self._owned_client = Client(self._client_settings())
+            return self._owned_client
+
+    def _client_settings(self) -> dict[str, Any]:
+        config: dict[str, Any] = dict(self.client_config or {})
+        if self.region_name:
+            config["region"] = self.region_name
+        if self.endpoint_url:
+            config["endpoint_url"] = self.endpoint_url
+        if self.credentials_profile_name:
+            config["profile"] = self.credentials_profile_name
+        if self.aws_access_key_id or self.aws_secret_access_key:
+            if not (self.aws_access_key_id and self.aws_secret_access_key):
+                raise ValueError("aws_access_key_id and aws_secret_access_key must be given together")
+            credentials = {"access_key_id": self.aws_access_key_id.get_secret_value(),
+                           "secret_access_key": self.aws_secret_access_key.get_secret_value()}
+            if self.aws_session_token:
+                credentials["session_token"] = self.aws_session_token.get_secret_value()
+            config["credentials"] = credentials
+        if self.api_key:
+            config["bearer_token"] = self.api_key.get_secret_value()
+        if self.timeout is not None:
+            config["timeout_ms"] = int(self.timeout * 1000)
+        if self.max_retries is not None:
+            config["max_attempts"] = self.max_retries + 1
+        return config
+
+    # ---- requests ---------------------------------------------------------------------------
+
+    def _request(self, messages: Sequence[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The chat request (C-API.md) for ``messages`` and one call's keyword arguments."""
+        kwargs = dict(kwargs)
+        kwargs.pop("stream", None)
+        kwargs.pop("ls_structured_output_format", None)
+        model, model_id = kwargs.pop("model", None), kwargs.pop("model_id", None)
+        request: dict[str, Any] = {"model": model or model_id or self.model_id, "messages": convert_messages(messages)}
+        provider = kwargs.pop("provider", None) or self.provider
+        if provider:
+            request["provider"] = provider
+        api = kwargs.pop("api", None) or self.api
+        if api != "auto":
+            request["api"] = api
+        for name in ("temperature", "max_tokens", "top_p", "top_k"):
+            value = kwargs.pop(name, getattr(self, name))
+            if value is not None:
+                request[name] = value
+        call_stop = kwargs.pop("stop", None)
+        stops = stop if stop is not None else call_stop if call_stop is not None else self.stop
+        if stops:
+            request["stop"] = list(stops)
+        model_kwargs = {**(self.model_kwargs or {}), **(kwargs.pop("model_kwargs", None) or {})}
+        if model_kwargs:
+            request["model_kwargs"] = model_kwargs
+        guardrail_settings = kwargs.pop("guardrail", None), kwargs.pop("guardrails", None)
+        guardrail = _guardrail(guardrail_settings[0] or guardrail_settings[1] or self.guardrails)
+        if guardrail:
+            request["guardrail"] = guardrail
+        for name in ("tools", "tool_choice", "response_schema"):
+            value = kwargs.pop(name, None)
+            if value is not None:
+                request[name] = value
+        # Anything else goes to the library, which rejects an unknown field by name.
+        request.update({key: value for key, value in kwargs.items() if value is not None})
+        return request
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        response = self._get_client().chat(self._request(messages, stop, kwargs))
+        return _chat_result(response)
+
+    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                         run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        response = await self._get_client().achat(self._request(messages, stop, kwargs))
+        return _chat_result(response)
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        request = self._request(messages, stop, kwargs)
+        chunks = _ChunkMaker()
+        with self._get_client().chat_stream(request) as stream:
+            for event in stream:
+                chunk = chunks.from_event(event)
+                if chunk is not None:
+                    yield ChatGenerationChunk(message=chunk)
+
+    async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                       run_manager: AsyncCallbackManagerForLLMRun | None = None,
+                       **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+        request = self._request(messages, stop, kwargs)
+        chunks = _ChunkMaker()
+        async with self._get_client().achat_stream(request) as stream:
+            async for event in stream:
+                chunk = chunks.from_event(event)
+                if chunk is not None:
+                    yield ChatGenerationChunk(message=chunk)
+
+    # ---- tools and structured output --------------------------------------------------------
+
+    def bind_tools(self, tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool], *,
+                   tool_choice: dict[str, Any] | str | bool | None = None,
+                   **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]:
+        """Offers ``tools`` (dicts in OpenAI, Anthropic or JSON-schema form, pydantic models,
+        TypedDicts, functions, or ``BaseTool``s) to the model. ``tool_choice`` is ``"auto"``,
+        ``"any"`` (or ``"required"``/``True``), ``"none"``, or a tool's name."""
+        formatted: list[dict[str, Any]] = []
+        for tool in tools:
+            if isinstance(tool, Mapping) and (tool.get("type") == "cache_point" or "cachePoint" in tool):
+                formatted.append({"type": "cache_point"})
+                continue
+            formatted.append(_tool_spec(tool))
+            if isinstance(tool, Mapping) and tool.get("cache_control"):
+                formatted.append({"type": "cache_point"})
+        choice = _tool_choice(tool_choice)
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        return self.bind(tools=formatted, **kwargs)
+
+    def with_structured_output(self, schema: dict[str, Any] | type | None = None, *, include_raw: bool = False,
+                               method: Literal["function_calling", "json_schema", "json_mode"] = "function_calling",
+                               strict: bool | None = None,
+                               **kwargs: Any) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
+        """A runnable that returns ``schema``'s type (a pydantic model's instance, or a dict
+        for a TypedDict or JSON schema). The schema goes to the library as the request's
+        ``response_schema``, which makes the model answer through a forced tool named by the
+        schema's title, whatever the provider; all three ``method``s use it when a schema
+        is given. ``method="json_mode"`` without a schema parses the reply's text as JSON.
+        ``include_raw=True`` returns ``{"raw", "parsed", "parsing_error"}``."""
+        if kwargs:
+            raise ValueError(f"unsupported arguments: {sorted(kwargs)}")
+        if method not in ("function_calling", "json_schema", "json_mode"):
+            raise ValueError(f"method must be function_calling, json_schema or json_mode, not {method!r}")
+        parser: OutputParserLike[Any]
+        if schema is None:
+            if method != "json_mode":
+                raise ValueError("with_structured_output needs a schema, except with method='json_mode'")
+            llm: Runnable[LanguageModelInput, Any] = self
+            parser = JsonOutputParser()
+        else:
+            function = convert_to_openai_tool(schema)["function"]
+            name = function["name"]
+            response_schema: dict[str, Any] = {**(function.get("parameters") or {"type": "object", "properties": {}}),
+                                               "title": name}
+            if function.get("description"):
+                response_schema["description"] = function["description"]
+            llm = self.bind(response_schema=response_schema,
+                            ls_structured_output_format={"kwargs": {"method": method, "strict": strict},
+                                                         "schema": schema})
+            if isinstance(schema, type) and is_basemodel_subclass(schema):
+                parser = PydanticToolsParser(tools=[schema], first_tool_only=True)
+            else:
+                parser = JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+        if not include_raw:
+            return llm | parser
+        parse = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
+        no_parse = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | parse.with_fallbacks([no_parse], exception_key="parsing_error")
+
+
+# ---- LangChain messages to chat requests ----------------------------------------------------
+
+
+def convert_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """LangChain messages as the chat request's ``messages`` (C-API.md)."""
+    names = _DocumentNames()
+    converted = []
+    for message in messages:
+        item = _message(message, names)
+        if item is not None:
+            converted.append(item)
+    return converted
+
+
+def _message(message: BaseMessage, names: _DocumentNames) -> dict[str, Any] | None:
+    if isinstance(message, SystemMessage):
+        return {"role": "system", "content": _content(message.content, names)}
+    if isinstance(message, HumanMessage):
+        return {"role": "user", "content": _content(message.content, names)}
+    if isinstance(message, AIMessage):
+        return _assistant_message(message, names)
+    if isinstance(message, ToolMessage):
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": _content(message.content, names),
+                "is_error": message.status == "error"}
+    if isinstance(message, ChatMessage):
+        role = {"human": "user", "ai": "assistant"}.get(message.role, message.role)
+        if role not in ("system", "user", "assistant"):
+            raise ValueError(f"ChatMessage role {message.role!r} is not one of system, user, assistant")
+        return {"role": role, "content": _content(message.content, names, assistant=role == "assistant")}
+    raise ValueError(f"unsupported message type {type(message).__name__}")
+
+
+def _assistant_message(message: AIMessage, names: _DocumentNames) -> dict[str, Any] | None:
+    content = _content(message.content, names, assistant=True)
+    calls = [{"id": call.get("id") or f"call_{index}", "name": call["name"], "args": call.get("args") or {}}
+             for index, call in enumerate(message.tool_calls)]
+    if not calls and isinstance(message.content, list):
+        # Tool calls that live only in the content (Anthropic's tool_use, v1 tool_call).
+        for block in message.content:
+            if isinstance(block, Mapping) and block.get("type") in ("tool_use", "tool_call") and block.get("name"):
+                calls.append({"id": block.get("id") or f"call_{len(calls)}", "name": block["name"],
+                              "args": block.get("input", block.get("args")) or {}})
+    if not calls and (not content or (isinstance(content, str) and not content.strip())):
+        return None  # nothing to send: Bedrock rejects an empty turn
+    result: dict[str, Any] = {"role": "assistant", "content": content}
+    if calls:
+        result["tool_calls"] = calls
+    return result
+
+
+def _content(content: str | list[Any], names: _DocumentNames, *, assistant: bool = False) -> str | list[dict[str, Any]]:
+    if isinstance(content, str):
+        return content
+    blocks: list[dict[str, Any]] = []
+    for block in content:
+        blocks.extend(_block(block, names, assistant))
+    return blocks
+
+
+def _block(block: Any, names: _DocumentNames, assistant: bool) -> list[dict[str, Any]]:
+    """One LangChain content block (standard v1, legacy v0, OpenAI, Anthropic or Converse
+    form) as chat request blocks."""
+    if isinstance(block, str):
+        return [{"type": "text", "text": block}]
+    if not isinstance(block, Mapping):
+        raise ValueError(f"unsupported content block {block!r}")
+    kind = block.get("type")
+    converted: list[dict[str, Any]]
+    if kind == "text" or (kind is None and isinstance(block.get("text"), str)):
+        converted = [{"type": "text", "text": block.get("text", "")}]
+    elif kind == "text-plain":
+        converted = [{"type": "text", "text": block.get("text", "")}]
+    elif kind in ("image", "image_url"):
+        converted = [_image(block)]
+    elif kind in ("file", "document"):
+        converted = [_file(block, names)]
+    elif kind in ("reasoning", "thinking", "reasoning_content"):
+        converted = _reasoning(block) if assistant else []
+    elif kind in ("tool_use", "tool_call", "tool_call_chunk", "invalid_tool_call", "server_tool_call"):
+        return []  # sent from the message's tool_calls
+    elif kind == "tool_result":
+        converted = [{"type": "tool_result", "tool_use_id": block["tool_use_id"],
+                      "content": _content(block.get("content") or [], names),
+                      "is_error": bool(block.get("is_error"))}]
+    elif kind == "cache_point" or "cachePoint" in block:
+        return [{"type": "cache_point"}]
+    elif kind == "non_standard" and isinstance(block.get("value"), Mapping):
+        return _block(block["value"], names, assistant)
+    elif kind in ("audio", "input_audio", "video"):
+        raise ValueError(f"{kind} content is not supported by Bedrock chat models through this library")
+    else:
+        raise ValueError(f"unsupported content block type {kind!r}")
+    if block.get("cache_control"):
+        converted.append({"type": "cache_point"})
+    return converted
+
+
+def _image(block: Mapping[str, Any]) -> dict[str, Any]:
+    mime: str | None = block.get("mime_type")
+    data: str | None = None
+    if block.get("type") == "image_url":
+        url = block["image_url"]["url"] if isinstance(block.get("image_url"), Mapping) else block.get("image_url")
+        mime, data = _data_url(str(url), "image")
+    elif isinstance(block.get("source"), Mapping):  # Anthropic
+        source = block["source"]
+        if source.get("type") != "base64":
+            raise ValueError("Bedrock takes images as bytes: pass base64 data, not an image URL")
+        mime, data = source.get("media_type"), source.get("data")
+    elif block.get("base64") or (block.get("source_type") == "base64" and block.get("data")):
+        data = block.get("base64") or block.get("data")
+    elif block.get("url"):
+        mime, data = _data_url(str(block["url"]), "image")
+    else:
+        raise ValueError("an image block needs base64 data (Bedrock takes no image URLs or file ids)")
+    if not data:
+        raise ValueError("an image block needs base64 data")
+    mime = mime or _sniff_image_type(data)
+    return {"type": "image", "media_type": mime, "data": data}
+
+
+def _file(block: Mapping[str, Any], names: _DocumentNames) -> dict[str, Any]:
+    if block.get("type") == "document" and "format" in block and "data" in block:
+        return {"type": "document", "format": block["format"], "name": names.take(block.get("name")),
+                "data": block["data"]}
+    mime: str | None = block.get("mime_type")
+    filename: str | None = block.get("filename") or (block.get("extras") or {}).get("filename") or block.get("title")
+    data: str | None = None
+    if isinstance(block.get("file"), Mapping):  # OpenAI: {"file": {"filename", "file_data": "data:..."}}
+        file = block["file"]
+        filename = filename or file.get("filename")
+        mime, data = _data_url(str(file.get("file_data", "")), "file")
+    elif isinstance(block.get("source"), Mapping):  # Anthropic document
+        source = block["source"]
+        if source.get("type") == "text":
+            mime, data = "text/plain", base64.b64encode(str(source.get("data", "")).encode()).decode()
+        elif source.get("type") == "base64":
+            mime, data = source.get("media_type"), source.get("data")
+        else:
+            raise ValueError("Bedrock takes documents as bytes: pass base64 data")
+    elif block.get("base64") or (block.get("source_type") == "base64" and block.get("data")):
+        data = block.get("base64") or block.get("data")
+    elif block.get("url"):
+        mime, data = _data_url(str(block["url"]), "file")
+    else:
+        raise ValueError("a file block needs base64 data (Bedrock takes no file URLs or file ids)")
+    if mime and mime.startswith("image/"):
+        return {"type": "image", "media_type": mime, "data": data}
+    document_format = _DOCUMENT_FORMATS.get((mime or "").split(";")[0].strip().lower())
+    if document_format is None:
+        raise ValueError(f"unsupported document type {mime!r} (Bedrock takes {', '.join(sorted(_DOCUMENT_FORMATS))})")
+    return {"type": "document", "format": document_format, "name": names.take(filename), "data": data}
+
+
+def _reasoning(block: Mapping[str, Any]) -> list[dict[str, Any]]:
+    kind = block.get("type")
+    signature: str | None
+    if kind == "thinking":  # Anthropic
+        text, signature = block.get("thinking", ""), block.get("signature")
+    elif kind == "reasoning_content":  # ChatBedrockConverse
+        inner = block.get("reasoning_content") or {}
+        text, signature = inner.get("text", ""), inner.get("signature")
+    else:  # standard v1
+        text = block.get("reasoning", "")
+        signature = block.get("signature") or (block.get("extras") or {}).get("signature")
+    if not text and not signature:
+        return []
+    result: dict[str, Any] = {"type": "reasoning", "text": text or ""}
+    if signature:
+        result["signature"] = signature
+    return [result]
+
+
+def _data_url(url: str, what: str) -> tuple[str | None, str]:
+    match = _DATA_URL.match(url)
+    if match is None:
+        raise ValueError(f"Bedrock takes {what}s as bytes: pass a base64 data URL or base64 data, not {url[:60]!r}")
+    return match.group("mime"), match.group("data")
+
+
+def _sniff_image_type(data: str) -> str:
+    for prefix, mime in _IMAGE_SIGNATURES.items():
+        if data.startswith(prefix):
+            return mime
+    raise ValueError("an image block needs its mime_type (it is not PNG, JPEG, GIF or WebP)")
+
+
+class _DocumentNames:
+    """Bedrock document names: letters, digits, single spaces, hyphens, parentheses and
+    brackets, unique within a request."""
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+
+    def take(self, filename: str | None) -> str:
+        stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", filename or "")
+        name = re.sub(r"\s+", " ", re.sub(r"[^A-Za-z0-9\s\-()\[\]]", "-", stem)).strip() or "document"
+        candidate, number = name, 1
+        while candidate in self._used:
+            number += 1
+            candidate = f"{name}-{number}"
+        self._used.add(candidate)
+        return candidate
+
+
+def _tool_spec(tool: Any) -> dict[str, Any]:
+    function = convert_to_openai_tool(tool)["function"]
+    spec: dict[str, Any] = {"name": function["name"],
+                            "input_schema": function.get("parameters") or {"type": "object", "properties": {}}}
+    if function.get("description"):
+        spec["description"] = function["description"]
+    return spec
+
+
+def _tool_choice(choice: dict[str, Any] | str | bool | None) -> str | dict[str, str] | None:
+    if choice is None or choice is False:
+        return None
+    if choice is True:
+        return "any"
+    if isinstance(choice, str):
+        if choice in ("auto", "any", "none"):
+            return choice
+        return "any" if choice == "required" else {"name": choice}
+    if isinstance(choice, Mapping):
+        kind = choice.get("type")
+        if kind == "function" and isinstance(choice.get("function"), Mapping):
+            return {"name": choice["function"]["name"]}
+        if kind in ("auto", "any", "none"):
+            return str(kind)
+        if isinstance(choice.get("tool"), Mapping):  # Converse {"tool": {"name"}}
+            return {"name": choice["tool"]["name"]}
+        if choice.get("name"):
+            return {"name": choice["name"]}
+    raise ValueError(f"unsupported tool_choice {choice!r}")
+
+
+def _guardrail(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not config:
+        return None
+    identifier = config.get("id") or config.get("guardrailIdentifier") or config.get("guardrail_identifier")
+    version = config.get("version") or config.get("guardrailVersion") or config.get("guardrail_version")
+    if not identifier:
+        return None
+    if not version:
+        raise ValueError("guardrails: a guardrail needs its version")
+    guardrail = {"id": str(identifier), "version": str(version)}
+    trace = config.get("trace")
+    if trace is True:
+        guardrail["trace"] = "enabled"
+    elif isinstance(trace, str) and trace:
+        guardrail["trace"] = trace.lower()
+    return guardrail
+
+
+# ---- chat responses to LangChain messages ---------------------------------------------------
+
+
+def _chat_result(response: dict[str, Any]) -> ChatResult:
+    message = AIMessage(content=_response_content(response), tool_calls=_tool_calls(response),
+                        usage_metadata=_usage_metadata(response.get("usage") or {}),
+                        response_metadata=_response_metadata(response))
+    return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def _response_content(response: dict[str, Any]) -> str | list[str | dict[str, Any]]:
+    """The reply's text, or its blocks when it holds reasoning (to send back with its
+    signature in the next turn)."""
+    blocks = response.get("blocks") or []
+    if not any(block.get("type") == "reasoning" for block in blocks):
+        return str(response.get("content") or "")
+    content: list[str | dict[str, Any]] = []
+    for block in blocks:
+        if block.get("type") == "text":
+            content.append({"type": "text", "text": block["text"]})
+        elif block.get("type") == "reasoning":
+            reasoning: dict[str, Any] = {"type": "reasoning", "reasoning": block.get("text") or ""}
+            if block.get("signature"):
+                reasoning["extras"] = {"signature": block["signature"]}
+            content.append(reasoning)
+    return content
+
+
+def _tool_calls(response: dict[str, Any]) -> list[Any]:
+    return [tool_call(name=call["name"], args=call.get("args") or {}, id=call.get("id"))
+            for call in response.get("tool_calls") or []]
+
+
+def _usage_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
+    """LangChain counts cached prompt tokens in ``input_tokens`` (with ``input_token_details``
+    saying how many were read from or written to the cache); Bedrock reports them apart."""
+    cache_read = int(usage.get("cache_read_input_tokens") or 0)
+    cache_write = int(usage.get("cache_write_input_tokens") or 0)
+    input_tokens = int(usage.get("input_tokens") or 0) + cache_read + cache_write
+    output_tokens = int(usage.get("output_tokens") or 0)
+    return UsageMetadata(input_tokens=input_tokens, output_tokens=output_tokens,
+                         total_tokens=input_tokens + output_tokens,
+                         input_token_details=InputTokenDetails(cache_read=cache_read, cache_creation=cache_write))
+
+
+def _response_metadata(response: dict[str, Any]) -> dict[str, Any]:
+    metadata = {"model_provider": "bedrock_native", "model_name": response.get("model_id"),
+                "model_id": response.get("model_id"), "stop_reason": response.get("stop_reason"),
+                "provider_stop_reason": response.get("provider_stop_reason"),
+                "request_id": response.get("request_id"), "api": response.get("api")}
+    if response.get("trace") is not None:
+        metadata["trace"] = response["trace"]
+    return metadata
+
+
+class _ChunkMaker:
+    """Turns chat stream events into ``AIMessageChunk``s: text and reasoning as content
+    blocks keyed by the reply's block index, tool calls as ``tool_call_chunks``, and the last
+    event as a final chunk carrying usage and metadata (and reasoning signatures, which
+    arrive only with the whole message)."""
+
+    def __init__(self) -> None:
+        self._reasoning_indexes: list[int] = []
+        self._highest_index = -1
+
+    def from_event(self, event: dict[str, Any]) -> AIMessageChunk | None:
+        kind = event.get("type")
+        index = event.get("index")
+        if isinstance(index, int):
+            self._highest_index = max(self._highest_index, index)
+        if kind == "text":
+            return AIMessageChunk(content=[{"type": "text", "text": event["text"], "index": index}])
+        if kind == "reasoning":
+            if index not in self._reasoning_indexes:
+                self._reasoning_indexes.append(index)  # type: ignore[arg-type]
+            return AIMessageChunk(content=[{"type": "reasoning", "reasoning": event["text"], "index": index}])
+        if kind == "tool_call_start":
+            return AIMessageChunk(content=[], tool_call_chunks=[
+                tool_call_chunk(name=event["name"], args="", id=event["id"], index=index)])
+        if kind == "tool_call_delta":
+            return AIMessageChunk(content=[], tool_call_chunks=[
+                tool_call_chunk(name=None, args=event["args"], id=None, index=index)])
+        if kind == "message":
+            return self._last(event["message"])
+        return None  # start, usage, stop: the final chunk carries what they say
+
+    def _last(self, response: dict[str, Any]) -> AIMessageChunk:
+        signatures: list[str | dict[str, Any]] = []
+        reasoning_blocks = [block for block in response.get("blocks") or [] if block.get("type") == "reasoning"]
+        for position, block in enumerate(reasoning_blocks):
+            if not block.get("signature"):
+                continue
+            if position < len(self._reasoning_indexes):
+                index = self._reasoning_indexes[position]
+                signatures.append({"type": "reasoning", "index": index, "extras": {"signature": block["signature"]}})
+            else:  # a reasoning block with no streamed text
+                self._highest_index += 1
+                signatures.append({"type": "reasoning", "reasoning": block.get("text") or "",
+                                   "index": self._highest_index, "extras": {"signature": block["signature"]}})
+        return AIMessageChunk(content=signatures, usage_metadata=_usage_metadata(response.get("usage") or {}),
+                              response_metadata=_response_metadata(response), chunk_position="last")
+
