@@ -6,18 +6,15 @@ the behaviour for the next test and clears what was recorded; ``snapshot`` retur
 servers issued and saw."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+# The background-server plumbing is the emulator's (tools/emulator must be on sys.path, as it
+# is for the tests that use these servers).
+from emulator import background
+
 SERVER_SCRIPT = Path(__file__).resolve().parent.parent / "server.py"
-_POLL_SECONDS = 0.02
-_children = {}  # pid -> Popen, so the servers this process starts get reaped
 
 
 @dataclass(frozen=True)
@@ -40,41 +37,20 @@ class Servers:
 
 def start(state_dir, keys_file, timeout: float = 15.0) -> Servers:
     state_dir = Path(state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
     stop(state_dir)
     url_file = state_dir / "urls.json"
-    command = [sys.executable, str(SERVER_SCRIPT), "--keys", str(keys_file), "--url-file", str(url_file)]
-    with open(state_dir / "server.log", "ab") as log:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                   start_new_session=True, close_fds=True)
-    _children[process.pid] = process
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            _children.pop(process.pid, None)
-            raise RuntimeError(f"credential servers exited with status {process.returncode}; "
-                               f"see {state_dir / 'server.log'}")
+
+    def ready():
         urls = json.loads(url_file.read_text(encoding="utf-8")) if url_file.exists() else None
-        if urls and _healthy(urls["sts"]):
-            break
-        if time.monotonic() > deadline:
-            _terminate(process.pid, 2.0)
-            raise RuntimeError(f"credential servers did not come up within {timeout}s")
-        time.sleep(_POLL_SECONDS)
-    (state_dir / "pid").write_text(str(process.pid), encoding="utf-8")
-    return Servers(urls["sts"], urls["container"], urls["imds"], urls["sso"], process.pid, state_dir)
+        return urls if urls and _healthy(urls["sts"]) else None
+
+    pid, urls = background.launch(SERVER_SCRIPT, ["--keys", str(keys_file), "--url-file", str(url_file)],
+                                  state_dir, ready, "credential servers", timeout)
+    return Servers(urls["sts"], urls["container"], urls["imds"], urls["sso"], pid, state_dir)
 
 
 def stop(state_dir, timeout: float = 5.0) -> bool:
-    state_dir = Path(state_dir)
-    try:
-        pid = int((state_dir / "pid").read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        pid = None
-    stopped = pid is not None and _is_our_server(pid) and _terminate(pid, timeout)
-    for name in ("pid", "urls.json"):
-        (state_dir / name).unlink(missing_ok=True)
-    return stopped
+    return background.stop_recorded(SERVER_SCRIPT, Path(state_dir), ["urls.json"], timeout)
 
 
 def _request(method: str, url: str, document=None):
@@ -91,45 +67,3 @@ def _healthy(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
-
-
-def _is_our_server(pid: int) -> bool:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return True
-    return str(SERVER_SCRIPT).encode() in cmdline
-
-
-def _terminate(pid: int, timeout: float) -> bool:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            return True
-        deadline = time.monotonic() + timeout
-        while _alive(pid):
-            if time.monotonic() > deadline:
-                break
-            time.sleep(_POLL_SECONDS)
-        else:
-            return True
-    return False
-
-
-def _alive(pid: int) -> bool:
-    child = _children.get(pid)
-    if child is not None:
-        if child.poll() is None:
-            return True
-        del _children[pid]
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    except OSError:
-        return True
-    return stat.rpartition(")")[2].split()[0] != "Z"

@@ -5,19 +5,15 @@ ends the server and removes ``url`` and ``pid``. Used by ctest fixtures, pytest 
 """
 
 import argparse
-import os
-import signal
 import ssl
-import subprocess
 import sys
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import background
+
 SERVER_SCRIPT = Path(__file__).resolve().parent.parent / "server.py"
-_POLL_SECONDS = 0.02
-_children = {}  # pid -> Popen, so that servers started by this process get reaped
 
 
 @dataclass(frozen=True)
@@ -36,46 +32,22 @@ def start(state_dir, server_args=(), timeout: float = 15.0) -> Emulator:
     state_dir = Path(state_dir)
     if any(arg.startswith("--port-file") for arg in server_args):
         raise ValueError("ctl manages --port-file itself")
-    state_dir.mkdir(parents=True, exist_ok=True)
     stop(state_dir)
     url_file = state_dir / "url"
-    command = [sys.executable, str(SERVER_SCRIPT), "--host", "127.0.0.1", "--port", "0",
-               *server_args, "--port-file", str(url_file)]
-    with open(state_dir / "server.log", "ab") as log:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                   start_new_session=True, close_fds=True)
-    _children[process.pid] = process
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            _children.pop(process.pid)
-            raise RuntimeError(f"emulator exited with status {process.returncode}; "
-                               f"see {state_dir / 'server.log'}")
+
+    def ready():
         url = url_file.read_text(encoding="utf-8").strip() if url_file.exists() else None
-        if url and _healthy(url):
-            break
-        if time.monotonic() > deadline:
-            _terminate(process.pid, timeout=2.0)
-            _children.pop(process.pid, None)
-            raise RuntimeError(f"emulator did not come up within {timeout}s; "
-                               f"see {state_dir / 'server.log'}")
-        time.sleep(_POLL_SECONDS)
-    (state_dir / "pid").write_text(str(process.pid), encoding="utf-8")
-    return Emulator(url, process.pid, state_dir)
+        return url if url and _healthy(url) else None
+
+    pid, url = background.launch(
+        SERVER_SCRIPT, ["--host", "127.0.0.1", "--port", "0", *server_args, "--port-file", str(url_file)],
+        state_dir, ready, "emulator", timeout)
+    return Emulator(url, pid, state_dir)
 
 
 def stop(state_dir, timeout: float = 5.0) -> bool:
     """Stop the server recorded in ``state_dir``; return whether one was running."""
-    state_dir = Path(state_dir)
-    pid_file = state_dir / "pid"
-    try:
-        pid = int(pid_file.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        pid = None
-    stopped = pid is not None and _is_our_server(pid) and _terminate(pid, timeout)
-    for name in ("pid", "url"):
-        (state_dir / name).unlink(missing_ok=True)
-    return stopped
+    return background.stop_recorded(SERVER_SCRIPT, Path(state_dir), ["url"], timeout)
 
 
 def _healthy(url: str) -> bool:
@@ -86,54 +58,6 @@ def _healthy(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
-
-
-def _is_our_server(pid: int) -> bool:
-    """Whether ``pid`` is a live emulator process (guards against reused pids)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except FileNotFoundError:
-        return False
-    except OSError:  # no procfs: trust the pid file
-        return _alive(pid)
-    return str(SERVER_SCRIPT).encode() in cmdline
-
-
-def _terminate(pid: int, timeout: float) -> bool:
-    """SIGTERM ``pid``, then SIGKILL after ``timeout``; True once it has exited."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            return True
-        deadline = time.monotonic() + timeout
-        while _alive(pid):
-            if time.monotonic() > deadline:
-                break
-            time.sleep(_POLL_SECONDS)
-        else:
-            return True
-    return False
-
-
-def _alive(pid: int) -> bool:
-    child = _children.get(pid)
-    if child is not None:
-        if child.poll() is None:
-            return True
-        del _children[pid]
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    except OSError:  # no procfs
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-    return stat.rpartition(")")[2].split()[0] != "Z"  # a zombie has exited
 
 
 def main(argv=None) -> int:
