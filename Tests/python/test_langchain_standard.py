@@ -90,72 +90,16 @@ def _offline_sample_files(monkeypatch):
 # ---- the suites -----------------------------------------------------------------------------
 
 
-class TestChatBedrockNativeUnit(ChatModelUnitTests):
+class _Capabilities:
+    """What ChatBedrockNative supports, for both standard suites."""
+
     @property
     def chat_model_class(self) -> type[ChatBedrockNative]:
         return ChatBedrockNative
 
     @property
-    def chat_model_params(self) -> dict[str, Any]:
-        return {"model": MODEL_ID, "region_name": "us-east-1"}
-
-    @property
-    def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
-        # The standard unit parameters pass api_key="test"; a Bedrock API key also comes from
-        # AWS_BEARER_TOKEN_BEDROCK, as in ChatBedrockConverse.
-        return {"AWS_BEARER_TOKEN_BEDROCK": "test"}, {"model": MODEL_ID}, {"api_key": "test"}
-
-    @property
     def supports_image_inputs(self) -> bool:
         return True
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_anthropic_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def model_override_value(self) -> str:
-        return OTHER_MODEL_ID
-
-    @pytest.mark.xfail(reason=SKIP_SERDES)
-    def test_serdes(self, model: Any, snapshot: Any) -> None:
-        pytest.skip(SKIP_SERDES)
-
-
-class TestChatBedrockNativeIntegration(ChatModelIntegrationTests):
-    @property
-    def chat_model_class(self) -> type[ChatBedrockNative]:
-        return ChatBedrockNative
-
-    @property
-    def chat_model_params(self) -> dict[str, Any]:
-        return {"model": MODEL_ID, "region_name": "us-east-1", "endpoint_url": _emulator["url"],
-                "aws_access_key_id": EMULATOR_CREDENTIALS["access_key_id"],
-                "aws_secret_access_key": EMULATOR_CREDENTIALS["secret_access_key"]}
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return False  # Bedrock takes image bytes (or S3 locations), not URLs
 
     @property
     def supports_pdf_inputs(self) -> bool:
@@ -178,12 +122,40 @@ class TestChatBedrockNativeIntegration(ChatModelIntegrationTests):
         return True  # with a schema, json_mode goes through response_schema too
 
     @property
-    def supports_audio_inputs(self) -> bool:
-        return False  # Bedrock's chat APIs take no audio
-
-    @property
     def model_override_value(self) -> str:
         return OTHER_MODEL_ID
+
+
+class TestChatBedrockNativeUnit(_Capabilities, ChatModelUnitTests):
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": MODEL_ID, "region_name": "us-east-1"}
+
+    @property
+    def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+        # The standard unit parameters pass api_key="test"; a Bedrock API key also comes from
+        # AWS_BEARER_TOKEN_BEDROCK, as in ChatBedrockConverse.
+        return {"AWS_BEARER_TOKEN_BEDROCK": "test"}, {"model": MODEL_ID}, {"api_key": "test"}
+
+    @pytest.mark.xfail(reason=SKIP_SERDES)
+    def test_serdes(self, model: Any, snapshot: Any) -> None:
+        pytest.skip(SKIP_SERDES)
+
+
+class TestChatBedrockNativeIntegration(_Capabilities, ChatModelIntegrationTests):
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": MODEL_ID, "region_name": "us-east-1", "endpoint_url": _emulator["url"],
+                "aws_access_key_id": EMULATOR_CREDENTIALS["access_key_id"],
+                "aws_secret_access_key": EMULATOR_CREDENTIALS["secret_access_key"]}
+
+    @property
+    def supports_image_urls(self) -> bool:
+        return False  # Bedrock takes image bytes (or S3 locations), not URLs
+
+    @property
+    def supports_audio_inputs(self) -> bool:
+        return False  # Bedrock's chat APIs take no audio
 
     @property
     def supported_usage_metadata_details(self) -> dict[str, list[str]]:
