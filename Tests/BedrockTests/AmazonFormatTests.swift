@@ -113,6 +113,41 @@ final class AmazonFormatTests: XCTestCase, ProviderFormatTesting {
         assertInvalidArgument(request, mentions: "model_kwargs.inferenceConfig")
     }
 
+    func test_novaToolCachePoint_isDroppedAndUndescribedToolHasNoDescription() throws {
+        var request = request([ChatMessage(role: .user, content: [.text("Hi")])], model: nova)
+        request.tools = [ToolSpec(name: "f", description: nil, inputSchema: .object(JSONObject()), cachePoint: true)]
+        XCTAssertEqual(try body(request)["toolConfig"], providerJSON(#"{"tools": [{"toolSpec": {"name": "f", "inputSchema": {"json": {}}}}]}"#))
+    }
+
+    func test_novaToolResults_emptyIsOneEmptyTextAndOutputVerbatimAndCachePointFollows() throws {
+        var request = request([ChatMessage(role: .user, content: [.text("Go")]),
+                               ChatMessage(role: .assistant, content: [.toolUse(id: "a", name: "f", input: .object(JSONObject())),
+                                                                       .toolUse(id: "b", name: "f", input: .object(JSONObject()))]),
+                               ChatMessage(role: .tool, content: [.toolResult(toolUseId: "a", content: [], isError: false)]),
+                               ChatMessage(role: .tool, content: [.toolResult(toolUseId: "b", content: [.text(" "), .cachePoint], isError: false)])],
+                              model: nova)
+        request.tools = [ToolSpec(name: "f", description: nil, inputSchema: .object(JSONObject()))]
+        XCTAssertEqual(try body(request)["messages"]?.arrayValue?.last?["content"], providerJSON(#"""
+        [{"toolResult": {"toolUseId": "a", "content": [{"text": ""}]}},
+         {"toolResult": {"toolUseId": "b", "content": [{"text": " "}]}}, {"cachePoint": {"type": "default"}}]
+        """#))
+    }
+
+    func test_novaCachePointOpeningAMessage_isKept() throws {
+        // It marks the prompt through the turn before it.
+        let body = try body(request([ChatMessage(role: .user, content: [.text("Doc.")]),
+                                     ChatMessage(role: .assistant, content: [.text("Read.")]),
+                                     ChatMessage(role: .user, content: [.cachePoint, .text("Q?")])], model: nova))
+        XCTAssertEqual(body["messages"]?.arrayValue?.last?["content"], providerJSON(#"[{"cachePoint": {"type": "default"}}, {"text": "Q?"}]"#))
+    }
+
+    func test_novaMaxTokensZero_isUnsetWhereConverseSendsIt() throws {
+        var request = request([ChatMessage(role: .user, content: [.text("Hi")])], model: nova)
+        request.maxTokens = 0
+        XCTAssertNil(try body(request)["inferenceConfig"])
+        XCTAssertEqual(try ConverseFormat().requestBody(request)["inferenceConfig"], providerJSON(#"{"maxTokens": 0}"#))
+    }
+
     func test_novaConsecutiveAssistants_merge() throws {
         let body = try body(request([ChatMessage(role: .user, content: [.text("Hi")]),
                                      ChatMessage(role: .assistant, content: [.text("Hello.")]),

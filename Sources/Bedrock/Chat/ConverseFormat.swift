@@ -1,102 +1,200 @@
 /// The Converse API as a chat format: the request body for Converse and ConverseStream,
 /// and the parsing of their responses and events. The body matches what LangChain's
 /// ChatBedrockConverse sends for the same conversation.
+///
+/// Amazon Nova's InvokeModel body (`messages-v1`) is this message shape in another envelope,
+/// and Nova's InvokeModel replies and stream chunks are Converse's; `AmazonFormat` builds
+/// Nova's body from `conversation(_:dialect:)` and `inferenceConfig(_:base:dialect:)`, and
+/// reads Nova's replies with `reply(_:reader:)` and `ConverseStreamParser`.
 struct ConverseFormat {
-    static let cachePoint = JSON.object(JSONObject(["cachePoint": .object(JSONObject(["type": .string("default")]))]))
+    static let cachePoint = member("cachePoint", .object(JSONObject(["type": .string("default")])))
+    /// Bedrock's image formats, Converse's and Nova's alike, by media type ("image/jpg" is a
+    /// common spelling of jpeg).
+    static let imageFormats = ["image/jpeg": "jpeg", "image/jpg": "jpeg", "image/png": "png",
+                               "image/gif": "gif", "image/webp": "webp"]
 
     func requestBody(_ request: ChatRequest) throws(BedrockError) -> JSON {
+        let conversation = try Self.conversation(request, dialect: .converse)
         var body = JSONObject()
-        let (system, messages) = try Self.messages(request)
-        body["messages"] = .array(messages)
-        if !system.isEmpty { body["system"] = .array(system) }
-
-        var inference = JSONObject()
-        if let maxTokens = request.maxTokens { inference["maxTokens"] = .int(Int64(maxTokens)) }
-        if let temperature = request.temperature { inference["temperature"] = .double(temperature) }
-        if let topP = request.topP { inference["topP"] = .double(topP) }
-        if !request.stop.isEmpty { inference["stopSequences"] = .array(request.stop.map(JSON.string)) }
+        body["messages"] = .array(conversation.messages)
+        if !conversation.system.isEmpty { body["system"] = .array(conversation.system) }
+        let inference = try Self.inferenceConfig(request, dialect: .converse)
         if !inference.isEmpty { body["inferenceConfig"] = .object(inference) }
-
-        if let toolConfig = Self.toolConfig(request) { body["toolConfig"] = toolConfig }
+        if let toolConfig = conversation.toolConfig { body["toolConfig"] = toolConfig }
+        // InvokeModel takes its guardrail in headers (ChatPlan); Converse in the body.
         if let guardrail = request.guardrail {
             var config = JSONObject(["guardrailIdentifier": .string(guardrail.id),
                                      "guardrailVersion": .string(guardrail.version)])
             if let trace = guardrail.trace { config["trace"] = .string(trace) }
             body["guardrailConfig"] = .object(config)
         }
+        // Converse's inferenceConfig has no topK; it is a model's own field, like model_kwargs.
         var additional = request.modelKwargs
         if let topK = request.topK { additional["top_k"] = .int(Int64(topK)) }
         if !additional.isEmpty { body["additionalModelRequestFields"] = .object(additional) }
         return .object(body)
     }
 
-    /// System blocks hoisted; then user and assistant turns, with consecutive user content
-    /// (tool results included) merged, since Converse requires alternating roles.
-    private static func messages(_ request: ChatRequest) throws(BedrockError) -> (system: [JSON], messages: [JSON]) {
+    // MARK: - The message shape Converse and Nova share
+
+    /// A request's system blocks, messages and toolConfig in the Converse shape.
+    struct Conversation {
         var system: [JSON] = []
-        var turns: [(role: String, content: [JSON])] = []
-        for message in request.messages {
-            let content = try message.content.map { (block) throws(BedrockError) in try blockJSON(block) }
-            let role: String
-            switch message.role {
-            case .system:
-                system += content
+        /// Empty when the request has only system messages.
+        var messages: [JSON] = []
+        var toolConfig: JSON?
+    }
+
+    /// System blocks hoisted; then user and assistant turns. Both APIs require alternating
+    /// roles, so consecutive same-role messages merge (tool results into the user turn).
+    /// Errors name the request's message and block (`messages[2].content[1]`).
+    static func conversation(_ request: ChatRequest, dialect: ConverseDialect) throws(BedrockError) -> Conversation {
+        var conversation = Conversation(toolConfig: try toolConfig(request, dialect: dialect))
+        // Both APIs refuse toolUse and toolResult blocks without a toolConfig; with none, the
+        // history goes as text, as langchain-aws writes it.
+        let toolsAsText = conversation.toolConfig == nil
+        var turns: [(role: String, firstIndex: Int, content: [JSON])] = []
+        for (index, message) in request.messages.enumerated() {
+            if message.role == .system {
+                conversation.system += try systemBlocks(message, index: index)
                 continue
-            case .user, .tool: role = "user"
-            case .assistant: role = "assistant"
             }
+            let role = message.role == .assistant ? "assistant" : "user"
+            let content = try messageBlocks(message, index: index, dialect: dialect, toolsAsText: toolsAsText)
             if let last = turns.last, last.role == role {
                 turns[turns.count - 1].content += content
             } else {
-                turns.append((role, content))
+                turns.append((role, index, content))
             }
         }
-        let messages = turns.map { JSON.object(JSONObject(["role": .string($0.role), "content": .array($0.content)])) }
-        return (system, messages)
-    }
-
-    static func blockJSON(_ block: ContentBlock) throws(BedrockError) -> JSON {
-        switch block {
-        case .text(let text):
-            return .object(JSONObject(["text": .string(text)]))
-        case .image(let mediaType, let data):
-            let format = String(mediaType.dropFirst("image/".count))
-            return .object(JSONObject(["image": .object(JSONObject([
-                "format": .string(format == "jpg" ? "jpeg" : format),
-                "source": .object(JSONObject(["bytes": .string(data)])),
-            ]))]))
-        case .document(let format, let name, let data):
-            return .object(JSONObject(["document": .object(JSONObject([
-                "format": .string(format), "name": .string(name),
-                "source": .object(JSONObject(["bytes": .string(data)])),
-            ]))]))
-        case .toolUse(let id, let name, let input):
-            return .object(JSONObject(["toolUse": .object(JSONObject([
-                "toolUseId": .string(id), "name": .string(name), "input": input,
-            ]))]))
-        case .toolResult(let toolUseId, let content, let isError):
-            let parts = try content.map { (part) throws(BedrockError) in try blockJSON(part) }
-            return .object(JSONObject(["toolResult": .object(JSONObject([
-                "content": .array(parts.isEmpty ? [.object(JSONObject(["text": .string("")]))] : parts),
-                "toolUseId": .string(toolUseId),
-                "status": .string(isError ? "error" : "success"),
-            ]))]))
-        case .reasoning(let text, let signature):
-            var reasoningText = JSONObject(["text": .string(text)])
-            if let signature { reasoningText["signature"] = .string(signature) }
-            return .object(JSONObject(["reasoningContent": .object(JSONObject([
-                "reasoningText": .object(reasoningText),
-            ]))]))
-        case .cachePoint:
-            return cachePoint
+        for turn in turns {
+            // A cache point only marks the content before it, so it alone is no content.
+            guard turn.content.contains(where: { $0["cachePoint"] == nil }) else {
+                let dropped = dialect.sendsReasoning ? "blank text is dropped" : "blank text and reasoning are dropped"
+                throw .invalidArgument("messages[\(turn.firstIndex)]: no content left to send (\(dropped))")
+            }
+            conversation.messages.append(.object(JSONObject(["role": .string(turn.role), "content": .array(turn.content)])))
         }
+        return conversation
     }
 
-    /// Tools, tool choice and the tool cache point. History with tool blocks but no tools
-    /// still gets a toolConfig, which Converse requires: a minimal spec per tool name used.
-    private static func toolConfig(_ request: ChatRequest) -> JSON? {
+    /// System content takes text and cache points only (Bedrock's SystemContentBlock).
+    private static func systemBlocks(_ message: ChatMessage, index: Int) throws(BedrockError) -> [JSON] {
+        var blocks: [JSON] = []
+        for (position, block) in message.content.enumerated() {
+            switch block {
+            case .text(let text):
+                // Bedrock refuses blank text blocks; the C API drops them as it reads a request.
+                if !PythonWhitespace.isBlank(text) { blocks.append(member("text", .string(text))) }
+            case .cachePoint:
+                blocks.append(cachePoint)
+            default:
+                throw .invalidArgument("\(InvokeContent.path(message: index, block: position)): a system message takes only text and cache points, not \(InvokeContent.typeName(block))")
+            }
+        }
+        return blocks
+    }
+
+    private static func messageBlocks(_ message: ChatMessage, index: Int, dialect: ConverseDialect,
+                                      toolsAsText: Bool) throws(BedrockError) -> [JSON] {
+        var blocks: [JSON] = []
+        for (position, block) in message.content.enumerated() {
+            let field = InvokeContent.path(message: index, block: position)
+            switch block {
+            case .text(let text):
+                if !PythonWhitespace.isBlank(text) { blocks.append(member("text", .string(text))) }
+            case .image(let mediaType, let data):
+                blocks.append(try image(mediaType: mediaType, data: data, field: field))
+            case .document(let format, let name, let data):
+                blocks.append(document(format: format, name: name, data: data))
+            case .toolUse(let id, let name, let input):
+                guard message.role == .assistant else {
+                    throw .invalidArgument("\(field): a tool_use block belongs in an assistant message")
+                }
+                if toolsAsText {
+                    blocks.append(member("text", .string(ToolHistoryText.call(name: name, input: input))))
+                } else {
+                    blocks.append(try toolUse(id: id, name: name, input: input, field: field))
+                }
+            case .toolResult(let toolUseId, let content, let isError):
+                guard message.role != .assistant else {
+                    throw .invalidArgument("\(field): a tool_result block belongs in a user or tool message")
+                }
+                if toolsAsText {
+                    blocks.append(member("text", .string(ToolHistoryText.result(content))))
+                } else {
+                    blocks.append(try toolResult(toolUseId: toolUseId, content: content, isError: isError,
+                                                 field: field, dialect: dialect))
+                }
+                // Bedrock's tool results hold no cache points: one inside a result caches
+                // through it, so it follows the result, where ChatBedrockConverse puts it.
+                blocks += content.filter { $0 == .cachePoint }.map { _ in cachePoint }
+            case .reasoning(let text, let signature):
+                guard dialect.sendsReasoning else { continue }
+                var reasoningText = JSONObject(["text": .string(text)])
+                if let signature { reasoningText["signature"] = .string(signature) }
+                blocks.append(member("reasoningContent", member("reasoningText", .object(reasoningText))))
+            case .cachePoint:
+                blocks.append(cachePoint)
+            }
+        }
+        return blocks
+    }
+
+    private static func toolUse(id: String, name: String, input: JSON, field: String) throws(BedrockError) -> JSON {
+        let arguments: JSON
+        switch input {
+        case .object: arguments = input
+        case .null: arguments = .object(JSONObject())  // A call without arguments.
+        default: throw .invalidArgument("\(field).input: must be a JSON object, got \(input.typeName)")
+        }
+        return member("toolUse", .object(JSONObject(["toolUseId": .string(id), "name": .string(name), "input": arguments])))
+    }
+
+    private static func toolResult(toolUseId: String, content: [ContentBlock], isError: Bool, field: String,
+                                   dialect: ConverseDialect) throws(BedrockError) -> JSON {
+        var parts: [JSON] = []
+        for (position, part) in content.enumerated() {
+            let path = "\(field).content[\(position)]"
+            switch part {
+            case .text(let text):
+                parts.append(member("text", .string(text)))  // The tool's output, verbatim.
+            case .image(let mediaType, let data):
+                parts.append(try image(mediaType: mediaType, data: data, field: path))
+            case .document(let format, let name, let data):
+                parts.append(document(format: format, name: name, data: data))
+            case .cachePoint:
+                continue  // Sent after the result (messageBlocks).
+            default:
+                throw .invalidArgument("\(path): a tool result holds only text, images and documents, not \(InvokeContent.typeName(part))")
+            }
+        }
+        var result = JSONObject()
+        // The content is required: an empty result is one empty text block.
+        result["content"] = .array(parts.isEmpty ? [member("text", .string(""))] : parts)
+        result["toolUseId"] = .string(toolUseId)
+        if isError || dialect.sendsSuccessStatus { result["status"] = .string(isError ? "error" : "success") }
+        return member("toolResult", .object(result))
+    }
+
+    private static func image(mediaType: String, data: String, field: String) throws(BedrockError) -> JSON {
+        guard let format = imageFormats[mediaType.lowercased()] else {
+            throw .invalidArgument("\(field).media_type: Bedrock reads jpeg, png, gif and webp images, got \"\(mediaType)\"")
+        }
+        return member("image", .object(JSONObject(["format": .string(format), "source": member("bytes", .string(data))])))
+    }
+
+    private static func document(format: String, name: String, data: String) -> JSON {
+        member("document", .object(JSONObject(["format": .string(format), "name": .string(name),
+                                               "source": member("bytes", .string(data))])))
+    }
+
+    /// Tools, tool choice and tool cache points; nil when no tools are offered.
+    private static func toolConfig(_ request: ChatRequest, dialect: ConverseDialect) throws(BedrockError) -> JSON? {
+        let choice = request.effectiveToolChoice
+        if choice == ToolChoice.none, dialect.withholdsToolsForChoiceNone { return nil }
         var specs = request.effectiveTools
-        if specs.isEmpty {
+        if specs.isEmpty, dialect.specsToolsFromHistory {
             var seen: [String] = []
             for message in request.messages {
                 for case .toolUse(_, let name, _) in message.content where !seen.contains(name) { seen.append(name) }
@@ -104,85 +202,220 @@ struct ConverseFormat {
             specs = seen.map { ToolSpec(name: $0, description: $0, inputSchema: .object(JSONObject(["type": .string("object")]))) }
         }
         guard !specs.isEmpty else { return nil }
-        let tools = specs.flatMap { spec in
-            let tool = JSON.object(JSONObject(["toolSpec": .object(JSONObject([
-                "name": .string(spec.name),
-                "description": .string(spec.description ?? spec.name),
-                "inputSchema": .object(JSONObject(["json": spec.inputSchema])),
-            ]))]))
-            return spec.cachePoint ? [tool, cachePoint] : [tool]
+        var tools: [JSON] = []
+        for (index, spec) in specs.enumerated() {
+            guard case .object = spec.inputSchema else {
+                let field = index < request.tools.count ? "tools[\(index)]" : "response_schema"
+                throw .invalidArgument("\(field).input_schema: must be a JSON object, got \(spec.inputSchema.typeName)")
+            }
+            var toolSpec = JSONObject(["name": .string(spec.name)])
+            if dialect.describesToolsByName {
+                toolSpec["description"] = .string(spec.description ?? spec.name)
+            } else if let description = spec.description, !description.isEmpty {
+                toolSpec["description"] = .string(description)
+            }
+            toolSpec["inputSchema"] = member("json", spec.inputSchema)
+            tools.append(member("toolSpec", .object(toolSpec)))
+            if spec.cachePoint, dialect.sendsToolCachePoints { tools.append(cachePoint) }
         }
         var config = JSONObject(["tools": .array(tools)])
-        switch request.effectiveToolChoice {
-        case .auto?: config["toolChoice"] = .object(JSONObject(["auto": .object(JSONObject())]))
-        case .any?: config["toolChoice"] = .object(JSONObject(["any": .object(JSONObject())]))
-        case .tool(let name)?:
-            config["toolChoice"] = .object(JSONObject(["tool": .object(JSONObject(["name": .string(name)]))]))
-        case .none?, nil: break
+        switch choice {
+        case .auto?: config["toolChoice"] = member("auto", .object(JSONObject()))
+        case .any?: config["toolChoice"] = member("any", .object(JSONObject()))
+        case .tool(let name)?: config["toolChoice"] = member("tool", member("name", .string(name)))
+        case .none?, nil: break  // Neither API has a "none" choice (see ConverseDialect).
         }
         return .object(config)
     }
 
-    // MARK: - Responses
-
-    /// Parses a Converse response body.
-    func parseResponse(_ body: JSON) throws(BedrockError) -> (reply: ProviderReply, trace: JSON?) {
-        guard case .array(let content)? = body["output"]?["message"]?["content"] else {
-            throw BedrockError(.protocol, "Converse response has no output.message.content")
+    /// `maxTokens`, `temperature`, `topP`, Nova's `topK` and `stopSequences`, set over `base`.
+    static func inferenceConfig(_ request: ChatRequest, base: JSONObject = JSONObject(),
+                                dialect: ConverseDialect) throws(BedrockError) -> JSONObject {
+        var inference = base
+        if let maxTokens = request.maxTokens {
+            guard maxTokens >= 0 else { throw .invalidArgument("max_tokens: must not be negative") }
+            if maxTokens > 0 || dialect.sendsZeroMaxTokens { inference["maxTokens"] = .int(Int64(maxTokens)) }
         }
-        var blocks: [ContentBlock] = []
-        for block in content {
-            if let text = block["text"]?.stringValue {
-                blocks.append(.text(text))
-            } else if let toolUse = block["toolUse"] {
-                blocks.append(.toolUse(id: toolUse["toolUseId"]?.stringValue ?? "", name: toolUse["name"]?.stringValue ?? "",
-                                       input: toolUse["input"] ?? .object(JSONObject())))
-            } else if let reasoning = block["reasoningContent"]?["reasoningText"] {
-                blocks.append(.reasoning(text: reasoning["text"]?.stringValue ?? "",
-                                         signature: reasoning["signature"]?.stringValue))
-            }
-        }
-        let reply = ProviderReply(blocks: blocks, providerStopReason: body["stopReason"]?.stringValue,
-                                  usage: body["usage"].map(Self.usage))
-        return (reply, body["trace"])
+        if let temperature = request.temperature { inference["temperature"] = try finite(temperature, field: "temperature") }
+        if let topP = request.topP { inference["topP"] = try finite(topP, field: "top_p") }
+        if dialect.takesTopKInInferenceConfig, let topK = request.topK { inference["topK"] = .int(Int64(topK)) }
+        if !request.stop.isEmpty { inference["stopSequences"] = .array(request.stop.map(JSON.string)) }
+        return inference
     }
 
-    static func usage(_ json: JSON) -> ChatUsage {
-        func count(_ key: String) -> Int { json[key]?.int64Value.flatMap { Int(exactly: $0) } ?? 0 }
-        return ChatUsage(inputTokens: count("inputTokens"), outputTokens: count("outputTokens"),
-                         cacheReadInputTokens: count("cacheReadInputTokens"),
-                         cacheWriteInputTokens: count("cacheWriteInputTokens"))
+    /// A JSON number; NaN and infinity have no JSON form.
+    private static func finite(_ value: Double, field: String) throws(BedrockError) -> JSON {
+        guard value.isFinite else { throw .invalidArgument("\(field): must be a finite number") }
+        return .double(value)
+    }
+
+    static func member(_ key: String, _ value: JSON) -> JSON { .object(JSONObject([key: value])) }
+
+    // MARK: - Responses
+
+    /// Parses a Converse response body, and its guardrail trace.
+    func parseResponse(_ body: JSON) throws(BedrockError) -> (reply: ProviderReply, trace: JSON?) {
+        (try Self.reply(body, reader: ReplyReader(context: "Converse response")), body["trace"])
+    }
+
+    /// A Converse-shaped reply (Converse's, and Nova's on InvokeModel): the content of
+    /// `output.message`, `stopReason` and `usage`. Block kinds not listed are skipped.
+    static func reply(_ body: JSON, reader: ReplyReader) throws(BedrockError) -> ProviderReply {
+        let root = try reader.object(body, "body")
+        let message = try reader.object(try reader.object(root["output"], "output")["message"], "output.message")
+        var reply = ProviderReply()
+        for (index, element) in try reader.array(message["content"], "output.message.content").enumerated() {
+            let path = "output.message.content[\(index)]"
+            let block = try reader.object(element, path)
+            if let text = block["text"] {
+                reply.blocks.append(.text(try reader.string(text, "\(path).text")))
+            } else if let toolUse = block["toolUse"] {
+                let call = try reader.object(toolUse, "\(path).toolUse")
+                reply.blocks.append(.toolUse(id: try reader.string(call["toolUseId"], "\(path).toolUse.toolUseId"),
+                                             name: try reader.string(call["name"], "\(path).toolUse.name"),
+                                             input: call["input"] ?? .object(JSONObject())))
+            } else if let reasoning = block["reasoningContent"] {
+                let content = try reader.object(reasoning, "\(path).reasoningContent")
+                if let textValue = content["reasoningText"] {
+                    let text = try reader.object(textValue, "\(path).reasoningContent.reasoningText")
+                    reply.blocks.append(.reasoning(
+                        text: try reader.optionalString(text["text"], "\(path).reasoningContent.reasoningText.text") ?? "",
+                        signature: try reader.optionalString(text["signature"], "\(path).reasoningContent.reasoningText.signature")))
+                }
+            }
+        }
+        reply.providerStopReason = try reader.optionalString(root["stopReason"], "stopReason")
+        if let usage = root["usage"], usage != .null {
+            reply.usage = try Self.usage(usage, reader: reader, path: "usage")
+        }
+        return reply
+    }
+
+    /// The usage object: `inputTokens`, `outputTokens`, and the cache counts under either name
+    /// Bedrock gives them (Converse's `cacheReadInputTokens`, Nova's `cacheReadInputTokenCount`).
+    static func usage(_ value: JSON, reader: ReplyReader, path: String) throws(BedrockError) -> ChatUsage {
+        let usage = try reader.object(value, path)
+        func either(_ first: String, _ second: String) throws(BedrockError) -> Int {
+            if usage[first] != nil { return try reader.count(usage[first], "\(path).\(first)") }
+            return try reader.count(usage[second], "\(path).\(second)")
+        }
+        return ChatUsage(inputTokens: try reader.count(usage["inputTokens"], "\(path).inputTokens"),
+                         outputTokens: try reader.count(usage["outputTokens"], "\(path).outputTokens"),
+                         cacheReadInputTokens: try either("cacheReadInputTokens", "cacheReadInputTokenCount"),
+                         cacheWriteInputTokens: try either("cacheWriteInputTokens", "cacheWriteInputTokenCount"))
     }
 }
 
-/// ConverseStream events (`{"contentBlockDelta": {...}}`) as chat deltas.
+/// The two bodies built from Converse's message shape: Converse itself, and Amazon Nova's
+/// InvokeModel `messages-v1` body. Each property is a way they differ, and says why.
+enum ConverseDialect {
+    /// Converse and ConverseStream: what LangChain's ChatBedrockConverse sends.
+    case converse
+    /// Nova on InvokeModel, from AWS's documented `messages-v1` schema; ChatBedrock sends Nova
+    /// to Converse, so there is no LangChain body to match.
+    case nova
+
+    /// Claude needs its signed reasoning back in later turns, and Converse carries it. Nova's
+    /// reasoning comes back redacted and unsigned, so earlier turns' reasoning is not sent.
+    var sendsReasoning: Bool { self == .converse }
+
+    /// Nova caches system and messages only (AWS's prompt-caching model table), so a tool's
+    /// cache point has nowhere to go.
+    var sendsToolCachePoints: Bool { self == .converse }
+
+    /// ChatBedrockConverse sends every tool result's status; AWS's Nova tool-use guide sends
+    /// one only to report an error.
+    var sendsSuccessStatus: Bool { self == .converse }
+
+    /// ChatBedrockConverse describes a tool without a description by its name; Nova's schema
+    /// lets the description be left out.
+    var describesToolsByName: Bool { self == .converse }
+
+    /// Neither API has a "none" tool choice. Converse sends the tools without a choice, as
+    /// ChatBedrockConverse does; Nova's body does not offer them, so no call can be made.
+    var withholdsToolsForChoiceNone: Bool { self == .nova }
+
+    /// Tool history with no tools to offer: Converse offers a minimal spec for each tool the
+    /// history calls, keeping the calls as blocks (beyond ChatBedrockConverse, which writes
+    /// them as text); Nova gets them as text (`ToolHistoryText`), which also serves
+    /// `withholdsToolsForChoiceNone`.
+    var specsToolsFromHistory: Bool { self == .converse }
+
+    /// ChatBedrockConverse sends max_tokens as given; Nova's body follows ChatBedrock's
+    /// InvokeModel rule, as the other InvokeModel formats do: 0 is unset (`if max_tokens:`).
+    var sendsZeroMaxTokens: Bool { self == .converse }
+
+    /// Nova's inferenceConfig has topK; Converse's has not (it goes to additional fields).
+    var takesTopKInInferenceConfig: Bool { self == .nova }
+}
+
+/// Converse-shaped stream events as chat deltas: ConverseStream's events
+/// (`{"contentBlockDelta": {...}}`), and Nova's InvokeModel stream chunks, which are the same
+/// events, one a chunk. Each is one of `messageStart`, `contentBlockStart`,
+/// `contentBlockDelta`, `contentBlockStop`, `messageStop`, `metadata`.
 struct ConverseStreamParser: StreamChunkParser {
-    mutating func parse(chunk event: JSON) throws(BedrockError) -> [ChatDelta] {
-        guard case .object(let members) = event, let name = members.keys.first, let body = members[name] else { return [] }
-        let index = body["contentBlockIndex"]?.int64Value.flatMap { Int(exactly: $0) } ?? 0
-        switch name {
-        case "contentBlockStart":
-            if let toolUse = body["start"]?["toolUse"] {
-                return [.toolCallStart(index: index, id: toolUse["toolUseId"]?.stringValue ?? "",
-                                       name: toolUse["name"]?.stringValue ?? "")]
-            }
-        case "contentBlockDelta":
-            guard let delta = body["delta"] else { return [] }
-            if let text = delta["text"]?.stringValue { return [.text(index: index, text: text)] }
-            if let input = delta["toolUse"]?["input"]?.stringValue { return [.toolCallDelta(index: index, args: input)] }
-            if let reasoning = delta["reasoningContent"] {
-                if let text = reasoning["text"]?.stringValue { return [.reasoning(index: index, text: text)] }
-                if let signature = reasoning["signature"]?.stringValue {
-                    return [.reasoningSignature(index: index, signature: signature)]
-                }
-            }
-        case "messageStop":
-            if let reason = body["stopReason"]?.stringValue { return [.stop(providerReason: reason)] }
-        case "metadata":
-            if let usage = body["usage"] { return [.usage(ConverseFormat.usage(usage))] }
-        default:
-            break
+    private let reader: ReplyReader
+    /// The block index of the last event that named one, for events that leave it out.
+    private var currentIndex = 0
+
+    init(context: String = "ConverseStream event") {
+        reader = ReplyReader(context: context)
+    }
+
+    mutating func parse(chunk: JSON) throws(BedrockError) -> [ChatDelta] {
+        let object = try reader.object(chunk, "event")
+        if let start = object["contentBlockStart"] {
+            let event = try reader.object(start, "contentBlockStart")
+            let index = try blockIndex(event, "contentBlockStart")
+            guard let toolUse = try reader.object(event["start"], "contentBlockStart.start")["toolUse"] else { return [] }
+            let call = try reader.object(toolUse, "contentBlockStart.start.toolUse")
+            return [.toolCallStart(index: index,
+                                   id: try reader.string(call["toolUseId"], "contentBlockStart.start.toolUse.toolUseId"),
+                                   name: try reader.string(call["name"], "contentBlockStart.start.toolUse.name"))]
         }
-        return []
+        if let deltaEvent = object["contentBlockDelta"] {
+            let event = try reader.object(deltaEvent, "contentBlockDelta")
+            let index = try blockIndex(event, "contentBlockDelta")
+            let delta = try reader.object(event["delta"], "contentBlockDelta.delta")
+            if let text = delta["text"] {
+                return [.text(index: index, text: try reader.string(text, "contentBlockDelta.delta.text"))]
+            }
+            if let toolUse = delta["toolUse"] {
+                let input = try reader.string(try reader.object(toolUse, "contentBlockDelta.delta.toolUse")["input"],
+                                              "contentBlockDelta.delta.toolUse.input")
+                return input.isEmpty ? [] : [.toolCallDelta(index: index, args: input)]
+            }
+            if let reasoning = delta["reasoningContent"] {
+                let content = try reader.object(reasoning, "contentBlockDelta.delta.reasoningContent")
+                var deltas: [ChatDelta] = []
+                if let text = try reader.optionalString(content["text"], "contentBlockDelta.delta.reasoningContent.text") {
+                    deltas.append(.reasoning(index: index, text: text))
+                }
+                if let signature = try reader.optionalString(content["signature"],
+                                                             "contentBlockDelta.delta.reasoningContent.signature") {
+                    deltas.append(.reasoningSignature(index: index, signature: signature))
+                }
+                return deltas
+            }
+            return []
+        }
+        if let stop = object["messageStop"] {
+            let event = try reader.object(stop, "messageStop")
+            guard let reason = try reader.optionalString(event["stopReason"], "messageStop.stopReason") else { return [] }
+            return [.stop(providerReason: reason)]
+        }
+        if let metadata = object["metadata"] {
+            let event = try reader.object(metadata, "metadata")
+            guard let usage = event["usage"], usage != .null else { return [] }
+            return [.usage(try ConverseFormat.usage(usage, reader: reader, path: "metadata.usage"))]
+        }
+        return []  // messageStart, contentBlockStop, and events added later.
+    }
+
+    private mutating func blockIndex(_ event: JSONObject, _ path: String) throws(BedrockError) -> Int {
+        if let value = event["contentBlockIndex"] {
+            currentIndex = try reader.index(value, "\(path).contentBlockIndex")
+        }
+        return currentIndex
     }
 }

@@ -1,0 +1,347 @@
+import XCTest
+@testable import Bedrock
+
+/// The Converse body, reply and stream parser that Converse and Nova's InvokeModel share:
+/// Converse's bodies kept byte for byte, the checks both now make, and Converse's replies and
+/// stream events read as AWS documents them. Nova's side is in AmazonFormatTests.
+final class ConverseFormatTests: XCTestCase {
+    let claude = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+
+    // MARK: - Bodies kept byte for byte
+
+    /// Requests in the C-API form, each with its Converse body as it was before Nova shared the
+    /// code (commit 1ff1288), which must keep every byte.
+    static let goldens: [(name: String, request: String, body: String)] = [
+        ("system-parameters-guardrail-kwargs", #"""
+        {"model": "anthropic.claude-3-5-sonnet-20240620-v1:0", "messages": [["system", "Be terse."], ["human", "Hi"]],
+         "temperature": 0.2, "max_tokens": 200, "top_p": 0.9, "top_k": 40, "stop": ["END", "STOP"],
+         "model_kwargs": {"thinking": {"type": "enabled", "budget_tokens": 1024}},
+         "guardrail": {"id": "gr-1", "version": "2", "trace": "enabled"}}
+        """#,
+         #"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],"system":[{"text":"Be terse."}],"inferenceConfig":{"maxTokens":200,"temperature":0.20000000000000001,"topP":0.90000000000000002,"stopSequences":["END","STOP"]},"guardrailConfig":{"guardrailIdentifier":"gr-1","guardrailVersion":"2","trace":"enabled"},"additionalModelRequestFields":{"thinking":{"type":"enabled","budget_tokens":1024},"top_k":40}}"#),
+        ("max-tokens-zero-and-guardrail-without-trace", #"""
+        {"model": "anthropic.claude-3-5-sonnet-20240620-v1:0", "messages": [["human", "Hi"]], "max_tokens": 0,
+         "guardrail": {"id": "gr-1", "version": "DRAFT"}}
+        """#,
+         #"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],"inferenceConfig":{"maxTokens":0},"guardrailConfig":{"guardrailIdentifier":"gr-1","guardrailVersion":"DRAFT"}}"#),
+        ("turns-merge-and-system-hoists", #"""
+        {"model": "anthropic.claude-3-5-sonnet-20240620-v1:0",
+         "tools": [{"name": "get_weather", "description": "Weather.", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}}],
+         "messages": [["system", "A"], ["human", "one"], ["human", "two"], ["ai", "three"],
+                      {"role": "assistant", "content": "four", "tool_calls": [{"id": "t1", "name": "get_weather", "args": {"city": "Rome"}}]},
+                      {"role": "tool", "tool_call_id": "t1", "content": "warm"}, ["system", "B"], ["human", "after"]]}
+        """#,
+         #"{"messages":[{"role":"user","content":[{"text":"one"},{"text":"two"}]},{"role":"assistant","content":[{"text":"three"},{"text":"four"},{"toolUse":{"toolUseId":"t1","name":"get_weather","input":{"city":"Rome"}}}]},{"role":"user","content":[{"toolResult":{"content":[{"text":"warm"}],"toolUseId":"t1","status":"success"}},{"text":"after"}]}],"system":[{"text":"A"},{"text":"B"}],"toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","description":"Weather.","inputSchema":{"json":{"type":"object","properties":{"city":{"type":"string"}}}}}}]}}"#),
+        ("tools-auto-undescribed-and-cache-point", #"""
+        {"model": "anthropic.claude-3-5-sonnet-20240620-v1:0", "tool_choice": "auto", "messages": [["human", "Hi"]],
+         "tools": [{"name": "get_weather", "description": "Weather.", "input_schema": {"type": "object"}},
+                   {"name": "noop", "input_schema": {"type": "object", "properties": {}}}, {"type": "cache_point"}]}
+        """#,
+         #"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","description":"Weather.","inputSchema":{"json":{"type":"object"}}}},{"toolSpec":{"name":"noop","description":"noop","inputSchema":{"json":{"type":"object","properties":{}}}}},{"cachePoint":{"type":"default"}}],"toolChoice":{"auto":{}}}}"#),
+        ("tool-choice-any", #"""
+        {"model": "anthropic.claude-3-5-sonnet-20240620-v1:0", "tool_choice": "any", "messages": [["human", "Hi"]],
+         "tools": [{"name": "get_weather", "description": "Weather.", "input_schema": {"type": "object"}}]}
+        """#,
+         #"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","description":"Weather.","inputSchema":{"json":{"type":"object"}}}}],"toolChoice":{"any":{}}}}"#),
+        ("tool-choice-named", #"""
+        {"model": "anthropic.claude-3-5-sonnet-20240620-v1:0", "tool_choice": {"name": "get_weather"}, "messages": [["human", "Hi"]],
+         "tools": [{"name": "get_weather", "description": "Weather.", "input_schema": {"type": "object"}}]}
+        """#,
+         #"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","description":"Weather.","inputSchema":{"json":{"type":"object"}}}}],"toolChoice":{"tool":{"name":"get_weather"}}}}"#),
+        ("tool-choice-none-still-sends-tools", #"""
+        {"model": "anthropic.claude-3-5-sonnet-20240620-v1:0", "tool_choice": "none", "messages": [["human", "Hi"]],
+         "tools": [{"name": "get_weather", "description": "Weather.", "input_schema": {"type": "object"}}]}
+        """#,
+         #"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","description":"Weather.","inputSchema":{"json":{"type":"object"}}}}]}}"#),
+        ("response-schema", #"""
+        {"model": "anthropic.claude-3-5-sonnet-20240620-v1:0", "messages": [["human", "Describe Ada."]],
+         "response_schema": {"title": "Person", "description": "A person.", "type": "object",
+                             "properties": {"name": {"type": "string"}}, "required": ["name"]}}
+        """#,
+         #"{"messages":[{"role":"user","content":[{"text":"Describe Ada."}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"Person","description":"A person.","inputSchema":{"json":{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}}}}],"toolChoice":{"tool":{"name":"Person"}}}}"#),
+        ("tool-history-without-tools-gets-minimal-specs", #"""
+        {"model": "us.amazon.nova-lite-v1:0", "messages": [["human", "Weather?"],
+         {"role": "assistant", "content": "", "tool_calls": [{"id": "t1", "name": "get_weather", "args": {"city": "Rome"}},
+                                                             {"id": "t2", "name": "get_time", "args": {}},
+                                                             {"id": "t3", "name": "get_weather", "args": {"city": "Oslo"}}]},
+         {"role": "tool", "tool_call_id": "t1", "content": "warm"}, {"role": "tool", "tool_call_id": "t2", "content": "noon"},
+         {"role": "tool", "tool_call_id": "t3", "content": "cold"}]}
+        """#,
+         #"{"messages":[{"role":"user","content":[{"text":"Weather?"}]},{"role":"assistant","content":[{"toolUse":{"toolUseId":"t1","name":"get_weather","input":{"city":"Rome"}}},{"toolUse":{"toolUseId":"t2","name":"get_time","input":{}}},{"toolUse":{"toolUseId":"t3","name":"get_weather","input":{"city":"Oslo"}}}]},{"role":"user","content":[{"toolResult":{"content":[{"text":"warm"}],"toolUseId":"t1","status":"success"}},{"toolResult":{"content":[{"text":"noon"}],"toolUseId":"t2","status":"success"}},{"toolResult":{"content":[{"text":"cold"}],"toolUseId":"t3","status":"success"}}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","description":"get_weather","inputSchema":{"json":{"type":"object"}}}},{"toolSpec":{"name":"get_time","description":"get_time","inputSchema":{"json":{"type":"object"}}}}]}}"#),
+        ("tool-results-error-empty-blank-image-and-blocks", #"""
+        {"model": "anthropic.claude-3-5-sonnet-20240620-v1:0",
+         "tools": [{"name": "f", "description": "F.", "input_schema": {"type": "object"}}],
+         "messages": [["human", "Go"],
+                      {"role": "assistant", "content": [{"type": "tool_use", "id": "a", "name": "f", "input": {"x": 1}},
+                                                        {"type": "tool_use", "id": "b", "name": "f"},
+                                                        {"type": "tool_use", "id": "c", "name": "f", "input": {}},
+                                                        {"type": "tool_use", "id": "d", "name": "f", "input": {}}]},
+                      {"role": "tool", "tool_call_id": "a", "content": "boom", "is_error": true},
+                      {"role": "tool", "tool_call_id": "b", "content": ""},
+                      {"role": "tool", "tool_call_id": "c", "content": " "},
+                      {"role": "tool", "tool_call_id": "d", "content": [{"type": "text", "text": "see"},
+                          {"type": "image", "media_type": "image/png", "data": "iVBORw0KGgo="},
+                          {"type": "document", "format": "pdf", "name": "r", "data": "JVBERi0="}]},
+                      {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "x", "content": "inline", "is_error": false},
+                                                   {"type": "text", "text": "next?"}]}]}
+        """#,
+         #"{"messages":[{"role":"user","content":[{"text":"Go"}]},{"role":"assistant","content":[{"toolUse":{"toolUseId":"a","name":"f","input":{"x":1}}},{"toolUse":{"toolUseId":"b","name":"f","input":{}}},{"toolUse":{"toolUseId":"c","name":"f","input":{}}},{"toolUse":{"toolUseId":"d","name":"f","input":{}}}]},{"role":"user","content":[{"toolResult":{"content":[{"text":"boom"}],"toolUseId":"a","status":"error"}},{"toolResult":{"content":[{"text":""}],"toolUseId":"b","status":"success"}},{"toolResult":{"content":[{"text":" "}],"toolUseId":"c","status":"success"}},{"toolResult":{"content":[{"text":"see"},{"image":{"format":"png","source":{"bytes":"iVBORw0KGgo="}}},{"document":{"format":"pdf","name":"r","source":{"bytes":"JVBERi0="}}}],"toolUseId":"d","status":"success"}},{"toolResult":{"content":[{"text":"inline"}],"toolUseId":"x","status":"success"}},{"text":"next?"}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"f","description":"F.","inputSchema":{"json":{"type":"object"}}}}]}}"#),
+        ("reasoning-and-cache-points", #"""
+        {"model": "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+         "messages": [{"role": "system", "content": [{"type": "text", "text": "Long."}, {"type": "cache_point"}]},
+                      {"role": "user", "content": [{"type": "text", "text": "Doc."}, {"type": "cache_point"}, {"type": "text", "text": "Q?"}]},
+                      {"role": "assistant", "content": [{"type": "reasoning", "text": "hmm", "signature": "c2ln"},
+                                                        {"type": "reasoning", "text": "unsigned"}, {"type": "text", "text": "A."}]},
+                      {"role": "user", "content": [{"type": "cache_point"}, {"type": "text", "text": "More?"}]}]}
+        """#,
+         #"{"messages":[{"role":"user","content":[{"text":"Doc."},{"cachePoint":{"type":"default"}},{"text":"Q?"}]},{"role":"assistant","content":[{"reasoningContent":{"reasoningText":{"text":"hmm","signature":"c2ln"}}},{"reasoningContent":{"reasoningText":{"text":"unsigned"}}},{"text":"A."}]},{"role":"user","content":[{"cachePoint":{"type":"default"}},{"text":"More?"}]}],"system":[{"text":"Long."},{"cachePoint":{"type":"default"}}]}"#),
+        ("images-and-documents", #"""
+        {"model": "anthropic.claude-3-5-sonnet-20240620-v1:0", "messages": [{"role": "user", "content": [
+            {"type": "image", "media_type": "image/jpeg", "data": "/9j/"}, {"type": "image", "media_type": "image/jpg", "data": "/9j/"},
+            {"type": "image", "media_type": "image/png", "data": "iVBO"}, {"type": "image", "media_type": "image/gif", "data": "R0lG"},
+            {"type": "image", "media_type": "image/webp", "data": "UklG"},
+            {"type": "document", "format": "pdf", "name": "report", "data": "JVBERi0="}, {"type": "text", "text": "Compare."}]}]}
+        """#,
+         #"{"messages":[{"role":"user","content":[{"image":{"format":"jpeg","source":{"bytes":"/9j/"}}},{"image":{"format":"jpeg","source":{"bytes":"/9j/"}}},{"image":{"format":"png","source":{"bytes":"iVBO"}}},{"image":{"format":"gif","source":{"bytes":"R0lG"}}},{"image":{"format":"webp","source":{"bytes":"UklG"}}},{"document":{"format":"pdf","name":"report","source":{"bytes":"JVBERi0="}}},{"text":"Compare."}]}]}"#),
+        ("nova-through-converse-with-tool-cache-point", #"""
+        {"model": "us.amazon.nova-pro-v1:0", "temperature": 0.5, "top_k": 5, "tool_choice": "get_weather",
+         "tools": [{"name": "get_weather", "description": "Weather.", "input_schema": {"type": "object"}}, {"type": "cache_point"}],
+         "messages": [["system", "Be brief."], ["human", "Weather in Lima?"]]}
+        """#,
+         #"{"messages":[{"role":"user","content":[{"text":"Weather in Lima?"}]}],"system":[{"text":"Be brief."}],"inferenceConfig":{"temperature":0.5},"toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","description":"Weather.","inputSchema":{"json":{"type":"object"}}}},{"cachePoint":{"type":"default"}}],"toolChoice":{"tool":{"name":"get_weather"}}},"additionalModelRequestFields":{"top_k":5}}"#),
+    ]
+
+    func test_goldenRequests_keepTheirConverseBodiesByteForByte() throws {
+        for golden in Self.goldens {
+            let request = try ChatRequest(json: try JSON.parse(golden.request, field: golden.name))
+            XCTAssertEqual(try ConverseFormat().requestBody(request).serialized(), golden.body, golden.name)
+        }
+    }
+
+    func test_sameConversation_novaSharesConversesMessagesSystemAndTools() throws {
+        // Nothing here touches a ConverseDialect difference, so only the envelopes differ.
+        for name in ["turns-merge-and-system-hoists", "tool-choice-named", "response-schema", "images-and-documents"] {
+            let golden = try XCTUnwrap(Self.goldens.first { $0.name == name })
+            var request = try ChatRequest(json: try JSON.parse(golden.request, field: name))
+            request.model = "amazon.nova-lite-v1:0"
+            var converse = try ConverseFormat().requestBody(request)
+            let nova = try AmazonFormat().requestBody(request, modelId: request.model, stream: false)
+            if name == "turns-merge-and-system-hoists" {
+                // Converse's status "success" is the one difference: Nova sends status only for errors.
+                converse = try JSON.parse(converse.serialized().replacingOccurrences(of: #","status":"success""#, with: ""), field: name)
+            }
+            for key in ["messages", "system", "toolConfig"] {
+                assertJSONEqual(nova[key] ?? .null, converse[key] ?? .null, "\(name) \(key)")
+            }
+        }
+    }
+
+    // MARK: - Checks Converse and Nova now share
+
+    func test_unsupportedImageType_isInvalidArgumentNamingTheBlock() {
+        assertInvalidArgument(request([ChatMessage(role: .user, content: [.text("Look"), .image(mediaType: "image/tiff", data: "AA")])]),
+                              mentions: "messages[0].content[1].media_type", "image/tiff")
+        let inResult = request([ChatMessage(role: .user, content: [.toolResult(toolUseId: "t", content: [.image(mediaType: "image/bmp", data: "AA")], isError: false)])],
+                               tools: true)
+        assertInvalidArgument(inResult, mentions: "messages[0].content[0].content[0].media_type")
+    }
+
+    func test_imageMediaType_isReadCaseInsensitively() throws {
+        let body = try converse(request([ChatMessage(role: .user, content: [.image(mediaType: "image/PNG", data: "AA")])]))
+        XCTAssertEqual(dig(body, "messages", 0, "content", 0, "image", "format"), .string("png"))
+    }
+
+    func test_cachePointInsideToolResult_followsTheResult() throws {
+        let body = try converse(request([ChatMessage(role: .user, content: [.text("Go")]),
+                                         ChatMessage(role: .assistant, content: [.toolUse(id: "t", name: "f", input: .object(JSONObject()))]),
+                                         ChatMessage(role: .tool, content: [.toolResult(toolUseId: "t", content: [.text("long output"), .cachePoint], isError: false)])],
+                                        tools: true))
+        XCTAssertEqual(dig(body, "messages", 2, "content"), providerJSON(#"""
+        [{"toolResult": {"content": [{"text": "long output"}], "toolUseId": "t", "status": "success"}},
+         {"cachePoint": {"type": "default"}}]
+        """#))
+    }
+
+    func test_toolBlocksInTheWrongRole_areInvalidArgument() {
+        assertInvalidArgument(request([ChatMessage(role: .user, content: [.toolUse(id: "t", name: "f", input: .object(JSONObject()))])], tools: true),
+                              mentions: "messages[0].content[0]", "assistant")
+        assertInvalidArgument(request([ChatMessage(role: .user, content: [.text("Hi")]),
+                                       ChatMessage(role: .assistant, content: [.toolResult(toolUseId: "t", content: [], isError: false)])], tools: true),
+                              mentions: "messages[1].content[0]", "user or tool")
+    }
+
+    func test_toolResultHoldingAToolCall_isInvalidArgument() {
+        let nested = ContentBlock.toolResult(toolUseId: "t", content: [.toolUse(id: "u", name: "f", input: .object(JSONObject()))], isError: false)
+        assertInvalidArgument(request([ChatMessage(role: .tool, content: [nested])], tools: true),
+                              mentions: "messages[0].content[0].content[0]", "tool_use")
+    }
+
+    func test_systemMessageWithAnImage_isInvalidArgument() {
+        assertInvalidArgument(request([ChatMessage(role: .system, content: [.image(mediaType: "image/png", data: "AA")]),
+                                       ChatMessage(role: .user, content: [.text("Hi")])]),
+                              mentions: "messages[0].content[0]", "system")
+    }
+
+    func test_blankTextFromTheSwiftAPI_isDroppedAndABlankOnlyTurnNamed() throws {
+        let body = try converse(request([ChatMessage(role: .system, content: [.text(" ")]),
+                                         ChatMessage(role: .user, content: [.text("\n"), .text("Hi")])]))
+        XCTAssertNil(body["system"])
+        XCTAssertEqual(body["messages"], providerJSON(#"[{"role": "user", "content": [{"text": "Hi"}]}]"#))
+        assertInvalidArgument(request([ChatMessage(role: .user, content: [.text("Hi")]),
+                                       ChatMessage(role: .assistant, content: [.text("  "), .cachePoint])]),
+                              mentions: "messages[1]")
+    }
+
+    func test_toolInput_nullIsAnEmptyObjectAndOtherTypesInvalid() throws {
+        let body = try converse(request([ChatMessage(role: .user, content: [.text("Go")]),
+                                         ChatMessage(role: .assistant, content: [.toolUse(id: "t", name: "f", input: .null)])], tools: true))
+        XCTAssertEqual(dig(body, "messages", 1, "content", 0, "toolUse", "input"), .object(JSONObject()))
+        assertInvalidArgument(request([ChatMessage(role: .user, content: [.text("Go")]),
+                                       ChatMessage(role: .assistant, content: [.toolUse(id: "t", name: "f", input: .array([]))])], tools: true),
+                              mentions: "messages[1].content[0].input")
+    }
+
+    func test_toolSchemaNotAnObject_isInvalidArgumentNamingTheTool() {
+        var request = request([ChatMessage(role: .user, content: [.text("Hi")])])
+        request.tools = [ToolSpec(name: "f", description: nil, inputSchema: .string("object"))]
+        assertInvalidArgument(request, mentions: "tools[0].input_schema")
+    }
+
+    func test_negativeMaxTokensAndNonFiniteNumbers_areInvalidArgument() {
+        var request = request([ChatMessage(role: .user, content: [.text("Hi")])])
+        request.maxTokens = -1
+        assertInvalidArgument(request, mentions: "max_tokens")
+        request.maxTokens = nil
+        request.temperature = .nan
+        assertInvalidArgument(request, mentions: "temperature")
+        request.temperature = nil
+        request.topP = .infinity
+        assertInvalidArgument(request, mentions: "top_p")
+    }
+
+    func test_toolResultsWithNoToolConfig_goAsText() throws {
+        // No tools, and no call to name a minimal spec after: Converse refuses toolResult
+        // blocks without a toolConfig, so the results are written as text.
+        let body = try converse(request([ChatMessage(role: .user, content: [.text("Hi")]),
+                                         ChatMessage(role: .tool, content: [.toolResult(toolUseId: "t", content: [.text("42")], isError: false)])]))
+        XCTAssertNil(body["toolConfig"])
+        XCTAssertEqual(dig(body, "messages", 0, "content"), providerJSON(#"[{"text": "Hi"}, {"text": "[Tool output: 42]"}]"#))
+    }
+
+    func test_systemOnlyConversation_sendsNoMessages() throws {
+        // Unlike Nova's body: Converse serves Prompt Management prompts, which bring their own.
+        let body = try converse(request([ChatMessage(role: .system, content: [.text("Be brief.")])]))
+        XCTAssertEqual(body["messages"], .array([]))
+    }
+
+    // MARK: - Replies
+
+    func test_docsResponse_parsesBlocksStopUsageAndTrace() throws {
+        let (reply, trace) = try ConverseFormat().parseResponse(providerJSON(#"""
+        {"output": {"message": {"role": "assistant", "content": [
+            {"reasoningContent": {"reasoningText": {"text": "Think.", "signature": "c2ln"}}},
+            {"text": "Calling."},
+            {"toolUse": {"toolUseId": "tooluse_1", "name": "top_song", "input": {"sign": "WZPZ"}}}]}},
+         "stopReason": "tool_use",
+         "usage": {"inputTokens": 30, "outputTokens": 20, "totalTokens": 50, "cacheReadInputTokens": 4, "cacheWriteInputTokens": 2},
+         "metrics": {"latencyMs": 300}, "trace": {"guardrail": {}}}
+        """#))
+        XCTAssertEqual(reply, ProviderReply(blocks: [.reasoning(text: "Think.", signature: "c2ln"), .text("Calling."),
+                                                     .toolUse(id: "tooluse_1", name: "top_song", input: providerJSON(#"{"sign": "WZPZ"}"#))],
+                                            providerStopReason: "tool_use",
+                                            usage: ChatUsage(inputTokens: 30, outputTokens: 20, cacheReadInputTokens: 4, cacheWriteInputTokens: 2)))
+        XCTAssertEqual(trace, providerJSON(#"{"guardrail": {}}"#))
+    }
+
+    func test_malformedResponses_areProtocolErrorsNamingTheMember() {
+        for (text, member) in [(#"{"output": {}}"#, "output.message"),
+                               (#"{"output": {"message": {"content": [{"text": 1}]}}}"#, "content[0].text"),
+                               (#"{"output": {"message": {"content": [{"toolUse": {"name": "f"}}]}}}"#, "toolUseId"),
+                               (#"{"output": {"message": {"content": []}}, "usage": {"inputTokens": -1}}"#, "usage.inputTokens")] {
+            assertProtocolError(try ConverseFormat().parseResponse(providerJSON(text)), text, mentions: "Converse response", member)
+        }
+    }
+
+    // MARK: - Stream events
+
+    func test_docsStreamEvents_yieldTextToolCallReasoningStopAndUsage() throws {
+        var parser = ConverseStreamParser()
+        var deltas: [ChatDelta] = []
+        for event in [#"{"messageStart": {"role": "assistant"}}"#,
+                      #"{"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "Hmm."}}}}"#,
+                      #"{"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"reasoningContent": {"signature": "c2ln"}}}}"#,
+                      #"{"contentBlockStop": {"contentBlockIndex": 0}}"#,
+                      #"{"contentBlockDelta": {"contentBlockIndex": 1, "delta": {"text": "Calling."}}}"#,
+                      #"{"contentBlockStart": {"contentBlockIndex": 2, "start": {"toolUse": {"toolUseId": "tooluse_1", "name": "top_song"}}}}"#,
+                      #"{"contentBlockDelta": {"contentBlockIndex": 2, "delta": {"toolUse": {"input": ""}}}}"#,
+                      #"{"contentBlockDelta": {"contentBlockIndex": 2, "delta": {"toolUse": {"input": "{\"sign\": \"WZPZ\"}"}}}}"#,
+                      #"{"messageStop": {"stopReason": "tool_use"}}"#,
+                      #"{"metadata": {"usage": {"inputTokens": 30, "outputTokens": 20, "totalTokens": 50, "cacheReadInputTokens": 4}, "metrics": {"latencyMs": 300}}}"#] {
+            deltas += try parser.parse(chunk: providerJSON(event))
+        }
+        XCTAssertEqual(deltas, [.reasoning(index: 0, text: "Hmm."), .reasoningSignature(index: 0, signature: "c2ln"),
+                                .text(index: 1, text: "Calling."),
+                                .toolCallStart(index: 2, id: "tooluse_1", name: "top_song"),
+                                .toolCallDelta(index: 2, args: "{\"sign\": \"WZPZ\"}"),
+                                .stop(providerReason: "tool_use"),
+                                .usage(ChatUsage(inputTokens: 30, outputTokens: 20, cacheReadInputTokens: 4))])
+    }
+
+    func test_malformedStreamEvents_areProtocolErrors() {
+        for event in [#"{"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": 3}}}"#,
+                      #"{"contentBlockDelta": {"contentBlockIndex": "0", "delta": {"text": "x"}}}"#,
+                      #"{"contentBlockStart": {"contentBlockIndex": 0, "start": {"toolUse": {"toolUseId": "t"}}}}"#,
+                      #"{"metadata": {"usage": {"outputTokens": "many"}}}"#] {
+            var parser = ConverseStreamParser()
+            assertProtocolError(try parser.parse(chunk: providerJSON(event)), event, mentions: "ConverseStream event")
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// A request for Claude; with `tools`, one tool `f` is offered, so tool blocks stay blocks.
+    private func request(_ messages: [ChatMessage], tools: Bool = false) -> ChatRequest {
+        var request = ChatRequest(model: claude, provider: .anthropic)
+        request.messages = messages
+        if tools { request.tools = [ToolSpec(name: "f", description: "F.", inputSchema: .object(JSONObject()))] }
+        return request
+    }
+
+    /// The member at a path of keys and array indices, or nil.
+    private func dig(_ json: JSON, _ path: Any...) -> JSON? {
+        var current: JSON? = json
+        for step in path {
+            switch step {
+            case let key as String: current = current?[key]
+            case let index as Int: current = current?.arrayValue.flatMap { $0.indices.contains(index) ? $0[index] : nil }
+            default: return nil
+            }
+        }
+        return current
+    }
+
+    private func converse(_ request: ChatRequest) throws -> JSON {
+        try ConverseFormat().requestBody(request)
+    }
+
+    /// The request is refused, as Converse and as Nova, with a message naming every fragment.
+    private func assertInvalidArgument(_ request: ChatRequest, mentions fragments: String...,
+                                       file: StaticString = #filePath, line: UInt = #line) {
+        var nova = request
+        nova.model = "amazon.nova-lite-v1:0"
+        let attempts: [(String, () throws -> JSON)] = [
+            ("Converse", { try ConverseFormat().requestBody(request) }),
+            ("Nova", { try AmazonFormat().requestBody(nova, modelId: nova.model, stream: false) }),
+        ]
+        for (label, attempt) in attempts {
+            XCTAssertThrowsError(try attempt(), label, file: file, line: line) { error in
+                guard let error = error as? BedrockError else { return XCTFail("\(label): not a BedrockError: \(error)", file: file, line: line) }
+                XCTAssertEqual(error.status, .invalidArgument, "\(label): \(error.message)", file: file, line: line)
+                for fragment in fragments {
+                    XCTAssertTrue(error.message.contains(fragment), "\(label): \(error.message) does not mention \(fragment)",
+                                  file: file, line: line)
+                }
+            }
+        }
+    }
+}
