@@ -108,7 +108,7 @@ final class ConverseFormatTests: XCTestCase {
          "tools": [{"name": "get_weather", "description": "Weather.", "input_schema": {"type": "object"}}, {"type": "cache_point"}],
          "messages": [["system", "Be brief."], ["human", "Weather in Lima?"]]}
         """#,
-         #"{"messages":[{"role":"user","content":[{"text":"Weather in Lima?"}]}],"system":[{"text":"Be brief."}],"inferenceConfig":{"temperature":0.5},"toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","description":"Weather.","inputSchema":{"json":{"type":"object"}}}},{"cachePoint":{"type":"default"}}],"toolChoice":{"tool":{"name":"get_weather"}}},"additionalModelRequestFields":{"top_k":5}}"#),
+         #"{"messages":[{"role":"user","content":[{"text":"Weather in Lima?"}]}],"system":[{"text":"Be brief."}],"inferenceConfig":{"temperature":0.5},"toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","description":"Weather.","inputSchema":{"json":{"type":"object"}}}},{"cachePoint":{"type":"default"}}],"toolChoice":{"tool":{"name":"get_weather"}}},"additionalModelRequestFields":{"inferenceConfig":{"topK":5}}}"#),
     ]
 
     func test_goldenRequests_keepTheirConverseBodiesByteForByte() throws {
@@ -343,5 +343,17 @@ final class ConverseFormatTests: XCTestCase {
                 }
             }
         }
+    }
+
+    func test_topK_goesWhereEachModelReadsIt() throws {
+        var claude = ChatRequest(model: "anthropic.claude-3-haiku-20240307-v1:0", provider: .anthropic)
+        claude.messages = [ChatMessage(role: .user, content: [.text("hi")])]
+        claude.topK = 40
+        XCTAssertEqual(try ConverseFormat().requestBody(claude)["additionalModelRequestFields"]?["top_k"], .int(40))
+        var nova = ChatRequest(model: "amazon.nova-lite-v1:0", provider: .amazon)
+        nova.messages = claude.messages
+        nova.topK = 40
+        XCTAssertEqual(try ConverseFormat().requestBody(nova)["additionalModelRequestFields"]?["inferenceConfig"]?["topK"],
+                       .int(40))
     }
 }

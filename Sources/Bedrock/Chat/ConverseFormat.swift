@@ -28,9 +28,18 @@ struct ConverseFormat {
             if let trace = guardrail.trace { config["trace"] = .string(trace) }
             body["guardrailConfig"] = .object(config)
         }
-        // Converse's inferenceConfig has no topK; it is a model's own field, like model_kwargs.
+        // Converse's inferenceConfig has no topK; it is a model's own field, like model_kwargs:
+        // Nova reads it as inferenceConfig.topK, the others (Claude, Mistral...) as top_k.
         var additional = request.modelKwargs
-        if let topK = request.topK { additional["top_k"] = .int(Int64(topK)) }
+        if let topK = request.topK {
+            if request.provider == .amazon {
+                var nova = additional["inferenceConfig"]?.objectValue ?? JSONObject()
+                nova["topK"] = .int(Int64(topK))
+                additional["inferenceConfig"] = .object(nova)
+            } else {
+                additional["top_k"] = .int(Int64(topK))
+            }
+        }
         if !additional.isEmpty { body["additionalModelRequestFields"] = .object(additional) }
         return .object(body)
     }
