@@ -17,6 +17,9 @@ say "C tests (ctest)"
 ctest --test-dir build --output-on-failure
 
 say "Python tests (pytest)"
+# The wheel test's release build shares its SwiftPM folder with the install tests' release
+# build below, so the library is compiled once.
+export BEDROCK_BUILD_DIR="$PWD/build-release/swiftpm"
 .venv/bin/python -m pytest -q -o asyncio_default_fixture_loop_scope=function Tests/python Tests/emulator
 
 say "Install tests: the self-contained release library (the first release build takes 30-60 s)"

@@ -37,9 +37,6 @@ from setuptools.command.build_py import build_py
 HERE = Path(__file__).resolve().parent
 LIBRARY = "libbedrock.so"
 SONAME = "libbedrock.so.0"
-# Export the C API only: the statically linked Swift runtime stays private to the library, so
-# it cannot clash with another Swift library loaded into the same process.
-VERSION_SCRIPT = "{ global: bedrock_*; local: *; };\n"
 
 
 def say(text: str) -> None:
@@ -76,7 +73,7 @@ def run_streaming(command: list[str], cwd: Path) -> None:
         raise SystemExit(f"bedrock-chat: `{command[0]} build` failed with status {process.returncode}")
 
 
-def build_library(build_temp: Path) -> Path:
+def build_library() -> Path:
     root = repository_root()
     swift = os.environ.get("BEDROCK_SWIFT") or shutil.which("swift")
     if not swift:
@@ -85,9 +82,9 @@ def build_library(build_temp: Path) -> Path:
             "toolchain (6.0 or later) and libcurl, jansson and OpenSSL development headers; or set "
             "BEDROCK_LIBRARY to a prebuilt self-contained libbedrock.so.")
     scratch = Path(os.environ.get("BEDROCK_BUILD_DIR") or root / ".build-wheel")
-    build_temp.mkdir(parents=True, exist_ok=True)
-    version_script = (build_temp / "libbedrock.map").resolve()
-    version_script.write_text(VERSION_SCRIPT, encoding="ascii")
+    # The repository's own version script, the one the CMake release build uses, so the two
+    # builds agree (and can share a SwiftPM scratch directory).
+    version_script = (root / "cmake" / "libbedrock.map").resolve()
     arguments = ["-c", "release", "--product", "bedrock", "--scratch-path", str(scratch),
                  "-Xswiftc", "-static-stdlib",
                  "-Xlinker", f"-soname={SONAME}",
@@ -100,7 +97,7 @@ def build_library(build_temp: Path) -> Path:
                               capture_output=True, text=True).stdout.strip().splitlines()[-1]
     built = Path(bin_path) / LIBRARY
     if not built.is_file():
-        raise SystemExit(f"bedrock-chat: swift build made no {built}")
+        raise SystemExit(f"swift build made no {built}")
     say(f"built {built} in {time.monotonic() - started:.0f} s")
     return built
 
@@ -119,8 +116,7 @@ class build_py_with_library(build_py):
                 raise SystemExit(f"BEDROCK_LIBRARY={prebuilt} is not a file")
             say(f"bundling {source} (BEDROCK_LIBRARY)")
         else:
-            build_temp = Path(self.get_finalized_command("build").build_temp)
-            source = build_library(build_temp)
+            source = build_library()
         shutil.copyfile(source, target)
         target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         strip = shutil.which("strip")
