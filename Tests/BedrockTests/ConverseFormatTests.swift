@@ -48,11 +48,11 @@ final class ConverseFormatTests: XCTestCase {
          "tools": [{"name": "get_weather", "description": "Weather.", "input_schema": {"type": "object"}}]}
         """#,
          #"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","description":"Weather.","inputSchema":{"json":{"type":"object"}}}}],"toolChoice":{"tool":{"name":"get_weather"}}}}"#),
-        ("tool-choice-none-still-sends-tools", #"""
+        ("tool-choice-none-withholds-tools", #"""
         {"model": "anthropic.claude-3-5-sonnet-20240620-v1:0", "tool_choice": "none", "messages": [["human", "Hi"]],
          "tools": [{"name": "get_weather", "description": "Weather.", "input_schema": {"type": "object"}}]}
         """#,
-         #"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","description":"Weather.","inputSchema":{"json":{"type":"object"}}}}]}}"#),
+         #"{"messages":[{"role":"user","content":[{"text":"Hi"}]}]}"#),
         ("response-schema", #"""
         {"model": "anthropic.claude-3-5-sonnet-20240620-v1:0", "messages": [["human", "Describe Ada."]],
          "response_schema": {"title": "Person", "description": "A person.", "type": "object",
@@ -355,5 +355,20 @@ final class ConverseFormatTests: XCTestCase {
         nova.topK = 40
         XCTAssertEqual(try ConverseFormat().requestBody(nova)["additionalModelRequestFields"]?["inferenceConfig"]?["topK"],
                        .int(40))
+    }
+
+    func test_toolChoiceNone_withholdsTheTools_unlessHistoryNeedsAToolConfig() throws {
+        var request = ChatRequest(model: "anthropic.claude-3-haiku-20240307-v1:0", provider: .anthropic)
+        request.messages = [ChatMessage(role: .user, content: [.text("hi")])]
+        request.tools = [ToolSpec(name: "get_weather", description: "Weather.", inputSchema: .object(JSONObject()))]
+        request.toolChoice = ToolChoice.none
+        XCTAssertNil(try ConverseFormat().requestBody(request)["toolConfig"])
+        request.messages += [
+            ChatMessage(role: .assistant, content: [.toolUse(id: "t1", name: "get_weather", input: .object(JSONObject()))]),
+            ChatMessage(role: .tool, content: [.toolResult(toolUseId: "t1", content: [.text("sunny")], isError: false)]),
+        ]
+        let config = try ConverseFormat().requestBody(request)["toolConfig"]
+        XCTAssertEqual(config?["tools"]?.arrayValue?.count, 1)
+        XCTAssertNil(config?["toolChoice"])
     }
 }

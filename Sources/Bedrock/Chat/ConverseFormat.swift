@@ -201,7 +201,12 @@ struct ConverseFormat {
     /// Tools, tool choice and tool cache points; nil when no tools are offered.
     private static func toolConfig(_ request: ChatRequest, dialect: ConverseDialect) throws(BedrockError) -> JSON? {
         let choice = request.effectiveToolChoice
-        if choice == ToolChoice.none, dialect.withholdsToolsForChoiceNone { return nil }
+        // "none" withholds the tools, so no call can be made, unless the history holds tool
+        // blocks, which Converse refuses without a toolConfig (then it offers them unforced).
+        if choice == ToolChoice.none,
+           dialect.withholdsToolsForChoiceNone || !request.messages.contains(where: \.hasToolBlocks) {
+            return nil
+        }
         var specs = request.effectiveTools
         if specs.isEmpty, dialect.specsToolsFromHistory {
             var seen: [String] = []
@@ -340,8 +345,9 @@ enum ConverseDialect {
     /// lets the description be left out.
     var describesToolsByName: Bool { self == .converse }
 
-    /// Neither API has a "none" tool choice. Converse sends the tools without a choice, as
-    /// ChatBedrockConverse does; Nova's body does not offer them, so no call can be made.
+    /// Neither API has a "none" tool choice, so the tools are not offered. Converse still
+    /// offers them, unforced, when the history holds tool blocks (it refuses those without a
+    /// toolConfig); Nova gets such history as text instead.
     var withholdsToolsForChoiceNone: Bool { self == .nova }
 
     /// Tool history with no tools to offer: Converse offers a minimal spec for each tool the
