@@ -11,7 +11,7 @@ last one has the finish reason and the usage.
 from ..conversation import Conversation
 from ..planner import Plan
 from . import chat
-from .base import Context, Format, optional_count, stop_reasons, string_list
+from .base import Context, Format, stop_reasons
 
 
 class Jamba(Format):
@@ -19,10 +19,7 @@ class Jamba(Format):
     stop_reasons = stop_reasons("stop", "length", "tool_calls")
 
     def parse(self, body: dict, ctx: Context) -> Conversation:
-        conv = chat.read(body)
-        conv.max_tokens = optional_count(body, "max_tokens")
-        conv.stop_sequences = string_list(body, "stop")
-        return conv
+        return chat.read_with_limits(body)
 
     def response(self, plan: Plan, ctx: Context) -> dict:
         message = {"role": "assistant", "content": None if plan.tool_call else plan.text,

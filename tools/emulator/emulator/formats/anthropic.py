@@ -13,9 +13,9 @@ message_delta, message_stop.
 from ..conversation import ANY, AUTO, NONE, TOOL, Conversation, ToolChoice, ToolSpec
 from ..planner import Plan
 from .base import (Context, Format, expect, malformed, optional, optional_count, required,
+                   user_assistant_messages,
                    stop_reasons, string_list)
 
-_ROLES = ("user", "assistant")
 _TOOL_CHOICES = {"auto": AUTO, "any": ANY, "tool": TOOL, "none": NONE}
 
 
@@ -47,16 +47,10 @@ class Anthropic(Format):
             conv.add_text(system)
         elif system is not None:
             _read_blocks(conv, expect(system, list, "system", "String or JSONArray"), "system")
-        messages = required(body, "messages", list, "JSONArray")
-        if not messages:
-            raise malformed("#/messages: expected minimum item count: 1, found: 0")
+        messages = user_assistant_messages(body, (str, list), "String or JSONArray")
         for index, message in enumerate(messages):
             path = f"messages/{index}"
-            expect(message, dict, path, "JSONObject")
-            role = required(message, "role", str, "String", path)
-            if role not in _ROLES:
-                raise malformed(f"#/{path}/role: {role} is not a valid enum value")
-            content = required(message, "content", (str, list), "String or JSONArray", path)
+            content = message["content"]
             if isinstance(content, str):
                 conv.add_text(content)
             else:

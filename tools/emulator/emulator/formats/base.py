@@ -91,6 +91,22 @@ def optional(body: dict, key: str, kinds, expected: str, path: str = "", default
     return expect(body[key], kinds, f"{path}/{key}".strip("/"), expected)
 
 
+def user_assistant_messages(body: dict, content_kinds, content_expected: str) -> list[dict]:
+    """The body's ``messages``: a non-empty list of ``{"role": "user"|"assistant", "content"}``,
+    validated with Bedrock's wording (Anthropic and Nova check them alike)."""
+    messages = required(body, "messages", list, "JSONArray")
+    if not messages:
+        raise malformed("#/messages: expected minimum item count: 1, found: 0")
+    for index, message in enumerate(messages):
+        path = f"messages/{index}"
+        expect(message, dict, path, "JSONObject")
+        role = required(message, "role", str, "String", path)
+        if role not in ("user", "assistant"):
+            raise malformed(f"#/{path}/role: {role} is not a valid enum value")
+        required(message, "content", content_kinds, content_expected, path)
+    return messages
+
+
 def optional_count(body: dict, key: str, path: str = "", minimum: int = 1) -> int | None:
     """An optional integer limit such as max_tokens."""
     value = optional(body, key, int, "Integer", path)

@@ -6,7 +6,7 @@ Requests carry ``messages`` (roles system/developer, user, assistant, tool), ``t
 
 from ..conversation import ANY, AUTO, NONE, TOOL, Conversation, ToolChoice, ToolSpec
 from ..planner import Plan
-from .base import expect, malformed, optional, required, type_name
+from .base import expect, malformed, optional, optional_count, required, string_list, type_name
 
 _ROLES = ("system", "developer", "user", "assistant", "tool")
 _TOOL_CHOICES = {"auto": AUTO, "none": NONE, "required": ANY, "any": ANY}
@@ -42,6 +42,14 @@ def read(body: dict) -> Conversation:
     conv.tool_results = tail
     conv.tools = read_tools(body)
     conv.tool_choice = read_tool_choice(body)
+    return conv
+
+
+def read_with_limits(body: dict) -> Conversation:
+    """An OpenAI-style chat body with ``max_tokens`` and ``stop`` (Jamba, Mistral chat models)."""
+    conv = read(body)
+    conv.max_tokens = optional_count(body, "max_tokens")
+    conv.stop_sequences = string_list(body, "stop")
     return conv
 
 

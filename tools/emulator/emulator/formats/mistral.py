@@ -45,10 +45,7 @@ class MistralChat(Format):
     stop_reasons = stop_reasons("stop", "length", "tool_calls")
 
     def parse(self, body: dict, ctx: Context) -> Conversation:
-        conv = chat.read(body)
-        conv.max_tokens = optional_count(body, "max_tokens")
-        conv.stop_sequences = string_list(body, "stop")
-        return conv
+        return chat.read_with_limits(body)
 
     def response(self, plan: Plan, ctx: Context) -> dict:
         return {"choices": [{"index": 0, "message": self._message(plan, plan.text),

@@ -13,9 +13,8 @@ contentBlockDelta, contentBlockStop, messageStop, metadata.
 from ..conversation import Conversation
 from ..planner import Plan
 from . import converse
-from .base import Context, Format, expect, malformed, optional, required, string_list
+from .base import Context, Format, optional, string_list, user_assistant_messages
 
-_ROLES = ("user", "assistant")
 
 
 class Nova(Format):
@@ -24,16 +23,7 @@ class Nova(Format):
                                             "stop_sequence", "guardrail_intervened")}
 
     def parse(self, body: dict, ctx: Context) -> Conversation:
-        messages = required(body, "messages", list, "JSONArray")
-        if not messages:
-            raise malformed("#/messages: expected minimum item count: 1, found: 0")
-        for index, message in enumerate(messages):
-            path = f"messages/{index}"
-            expect(message, dict, path, "JSONObject")
-            role = required(message, "role", str, "String", path)
-            if role not in _ROLES:
-                raise malformed(f"#/{path}/role: {role} is not a valid enum value")
-            required(message, "content", list, "JSONArray", path)
+        messages = user_assistant_messages(body, list, "JSONArray")
         system = optional(body, "system", list, "JSONArray", default=[])
         tool_config = optional(body, "toolConfig", dict, "JSONObject")
         conv = Conversation()
