@@ -515,6 +515,9 @@ static int report_error(const options *o, bedrock_status status, const bedrock_e
     json_t *details = err ? json_loads(bedrock_error_json(err), 0, NULL) : NULL;
     json_int_t attempts = json_integer_value(json_object_get(details, "attempts"));
     const char *error_type = json_string_value(json_object_get(details, "error_type"));
+    /* The JSON path of the input to blame, for INVALID_ARGUMENT and CONFIG: "request.provider". */
+    const char *field = json_string_value(json_object_get(details, "field"));
+    if (!field) field = "";
     char endpoint[512];
     describe_endpoint(o, endpoint, sizeof endpoint);
     char after[64] = "";
@@ -524,24 +527,30 @@ static int report_error(const options *o, bedrock_status status, const bedrock_e
     bool show_details = true;
     switch (status) {
     case BEDROCK_ERR_INVALID_ARGUMENT:
-        if (strstr(message, "request.provider")) {
+        if (!strcmp(field, "request.provider")) {
             fprintf(e, PROGRAM ": cannot tell which provider model \"%s\" belongs to.\n", o->model);
             fputs("  Pass --provider NAME (anthropic, amazon, meta, mistral, cohere, ai21, deepseek, openai).\n", e);
-        } else if (strstr(message, "request.tools")) {
+        } else if (!strncmp(field, "request.tools", strlen("request.tools"))) {
             fprintf(e, PROGRAM ": the tools in --tools %s are not valid.\n", o->tools_file ? o->tools_file : "");
-        } else if (strstr(message, "config.")) {
+        } else if (!strncmp(field, "config.", strlen("config."))) {
             fputs(PROGRAM ": a --region, --profile or --endpoint-url value is not valid.\n", e);
         } else {
             fputs(PROGRAM ": the request is not valid.\n", e);
         }
         break;
     case BEDROCK_ERR_CONFIG:
-        if (strstr(message, "region")) {
-            fputs(PROGRAM ": no AWS region is set.\n"
-                  "  Pass --region REGION (for example --region us-east-1), set AWS_REGION, or set a region\n"
-                  "  in your profile with `aws configure`.\n", e);
-            show_details = false;
-        } else if (strstr(message, "profile")) {
+        if (!strcmp(field, "config.region")) {
+            const char *region = o->region ? o->region : env_value("AWS_REGION");
+            if (!region) region = env_value("AWS_DEFAULT_REGION");
+            if (region) {
+                fprintf(e, PROGRAM ": \"%s\" is not an AWS region name (for example us-east-1).\n", region);
+            } else {
+                fputs(PROGRAM ": no AWS region is set.\n"
+                      "  Pass --region REGION (for example --region us-east-1), set AWS_REGION, or set a region\n"
+                      "  in your profile with `aws configure`.\n", e);
+                show_details = false;
+            }
+        } else if (!strcmp(field, "config.profile")) {
             const char *profile = o->profile ? o->profile : env_value("AWS_PROFILE");
             fprintf(e, PROGRAM ": the AWS profile \"%s\" does not exist.\n"
                        "  `aws configure list-profiles` lists the profiles there are; `aws configure --profile NAME`\n"
@@ -606,7 +615,7 @@ static int report_error(const options *o, bedrock_status status, const bedrock_e
         show_details = false;
         break;
     default:
-        fputs(PROGRAM ": libbedrock failed.\n", e);
+        fprintf(e, PROGRAM ": libbedrock failed: %s.\n", bedrock_status_string(status));
         break;
     }
     if (show_details) {

@@ -3,8 +3,7 @@
  *
  *   tool_calling [--model MODEL_ID] [QUESTION...]
  */
-#include <bedrock.h>
-#include <jansson.h>
+#include <bedrock_jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

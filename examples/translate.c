@@ -3,8 +3,7 @@
  *   translate [--model MODEL_ID] [--to LANGUAGE] SENTENCE...
  *
  * Uses the provider-independent bedrock_chat with jansson values (bedrock_chat_j). */
-#include <bedrock.h>
-#include <jansson.h>
+#include <bedrock_jansson.h>
 #include <stdio.h>
 #include <string.h>
 

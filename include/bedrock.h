@@ -15,7 +15,9 @@
  *   Strings.   Text is NUL-terminated UTF-8. A `char *` the library returns through an
  *              out-parameter belongs to the caller, who frees it with bedrock_string_free().
  *              The library never keeps a pointer to memory the caller passed in.
- *   JSON.      Requests, responses, events and configuration cross as JSON text.
+ *   JSON.      Requests, responses, events and configuration cross as JSON text. The same
+ *              calls taking jansson values (json_t) are in <bedrock_jansson.h>, so that this
+ *              header needs no jansson headers.
  *   Bad input. NULL where a value is required, invalid JSON, a wrong JSON type, or invalid
  *              UTF-8 gives BEDROCK_ERR_INVALID_ARGUMENT with a message naming the field.
  *              The library never aborts the host process on bad input.
@@ -25,8 +27,13 @@
  *   A bedrock_client may be used by any number of threads at once: they share its
  *   connections and credentials. Free it only after every call on it has returned.
  *   A bedrock_stream is used by one thread at a time, except bedrock_stream_cancel(), which
- *   any thread may call while another is blocked in bedrock_stream_next().
+ *   any thread may call while another is blocked in bedrock_stream_next(). A stream keeps its
+ *   client alive: the client may be freed while streams opened from it are still open, and
+ *   its connections and credentials are released when the last of them is freed.
  *   A bedrock_error belongs to the thread that received it.
+ *
+ * The whole contract, with the JSON shapes and how AWS errors map to statuses, is in the
+ * repository's docs/c-api.md.
  *
  * ABI
  *   The library is libbedrock.so.MAJOR.MINOR.PATCH with SONAME libbedrock.so.MAJOR
@@ -48,7 +55,6 @@
 #define BEDROCK_H
 
 #include <stddef.h>
-#include <jansson.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -107,6 +113,11 @@ int bedrock_version_number(void);
    a value this library does not know. Static: never free it. */
 const char *bedrock_status_name(bedrock_status status);
 
+/* A one-line description of a status, e.g. "throttled: the service asked the client to slow
+   down", as curl_easy_strerror() gives; "unknown status" for a value this library does not
+   know. Static: never free it. */
+const char *bedrock_status_string(bedrock_status status);
+
 /* ---- Client -------------------------------------------------------------------------- */
 
 /* Creates a client from `config_json` (NULL or "{}" for all defaults) and stores it in *out.
@@ -127,7 +138,8 @@ const char *bedrock_status_name(bedrock_status status);
    Free the client with bedrock_client_free(). */
 bedrock_status bedrock_client_new(const char *config_json, bedrock_client **out, bedrock_error **err);
 
-/* Frees a client and closes its connections. NULL is a no-op. */
+/* Frees a client. Every call on it must have returned; streams opened from it may stay open
+   (each keeps the client alive until it is freed). NULL is a no-op. */
 void bedrock_client_free(bedrock_client *client);
 
 /* ---- Chat: one request shape for every provider ------------------------------------- */
@@ -149,10 +161,6 @@ void bedrock_client_free(bedrock_client *client);
 bedrock_status bedrock_chat(bedrock_client *client, const char *request_json, char **response_json,
                             bedrock_error **err);
 
-/* bedrock_chat with jansson values. `request` is borrowed. On success *response is a new
-   reference the caller releases with json_decref(); on failure it is NULL. */
-bedrock_status bedrock_chat_j(bedrock_client *client, const json_t *request, json_t **response, bedrock_error **err);
-
 /* Streams a chat reply to `on_event`, one JSON object per event, and returns when it ends:
    {"type": "start", "model_id", "request_id"}, then any number of
    {"type": "text" | "reasoning", "index", "text"}, {"type": "tool_call_start", "index", "id",
@@ -163,7 +171,7 @@ bedrock_status bedrock_chat_stream(bedrock_client *client, const char *request_j
                                    void *user_data, bedrock_error **err);
 
 /* Opens a chat stream that the caller pulls with bedrock_stream_next(). The request is
-   validated, planned and signed now, and goes out with the first bedrock_stream_next(): the
+   validated and planned now; it is signed and sent by the first bedrock_stream_next(): the
    library runs no thread of its own, so all network work happens inside that call. Free the
    stream with bedrock_stream_free(). */
 bedrock_status bedrock_stream_open(bedrock_client *client, const char *request_json, bedrock_stream **out,
@@ -179,8 +187,9 @@ bedrock_status bedrock_stream_next(bedrock_stream *stream, char **event_json, be
    BEDROCK_ERR_CANCELLED promptly. Any thread may call it. NULL is a no-op. */
 void bedrock_stream_cancel(bedrock_stream *stream);
 
-/* Frees a stream, closing its connection if the reply was not read to the end. NULL is a
-   no-op. Do not free a stream while another thread is inside bedrock_stream_next(). */
+/* Frees a stream, closing its connection if the reply was not read to the end, and releases
+   its hold on the client. NULL is a no-op. Do not free a stream while another thread is
+   inside bedrock_stream_next(). */
 void bedrock_stream_free(bedrock_stream *stream);
 
 /* ---- Raw runtime operations ---------------------------------------------------------- */
@@ -225,8 +234,13 @@ bedrock_status bedrock_error_status(const bedrock_error *error);
    where known. Borrowed: valid until bedrock_error_free(error). Never contains secrets. */
 const char *bedrock_error_message(const bedrock_error *error);
 
-/* The error as JSON text: {"status", "status_name", "message", and when known "error_type"
-   (the AWS error type), "http_status", "request_id", "attempts"}. Borrowed, like the message. */
+/* The error as JSON text, borrowed like the message: {"status", "status_name", "message",
+   "retryable", and when known "field", "error_type", "http_status", "request_id", "attempts"}.
+   "retryable" is true when the library's own retry rules would try the call again
+   (throttling, network errors, timeouts, HTTP 500/502/503/504, ModelNotReadyException),
+   whether or not attempts were left. "field" is the JSON path of the input to blame, for
+   INVALID_ARGUMENT and CONFIG errors that have one: "request.messages[1].role",
+   "config.region", "model_id". "error_type" is the AWS error type. */
 const char *bedrock_error_json(const bedrock_error *error);
 
 /* Frees an error. NULL is a no-op. */

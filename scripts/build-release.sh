@@ -5,7 +5,7 @@
 #   PREFIX/lib/libbedrock.so.X.Y.Z      the library: Swift runtime linked in statically, only
 #   PREFIX/lib/libbedrock.so.X          bedrock_* exported, SONAME libbedrock.so.X, stripped
 #   PREFIX/lib/libbedrock.so            (both symlinks)
-#   PREFIX/include/bedrock.h
+#   PREFIX/include/bedrock.h, bedrock_jansson.h
 #   PREFIX/lib/pkgconfig/bedrock.pc
 #   PREFIX/lib/cmake/Bedrock/BedrockConfig.cmake, BedrockConfigVersion.cmake
 #

@@ -34,7 +34,7 @@ final class ConfigResolutionTests: XCTestCase {
 
     private func sigV4Credentials(_ resolved: ResolvedClientConfig) throws -> Credentials? {
         guard case .sigV4(let chain) = resolved.authentication else { return nil }
-        return try chain.resolve()
+        return try chain.resolveWithSource().credentials
     }
 
     func test_regionOrder_configThenAwsRegionThenDefaultRegionThenProfile() throws {

@@ -65,7 +65,7 @@ final class CredentialChainTests: XCTestCase {
         let chain = DefaultCredentialChain.make(context: context, profileChosenExplicitly: true)
         XCTAssertFalse(chain.providers.contains { $0.name.hasPrefix("environment") })
         XCTAssertTrue(chain.providers.contains { $0.name == "web identity (profile \"p\")" })
-        XCTAssertThrowsError(try chain.resolve()) { error in
+        XCTAssertThrowsError(try chain.resolveWithSource()) { error in
             XCTAssertTrue((error as? BedrockError)?.message.hasPrefix("no AWS credentials found; tried: ") ?? false)
         }
     }
@@ -73,11 +73,11 @@ final class CredentialChainTests: XCTestCase {
     func test_credentialsFileKeysComeBeforeTheProcess_andConfigFileKeysAfter() throws {
         let context = try context(config: "[default]\naws_access_key_id = CONFIG\naws_secret_access_key = c\n"
                                   + "credential_process = sh -c 'echo {\\\"Version\\\": 1, \\\"AccessKeyId\\\": \\\"PROC\\\", \\\"SecretAccessKey\\\": \\\"p\\\"}'\n")
-        XCTAssertEqual(try DefaultCredentialChain.make(context: context, profileChosenExplicitly: false).resolve().accessKeyId, "PROC")
+        XCTAssertEqual(try DefaultCredentialChain.make(context: context, profileChosenExplicitly: false).resolveWithSource().credentials.accessKeyId, "PROC")
         let withCredentialsFile = try self.context(
             config: "[default]\ncredential_process = /nonexistent/never-run\n",
             credentials: "[default]\naws_access_key_id = FILE\naws_secret_access_key = f\n")
-        XCTAssertEqual(try DefaultCredentialChain.make(context: withCredentialsFile, profileChosenExplicitly: false).resolve().accessKeyId,
+        XCTAssertEqual(try DefaultCredentialChain.make(context: withCredentialsFile, profileChosenExplicitly: false).resolveWithSource().credentials.accessKeyId,
                        "FILE")
     }
 

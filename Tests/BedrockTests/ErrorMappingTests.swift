@@ -2,7 +2,7 @@ import XCTest
 
 @testable import Bedrock
 
-/// AWS error types and HTTP statuses map to statuses as C-API.md lays down.
+/// AWS error types and HTTP statuses map to statuses as docs/c-api.md lays down.
 final class ErrorMappingTests: XCTestCase {
     private func status(_ type: String?, _ http: Int) -> BedrockStatus { BedrockStatus(awsErrorType: type, httpStatus: http) }
 

@@ -120,6 +120,13 @@ final class MetaFormatTests: XCTestCase, ProviderFormatTesting {
         }
     }
 
+    /// Every format reads counts with one reader (ReplyReader): a negative or fractional count
+    /// is a malformed body, named by its path, never clamped to 0.
+    func test_parseResponse_negativeOrFractionalCount_isAProtocolErrorNamingIt() {
+        assertProtocolError(try reply(#"{"generation": "hi", "prompt_token_count": -3}"#), mentions: "prompt_token_count")
+        assertProtocolError(try reply(#"{"generation": "hi", "generation_token_count": 2.5}"#), mentions: "generation_token_count")
+    }
+
     func test_stream_textDeltasThenUsageAndStop() throws {
         let result = try streamed([
             #"{"generation": "Hel", "prompt_token_count": 12, "generation_token_count": 1, "stop_reason": null}"#,

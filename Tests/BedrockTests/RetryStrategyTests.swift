@@ -46,17 +46,23 @@ final class RetryStrategyTests: XCTestCase {
     }
 
     func test_whatIsRetried() {
-        let policy = RetryPolicy(maxAttempts: 3)
-        XCTAssertEqual(policy.reason(for: BedrockError(.throttled, "", httpStatus: 429)), .throttling)
-        XCTAssertEqual(policy.reason(for: BedrockError(.network, "")), .transient)
-        XCTAssertEqual(policy.reason(for: BedrockError(.timeout, "")), .timeout)
-        XCTAssertEqual(policy.reason(for: BedrockError(.service, "", httpStatus: 503)), .transient)
-        XCTAssertEqual(policy.reason(for: BedrockError(.model, "", awsErrorType: "ModelNotReadyException", httpStatus: 429)),
+        XCTAssertEqual(RetryPolicy.reason(for: BedrockError(.throttled, "", httpStatus: 429)), .throttling)
+        XCTAssertEqual(RetryPolicy.reason(for: BedrockError(.network, "")), .transient)
+        XCTAssertEqual(RetryPolicy.reason(for: BedrockError(.timeout, "")), .timeout)
+        XCTAssertEqual(RetryPolicy.reason(for: BedrockError(.service, "", httpStatus: 503)), .transient)
+        XCTAssertEqual(RetryPolicy.reason(for: BedrockError(.model, "", awsErrorType: "ModelNotReadyException", httpStatus: 429)),
                        .transient)
-        XCTAssertNil(policy.reason(for: BedrockError(.service, "", httpStatus: 599)))
-        XCTAssertNil(policy.reason(for: BedrockError(.validation, "", httpStatus: 400)))
-        XCTAssertNil(policy.reason(for: BedrockError(.model, "", awsErrorType: "ModelErrorException", httpStatus: 424)))
-        XCTAssertNil(policy.reason(for: BedrockError(.credentials, "", httpStatus: 403)))
-        XCTAssertNil(policy.reason(for: BedrockError(.cancelled, "")))
+        XCTAssertNil(RetryPolicy.reason(for: BedrockError(.service, "", httpStatus: 599)))
+        XCTAssertNil(RetryPolicy.reason(for: BedrockError(.validation, "", httpStatus: 400)))
+        XCTAssertNil(RetryPolicy.reason(for: BedrockError(.model, "", awsErrorType: "ModelErrorException", httpStatus: 424)))
+        XCTAssertNil(RetryPolicy.reason(for: BedrockError(.credentials, "", httpStatus: 403)))
+        XCTAssertNil(RetryPolicy.reason(for: BedrockError(.cancelled, "")))
+    }
+
+    func test_errorJSON_saysWhetherRetryable() {
+        XCTAssertEqual(BedrockError(.throttled, "slow down", httpStatus: 429).json["retryable"], .bool(true))
+        XCTAssertEqual(BedrockError(.service, "", httpStatus: 503).json["retryable"], .bool(true))
+        XCTAssertEqual(BedrockError(.validation, "", httpStatus: 400).json["retryable"], .bool(false))
+        XCTAssertEqual(BedrockError.invalidArgument("request.model", "required").json["retryable"], .bool(false))
     }
 }

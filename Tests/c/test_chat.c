@@ -2,6 +2,8 @@
    bedrock_chat_stream, and the pull stream with cancellation from another thread. */
 #include "harness.h"
 
+#include <bedrock_jansson.h>
+
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,11 +148,49 @@ static void expect_invalid(bedrock_client *client, const char *request, const ch
     CHECK_STATUS(bedrock_chat(client, request, &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
     CHECK(response == NULL);
     CHECK_CONTAINS(bedrock_error_message(err), fragment);
+    CHECK_CONTAINS(bedrock_error_json(err), "\"retryable\":false");
     bedrock_error_free(err);
     bedrock_stream *stream = (bedrock_stream *)0x1;
     CHECK_STATUS(bedrock_stream_open(client, request, &stream, &err), BEDROCK_ERR_INVALID_ARGUMENT);
     CHECK(stream == NULL);
     bedrock_error_free(err);
+}
+
+/* The error JSON names the bad input by its JSON path, for a program to act on. */
+static void expect_field(bedrock_client *client, const char *request, const char *field) {
+    bedrock_error *err = NULL;
+    char *response = NULL;
+    char expected[256];
+    snprintf(expected, sizeof expected, "\"field\":\"%s\"", field);
+    CHECK_STATUS(bedrock_chat(client, request, &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(bedrock_error_json(err), expected);
+    bedrock_error_free(err);
+}
+
+/* A stream keeps its client alive: freeing the client first leaves the stream working. */
+static void test_stream_outlives_client(void) {
+    bedrock_client *client = harness_client(url, "");
+    bedrock_stream *stream = NULL;
+    CHECK_STATUS(bedrock_stream_open(client, "{\"model\": \"anthropic.claude-3-haiku-20240307-v1:0\", "
+                                     "\"messages\": [[\"human\", \"after the client\"]]}", &stream, NULL), BEDROCK_OK);
+    bedrock_client_free(client);
+    char *event = NULL, *last = NULL;
+    while (bedrock_stream_next(stream, &event, NULL) == BEDROCK_OK && event) {
+        bedrock_string_free(last);
+        last = event;
+    }
+    CHECK_CONTAINS(last, "You said: after the client");
+    bedrock_string_free(last);
+    bedrock_stream_free(stream);
+}
+
+static void test_status_strings(void) {
+    CHECK(strcmp(bedrock_status_string(BEDROCK_OK), "no error") == 0);
+    for (int status = BEDROCK_ERR_INVALID_ARGUMENT; status <= BEDROCK_ERR_INTERNAL; status++) {
+        const char *text = bedrock_status_string((bedrock_status)status);
+        CHECK(text && *text && strcmp(text, "unknown status") != 0 && !strchr(text, '\n'));
+    }
+    CHECK(strcmp(bedrock_status_string((bedrock_status)99), "unknown status") == 0);
 }
 
 static void test_bad_requests(bedrock_client *client) {
@@ -171,6 +211,9 @@ static void test_bad_requests(bedrock_client *client) {
     expect_invalid(client, "{" M "\"messages\": [[\"human\", \"hi\"]], \"api\": \"fast\"}", "request.api");
     expect_invalid(client, "{" M "\"messages\": [[\"tool\", \"result\"]]}", "tool_call_id");
     expect_invalid(client, "not json", "request: invalid JSON");
+    expect_field(client, "{" M "\"messages\": [[\"human\", \"hi\"]], \"max_tokens\": -5}", "request.max_tokens");
+    expect_field(client, "{" M "\"messages\": [{\"role\": \"robot\", \"content\": \"hi\"}]}", "request.messages[0].role");
+    expect_field(client, "not json", "request");
     CHECK_STATUS(bedrock_chat_j(client, NULL, NULL, NULL), BEDROCK_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(bedrock_stream_next(NULL, NULL, NULL), BEDROCK_ERR_INVALID_ARGUMENT);
     bedrock_stream_cancel(NULL);
@@ -187,5 +230,7 @@ int main(int argc, char **argv) {
     test_cancel_from_another_thread(client);
     test_bad_requests(client);
     bedrock_client_free(client);
+    test_stream_outlives_client();
+    test_status_strings();
     return harness_finish("test_chat");
 }

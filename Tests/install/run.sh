@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Install tests: builds the self-contained release libbedrock (scripts/build-release.sh),
 # installs it into a temporary prefix, and checks what a user gets:
-#   - the install tree: lib/libbedrock.so.X.Y.Z with its symlinks, include/bedrock.h,
+#   - the install tree: lib/libbedrock.so.X.Y.Z with its symlinks, include/bedrock.h and
+#     bedrock_jansson.h,
 #     lib/pkgconfig/bedrock.pc, lib/cmake/Bedrock/BedrockConfig{,Version}.cmake;
 #   - the library: exports exactly the functions bedrock.h declares (nm -D), SONAME
 #     libbedrock.so.X (readelf -d), no RUNPATH but $ORIGIN, needs only system libraries and
 #     no Swift runtime (readelf -d, ldd), stripped;
 #   - the C tests (ctest) against that stripped release library;
 #   - a program outside the source tree, built through find_package(Bedrock) and through
-#     pkg-config, and a ctypes script, each run with a bare environment (env -i) and chatting
+#     pkg-config with a poisoned <jansson.h> on its include path (bedrock.h needs no jansson),
+#     one that uses bedrock_jansson.h, and a ctypes script, each run with a bare environment (env -i) and chatting
 #     with the emulator; and, where unshare(1) may mount, the same with the Swift toolchain's
 #     directory hidden under an empty tmpfs.
 set -euo pipefail
@@ -44,18 +46,20 @@ check "lib/libbedrock.so.$version is a file" test -f "$libdir/libbedrock.so.$ver
 check "libbedrock.so.$major -> libbedrock.so.$version" test "$(readlink "$libdir/libbedrock.so.$major")" = "libbedrock.so.$version"
 check "libbedrock.so -> libbedrock.so.$major" test "$(readlink "$libdir/libbedrock.so")" = "libbedrock.so.$major"
 check "include/bedrock.h is the source header" cmp -s include/bedrock.h "$prefix/include/bedrock.h"
+check "include/bedrock_jansson.h is the source header" cmp -s include/bedrock_jansson.h "$prefix/include/bedrock_jansson.h"
 check "lib/pkgconfig/bedrock.pc" test -f "$libdir/pkgconfig/bedrock.pc"
 check "lib/cmake/Bedrock/BedrockConfig.cmake and BedrockConfigVersion.cmake" \
   test -f "$libdir/cmake/Bedrock/BedrockConfig.cmake" -a -f "$libdir/cmake/Bedrock/BedrockConfigVersion.cmake"
 
 say "The library's exports, SONAME and dependencies"
-# The C API is the functions declared at the start of a line in bedrock.h.
-declared=$(grep -E '^[a-z]' include/bedrock.h | grep -v '^typedef' | grep -oE '\bbedrock_[a-z0-9_]+ *\(' | tr -d ' (' | sort -u)
+# The C API is the functions declared at the start of a line in the two headers.
+declared=$(cat include/bedrock.h include/bedrock_jansson.h | grep -E '^[a-z]' | grep -v '^typedef' |
+  grep -oE '\bbedrock_[a-z0-9_]+ *\(' | tr -d ' (' | sort -u)
 # Upper-case nm types are global symbols. (The version script also leaves some LOCAL
 # entries in .dynsym, shown in lower case; the dynamic linker never binds to those.)
 exported=$(nm -D --defined-only "$library" | awk '$2 ~ /^[A-Z]$/ { print $3 }' | sort -u)
 if [ "$exported" = "$declared" ]; then
-  pass "exports exactly the $(echo "$declared" | wc -l) functions bedrock.h declares"
+  pass "exports exactly the $(echo "$declared" | wc -l) functions bedrock.h and bedrock_jansson.h declare"
 else
   fail "exports differ from bedrock.h's functions (< exported, > declared):"
   diff <(echo "$exported") <(echo "$declared") >&2 || true
@@ -87,12 +91,21 @@ echo "emulator at $url"
 # A bare environment: no LD_LIBRARY_PATH, no PATH into the toolchain, no AWS settings.
 bare=(env -i PATH=/usr/bin:/bin HOME="$work")
 
-say "An out-of-tree CMake project: find_package(Bedrock) + Bedrock::bedrock"
+# A <jansson.h> that fails the build if anything includes it: a program that uses bedrock.h
+# alone must compile without jansson's headers.
+poison=$work/poison
+mkdir -p "$poison"
+echo '#error "bedrock.h must not need jansson.h"' >"$poison/jansson.h"
+
+say "An out-of-tree CMake project: find_package(Bedrock) + Bedrock::bedrock and Bedrock::bedrock_jansson"
 consumer_cmake=$work/consumer-cmake
-if cmake -S Tests/install/consumer -B "$consumer_cmake" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >"$work/cmake.log" 2>&1 &&
+if cmake -S Tests/install/consumer -B "$consumer_cmake" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
+     -DPOISON_INCLUDE_DIR="$poison" >"$work/cmake.log" 2>&1 &&
    cmake --build "$consumer_cmake" >>"$work/cmake.log" 2>&1; then
-  pass "configured and built against $prefix"
+  pass "configured and built against $prefix, bedrock.h alone with jansson.h poisoned"
   check "runs with env -i and chats with the emulator" "${bare[@]}" "$consumer_cmake/consumer" "$url"
+  check "Bedrock::bedrock_jansson: bedrock_chat_j chats with the emulator" \
+    "${bare[@]}" "$consumer_cmake/consumer_jansson" "$url"
   linked=$(readelf -d "$consumer_cmake/consumer" | sed -n 's/.*(NEEDED).*\[\(libbedrock.*\)\]/\1/p')
   check "the program records NEEDED $linked (the SONAME)" test "$linked" = "libbedrock.so.$major"
 else
@@ -105,11 +118,20 @@ export PKG_CONFIG_PATH=$libdir/pkgconfig
 check "pkg-config --modversion bedrock is $version" test "$(pkg-config --modversion bedrock)" = "$version"
 flags=$(pkg-config --cflags --libs bedrock)
 echo "pkg-config --cflags --libs bedrock: $flags"
-if cc -o "$work/consumer-pkgconfig" Tests/install/consumer/consumer.c $flags -Wl,-rpath,"$libdir"; then
-  pass "compiled and linked with pkg-config's flags"
+check "jansson is a private requirement" sh -c 'pkg-config --print-requires-private bedrock | grep -q "^jansson"'
+check "bedrock's flags name no jansson" sh -c '! echo "$1" | grep -q jansson' sh "$flags"
+if cc -I"$poison" -o "$work/consumer-pkgconfig" Tests/install/consumer/consumer.c $flags -Wl,-rpath,"$libdir"; then
+  pass "compiled with pkg-config's flags and jansson.h poisoned, and linked"
   check "runs with env -i and chats with the emulator" "${bare[@]}" "$work/consumer-pkgconfig" "$url"
 else
   fail "pkg-config consumer did not build"
+fi
+if cc -o "$work/consumer-jansson-pkgconfig" Tests/install/consumer/consumer_jansson.c \
+     $(pkg-config --cflags --libs bedrock jansson) -Wl,-rpath,"$libdir"; then
+  pass "bedrock_jansson.h compiled and linked with pkg-config --cflags --libs bedrock jansson"
+  check "bedrock_chat_j chats with the emulator" "${bare[@]}" "$work/consumer-jansson-pkgconfig" "$url"
+else
+  fail "pkg-config jansson consumer did not build"
 fi
 
 say "Python ctypes loading the installed library"

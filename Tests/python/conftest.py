@@ -15,6 +15,40 @@ from bedrock_testlib import EMULATOR_CREDENTIALS  # noqa: E402
 from emulator.ctl import start, stop  # noqa: E402
 
 
+# Standard-suite tests that cannot pass or fail here, left out of the run with the reason why.
+# Each key is a test name in test_langchain_standard.py, whichever suite class runs it.
+_NEEDS_JUDGEMENT = "needs a real model's judgement: "
+DESELECTED = {
+    "test_tool_calling": _NEEDS_JUDGEMENT + (
+        "the model must work out magic_function's argument (3) from the question; the emulator makes "
+        "arguments from the tool's schema (1) unless the prompt carries a [[tool:NAME {json}]] directive"),
+    "test_agent_loop": _NEEDS_JUDGEMENT + (
+        "the model must decide unprompted to call get_weather; the emulator calls a tool only when "
+        "tool_choice forces one or the prompt names it"),
+    "test_unicode_tool_call_integration": _NEEDS_JUDGEMENT + (
+        "the model must copy the company name from the question into the tool's arguments"),
+    "test_serdes": (
+        "langchain-core's load() revives only the classes on its own allowlist (langchain_core.load.mapping), "
+        "even with allowed_objects='all'; ChatBedrockNative round-trips with allowed_objects=[ChatBedrockNative] "
+        "(test_langchain_native.py::test_serialization_round_trip)"),
+}
+DESELECTED["test_tool_calling_async"] = DESELECTED["test_tool_calling"]
+
+
+def pytest_collection_modifyitems(config, items):
+    left_out = [item for item in items
+                if item.path.name == "test_langchain_standard.py" and item.originalname in DESELECTED]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+        config._bedrock_deselected = sorted({item.originalname for item in left_out})
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    for name in getattr(config, "_bedrock_deselected", []):
+        terminalreporter.write_line(f"deselected {name}: {DESELECTED[name]}")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: builds and installs the wheel in a fresh venv (about a minute)")

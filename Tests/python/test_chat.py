@@ -99,3 +99,52 @@ def test_arn_with_provider_works(client):
     arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123"
     response = client.chat({"model": arn, "provider": "anthropic", "api": "converse", "messages": [["human", "hi"]]})
     assert response["content"] == "You said: hi" and response["model_id"] == arn
+
+
+def test_an_empty_header_value_is_sent_empty_as_signed(client, emulator_url):
+    # curl drops a header written "Name:", so an empty guardrail version used to reach the
+    # service unsigned-for and fail as a bad signature (CREDENTIALS).
+    from parity import clear_recorded, recorded
+
+    clear_recorded(emulator_url)
+    response = client.chat({"model": CLAUDE, "api": "invoke", "messages": [["human", "guarded"]],
+                            "guardrail": {"id": "gr-1", "version": ""}})
+    assert response["content"] == "You said: guarded"
+    headers = {name.lower(): value for name, value in recorded(emulator_url)[-1]["headers"].items()}
+    assert headers["x-amzn-bedrock-guardrailversion"] == ""
+    assert "x-amzn-bedrock-guardrailversion" in headers["authorization"]
+
+
+def test_a_stream_outlives_its_client(emulator_url):
+    from bedrock_chat import _lib
+    import ctypes
+    import json as jsonlib
+
+    from bedrock_testlib import EMULATOR_CREDENTIALS
+
+    config = jsonlib.dumps({"region": "us-east-1", "endpoint_url": emulator_url, "credentials": EMULATOR_CREDENTIALS})
+    handle, stream, event = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
+    assert _lib.bedrock_client_new(config.encode(), ctypes.byref(handle), None) == 0
+    request = jsonlib.dumps(chat_request("outlive the client")).encode()
+    assert _lib.bedrock_stream_open(handle, request, ctypes.byref(stream), None) == 0
+    _lib.bedrock_client_free(handle)  # the stream keeps the client alive
+    events = []
+    while _lib.bedrock_stream_next(stream, ctypes.byref(event), None) == 0 and event.value:
+        events.append(jsonlib.loads(ctypes.string_at(event.value)))
+        _lib.bedrock_string_free(event)
+        event.value = None
+    _lib.bedrock_stream_free(stream)
+    assert events[-1]["message"]["content"] == "You said: outlive the client"
+
+
+@pytest.mark.parametrize("key", ["id", "version", "trace"])
+def test_guardrail_values_cannot_inject_headers_even_with_a_bearer_token(emulator_url, key):
+    # InvokeModel carries the guardrail in headers; a bearer-token request is not signed, so the
+    # values are checked when the request is read.
+    from bedrock_chat import Client
+
+    guardrail = {"id": "gr-1", "version": "1", "trace": "enabled", key: "x\r\nX-Injected: yes"}
+    with Client(region="us-east-1", endpoint_url=emulator_url, bearer_token="emulator-token") as bearer:
+        with pytest.raises(InvalidArgumentError) as caught:
+            bearer.chat({"model": CLAUDE, "api": "invoke", "messages": [["human", "hi"]], "guardrail": guardrail})
+    assert caught.value.field == f"request.guardrail.{key}"

@@ -54,6 +54,41 @@ def test_errors_before_sending_have_no_attempts(client):
         client.chat({"model": MODEL, "messages": [["wizard", "hi"]]})
     assert caught.value.attempts is None and caught.value.http_status is None
     assert not caught.value.retryable
+    assert caught.value.field == "request.messages[0].role"
+
+
+@pytest.mark.parametrize("request_change, field", [
+    ({"messages": [["human", "hi"]], "max_tokens": -1}, "request.max_tokens"),
+    ({"messages": [{"role": "tool", "content": "42"}]}, "request.messages[0].tool_call_id"),
+    # Raised by the provider's format, which sees only part of the request: rooted all the same.
+    ({"api": "invoke", "messages": [["human", "hi"]], "top_k": 5, "model": "amazon.titan-text-express-v1"},
+     "request.top_k"),
+])
+def test_invalid_arguments_carry_the_json_path_of_the_field(client, request_change, field):
+    with pytest.raises(InvalidArgumentError) as caught:
+        client.chat({"model": MODEL, **request_change})
+    assert caught.value.field == field and str(caught.value).startswith(field + ":")
+    assert not caught.value.retryable
+
+
+def test_config_errors_carry_the_field():
+    from bedrock_chat import ConfigError
+
+    with pytest.raises(InvalidArgumentError) as caught:
+        Client(region="us-east-1", max_attempts=-1)
+    assert caught.value.field == "config.max_attempts"
+    with pytest.raises(ConfigError) as missing:
+        Client(endpoint_url="http://127.0.0.1:9")
+    assert missing.value.field == "config.region"
+    with pytest.raises(ConfigError) as bad_url:
+        Client(region="us-east-1", endpoint_url="ftp://example.com")
+    assert bad_url.value.field == "config.endpoint_url"
+
+
+def test_status_strings_come_from_the_library():
+    assert bedrock_chat._lib.bedrock_status_string(0) == b"no error"
+    assert bedrock_chat._lib.bedrock_status_string(6).startswith(b"throttled")
+    assert bedrock_chat._lib.bedrock_status_string(99) == b"unknown status"
 
 
 def test_network_and_timeout_errors_are_retryable(emulator_url):
@@ -72,7 +107,7 @@ def test_network_and_timeout_errors_are_retryable(emulator_url):
 def test_exceptions_pickle_with_their_details():
     error = error_from_json(json.dumps({"status": 6, "status_name": "BEDROCK_ERR_THROTTLED", "message": "slow down",
                                         "error_type": "ThrottlingException", "http_status": 429,
-                                        "request_id": "req-1", "attempts": 3}))
+                                        "request_id": "req-1", "attempts": 3, "retryable": True}))
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is ThrottledError and str(copy) == "slow down"
     assert (copy.error_type, copy.http_status, copy.request_id, copy.attempts, copy.status_name) == \

@@ -3,7 +3,8 @@ ChatBedrockNative: the unit suite as it is, and the integration suite against th
 emulator.
 
 The integration tests that need a real model's judgement (working out tool arguments from the
-question, or deciding unprompted to call a tool) are skipped, each with its reason. The emulator
+question, or deciding unprompted to call a tool) are deselected in conftest.py, each with its
+reason (DESELECTED there). The emulator
 answers deterministically; test_langchain_native.py covers the same behaviour with emulator
 directives. Tests that download sample files (an image, a PDF) get the same kind of file from
 local bytes: this machine has no internet access, and the emulator does not look inside them.
@@ -27,20 +28,6 @@ from bedrock_testlib import EMULATOR_CREDENTIALS
 
 MODEL_ID = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 OTHER_MODEL_ID = "anthropic.claude-3-haiku-20240307-v1:0"
-
-NEEDS_JUDGEMENT = "needs a real model's judgement: "
-SKIP_TOOL_ARGUMENTS = NEEDS_JUDGEMENT + (
-    "the model must work out magic_function's argument (3) from the question; the emulator makes "
-    "arguments from the tool's schema (1) unless the prompt carries a [[tool:NAME {json}]] directive")
-SKIP_AGENT_LOOP = NEEDS_JUDGEMENT + (
-    "the model must decide unprompted to call get_weather; the emulator calls a tool only when "
-    "tool_choice forces one or the prompt names it")
-SKIP_UNICODE_ARGUMENTS = NEEDS_JUDGEMENT + (
-    "the model must copy the company name from the question into the tool's arguments")
-SKIP_SERDES = (
-    "langchain-core's load() revives only the classes on its own allowlist (langchain_core.load.mapping), "
-    "even with allowed_objects='all'; ChatBedrockNative round-trips with allowed_objects=[ChatBedrockNative] "
-    "(test_langchain_native.py::test_serialization_round_trip)")
 
 _emulator: dict[str, str] = {}
 
@@ -137,10 +124,6 @@ class TestChatBedrockNativeUnit(_Capabilities, ChatModelUnitTests):
         # AWS_BEARER_TOKEN_BEDROCK, as in ChatBedrockConverse.
         return {"AWS_BEARER_TOKEN_BEDROCK": "test"}, {"model": MODEL_ID}, {"api_key": "test"}
 
-    @pytest.mark.xfail(reason=SKIP_SERDES)
-    def test_serdes(self, model: Any, snapshot: Any) -> None:
-        pytest.skip(SKIP_SERDES)
-
 
 class TestChatBedrockNativeIntegration(_Capabilities, ChatModelIntegrationTests):
     @property
@@ -185,25 +168,6 @@ class TestChatBedrockNativeIntegration(_Capabilities, ChatModelIntegrationTests)
 
     def invoke_with_cache_read_input(self, *, stream: bool = False) -> AIMessage:
         return self._cached_prompt_call(stream=stream, calls=2)
-
-    @pytest.mark.xfail(reason=SKIP_TOOL_ARGUMENTS)
-    @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
-    def test_tool_calling(self, model: Any) -> None:
-        pytest.skip(SKIP_TOOL_ARGUMENTS)
-
-    @pytest.mark.xfail(reason=SKIP_TOOL_ARGUMENTS)
-    async def test_tool_calling_async(self, model: Any) -> None:
-        pytest.skip(SKIP_TOOL_ARGUMENTS)
-
-    @pytest.mark.xfail(reason=SKIP_AGENT_LOOP)
-    @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
-    def test_agent_loop(self, model: Any) -> None:
-        pytest.skip(SKIP_AGENT_LOOP)
-
-    @pytest.mark.xfail(reason=SKIP_UNICODE_ARGUMENTS)
-    def test_unicode_tool_call_integration(self, model: Any, *, tool_choice: str | None = None,
-                                           force_tool_call: bool = True) -> None:
-        pytest.skip(SKIP_UNICODE_ARGUMENTS)
 
 
 class TestChatBedrockNativeConverseIntegration(TestChatBedrockNativeIntegration):

@@ -4,7 +4,9 @@
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The servers' package, and the code they share with the Bedrock emulator (tools/server_common).
+sys.path[:0] = [HERE, os.path.join(os.path.dirname(HERE), "server_common")]
 
 from credential_servers.main import main  # noqa: E402
 

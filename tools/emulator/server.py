@@ -4,7 +4,9 @@
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The emulator package, and the code it shares with the credential servers (tools/server_common).
+sys.path[:0] = [HERE, os.path.join(os.path.dirname(HERE), "server_common")]
 
 from emulator.server import main  # noqa: E402
 

@@ -2,7 +2,7 @@
 """Generate the InvokeModel request-body vectors for every provider format, with LangChain's
 ChatBedrock (langchain-aws) as the oracle.
 
-Each case is a chat request in the C-API shape (C-API.md "Chat request"; the test reads it
+Each case is a chat request in the C-API shape (docs/c-api.md, "Chat request"; the test reads it
 as it is, without the C API's clean-up, such as dropping blank text). The script turns it
 into LangChain messages and parameters, drives ChatBedrock against a fake boto3 client that
 records the InvokeModel body, and writes that body as ``langchain_body``. ``expected_body`` is

@@ -16,22 +16,22 @@ func withCStatus(_ err: UnsafeMutablePointer<OpaquePointer?>?, _ body: () throws
 
 /// A C string argument as Swift text: NULL or invalid UTF-8 is INVALID_ARGUMENT naming `field`.
 func stringArgument(_ pointer: UnsafePointer<CChar>?, field: String) throws(BedrockError) -> String {
-    guard let pointer else { throw .invalidArgument("\(field): must not be NULL") }
+    guard let pointer else { throw .invalidArgument("\(field)", "must not be NULL") }
     guard let text = String(validatingCString: pointer) else {
-        throw .invalidArgument("\(field): not valid UTF-8")
+        throw .invalidArgument("\(field)", "not valid UTF-8")
     }
     return text
 }
 
 /// A JSON text argument; NULL, invalid JSON and invalid UTF-8 name `field`.
 func jsonArgument(_ pointer: UnsafePointer<CChar>?, field: String) throws(BedrockError) -> JSON {
-    guard let pointer else { throw .invalidArgument("\(field): must not be NULL") }
+    guard let pointer else { throw .invalidArgument("\(field)", "must not be NULL") }
     return try JSON.parse(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)), field: field)
 }
 
 /// An out-parameter that must be given.
 func outArgument<T>(_ pointer: UnsafeMutablePointer<T>?, field: String) throws(BedrockError) -> UnsafeMutablePointer<T> {
-    guard let pointer else { throw .invalidArgument("\(field): output pointer must not be NULL") }
+    guard let pointer else { throw .invalidArgument("\(field)", "output pointer must not be NULL") }
     return pointer
 }
 
@@ -43,7 +43,7 @@ func mallocCString(_ text: String) throws(BedrockError) -> UnsafeMutablePointer<
 
 /// The client behind a `bedrock_client *`.
 func clientArgument(_ handle: OpaquePointer?) throws(BedrockError) -> BedrockClient {
-    guard let handle else { throw .invalidArgument("client: must not be NULL") }
+    guard let handle else { throw .invalidArgument("client", "must not be NULL") }
     return Unmanaged<BedrockClient>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
 }
 
@@ -67,7 +67,7 @@ func deliver(bytes: [UInt8], to callback: EventCallback, userData: UnsafeMutable
 
 /// The stream behind a `bedrock_stream *`.
 func streamArgument(_ handle: OpaquePointer?) throws(BedrockError) -> ChatStream {
-    guard let handle else { throw .invalidArgument("stream: must not be NULL") }
+    guard let handle else { throw .invalidArgument("stream", "must not be NULL") }
     return Unmanaged<ChatStream>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
 }
 

@@ -1,4 +1,3 @@
-import CJansson
 import Glibc
 
 // The C ABI declared in include/bedrock.h. Each function only converts its arguments and
@@ -17,6 +16,11 @@ public func bedrock_version_number() -> Int32 {
 @_cdecl("bedrock_status_name")
 public func bedrock_status_name(_ status: Int32) -> UnsafePointer<CChar>? {
     staticCString(BedrockStatus(rawValue: status)?.cName ?? "BEDROCK_ERR_UNKNOWN")
+}
+
+@_cdecl("bedrock_status_string")
+public func bedrock_status_string(_ status: Int32) -> UnsafePointer<CChar>? {
+    staticCString(BedrockStatus(rawValue: status)?.summary ?? "unknown status")
 }
 
 @_cdecl("bedrock_client_new")
@@ -61,7 +65,7 @@ public func bedrock_converse_stream(_ client: OpaquePointer?, _ modelId: UnsafeP
         let client = try clientArgument(client)
         let modelId = try stringArgument(modelId, field: "model_id")
         let request = try jsonArgument(requestJSON, field: "request")
-        guard let onEvent else { throw .invalidArgument("on_event: must not be NULL") }
+        guard let onEvent else { throw .invalidArgument("on_event", "must not be NULL") }
         try client.converseStream(modelId: modelId, request: request) { (event) throws(BedrockError) in
             try deliver(event, to: onEvent, userData: userData)
         }
@@ -112,21 +116,6 @@ public func bedrock_chat(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<
     }
 }
 
-@_cdecl("bedrock_chat_j")
-public func bedrock_chat_j(_ client: OpaquePointer?, _ request: UnsafePointer<json_t>?,
-                           _ response: UnsafeMutablePointer<UnsafeMutablePointer<json_t>?>?,
-                           _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-    response?.pointee = nil
-    return withCStatus(err) { () throws(BedrockError) in
-        let client = try clientArgument(client)
-        guard let request else { throw .invalidArgument("request: must not be NULL") }
-        let out = try outArgument(response, field: "response")
-        let reply = try client.chat(try ChatRequest(json: JSON(jansson: request)))
-        guard let value = reply.makeJansson() else { throw BedrockError(.internal, "out of memory") }
-        out.pointee = value
-    }
-}
-
 @_cdecl("bedrock_chat_stream")
 public func bedrock_chat_stream(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<CChar>?,
                                 _ onEvent: EventCallback?, _ userData: UnsafeMutableRawPointer?,
@@ -134,7 +123,7 @@ public func bedrock_chat_stream(_ client: OpaquePointer?, _ requestJSON: UnsafeP
     withCStatus(err) { () throws(BedrockError) in
         let client = try clientArgument(client)
         let request = try ChatRequest(json: try jsonArgument(requestJSON, field: "request"))
-        guard let onEvent else { throw .invalidArgument("on_event: must not be NULL") }
+        guard let onEvent else { throw .invalidArgument("on_event", "must not be NULL") }
         let stream = try client.openChatStream(request)
         while let event = try stream.next() { try deliver(event, to: onEvent, userData: userData) }
     }
@@ -202,7 +191,7 @@ public func bedrock_invoke_model_stream(_ client: OpaquePointer?, _ modelId: Uns
         let client = try clientArgument(client)
         let modelId = try stringArgument(modelId, field: "model_id")
         let body = try stringArgument(bodyJSON, field: "body_json")
-        guard let onChunk else { throw .invalidArgument("on_chunk: must not be NULL") }
+        guard let onChunk else { throw .invalidArgument("on_chunk", "must not be NULL") }
         try client.invokeModelStream(modelId: modelId, body: body) { (chunk) throws(BedrockError) in
             try deliver(bytes: chunk, to: onChunk, userData: userData)
         }

@@ -1,5 +1,5 @@
 /// Builds a chat reply from deltas, in arrival order, and turns each delta into the stream
-/// event C-API.md defines. `bedrock_chat` and the stream's final `message` event both come
+/// event docs/c-api.md defines. `bedrock_chat` and the stream's final `message` event both come
 /// from here, so they agree.
 struct ChatAccumulator {
     private enum Partial {

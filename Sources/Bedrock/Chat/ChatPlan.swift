@@ -30,7 +30,7 @@ struct ChatPlan {
             api = .converse
         case .invoke:
             guard invokeCanCarry else {
-                throw .invalidArgument("request.tools: \(request.model) cannot take tools through InvokeModel; use api \"converse\" or \"auto\"")
+                throw .invalidArgument("request.tools", "\(request.model) cannot take tools through InvokeModel; use api \"converse\" or \"auto\"")
             }
             api = .invoke
         case .auto:
@@ -50,12 +50,18 @@ struct ChatPlan {
     var operation: RuntimeOperation { api == .invoke ? .invokeModel : .converse }
     var streamOperation: RuntimeOperation { api == .invoke ? .invokeModelWithResponseStream : .converseStream }
 
+    /// The request body. The formats name fields relative to the request (`messages[1]`);
+    /// errors leave here rooted at it (`request.messages[1]`), as the parser names them.
     func body(stream: Bool) throws(BedrockError) -> [UInt8] {
         let json: JSON
-        if let format {
-            json = try format.requestBody(request, modelId: baseModelId, stream: stream)
-        } else {
-            json = try ConverseFormat().requestBody(request)
+        do {
+            if let format {
+                json = try format.requestBody(request, modelId: baseModelId, stream: stream)
+            } else {
+                json = try ConverseFormat().requestBody(request)
+            }
+        } catch {
+            throw error.nested(under: "request")
         }
         return Array(json.serialized().utf8)
     }

@@ -1,5 +1,5 @@
 /// Which Bedrock API a chat request goes through.
-public enum ChatAPI: String, Sendable {
+enum ChatAPI: String, Sendable {
     /// InvokeModel with the provider's own body format (LangChain's ChatBedrock).
     case invoke
     /// Converse, Bedrock's provider-independent API (LangChain's ChatBedrockConverse).
@@ -9,12 +9,12 @@ public enum ChatAPI: String, Sendable {
 }
 
 /// The role of a chat message, in the request's order. `tool` messages carry tool results.
-public enum ChatRole: String, Sendable {
+enum ChatRole: String, Sendable {
     case system, user, assistant, tool
 }
 
 /// One piece of message content, provider-independent.
-public enum ContentBlock: Sendable, Equatable {
+enum ContentBlock: Sendable, Equatable {
     case text(String)
     /// `mediaType` like "image/png"; `data` is base64.
     case image(mediaType: String, data: String)
@@ -28,19 +28,19 @@ public enum ContentBlock: Sendable, Equatable {
     case cachePoint
 }
 
-public struct ChatMessage: Sendable, Equatable {
-    public var role: ChatRole
+struct ChatMessage: Sendable, Equatable {
+    var role: ChatRole
     /// Content in order. An assistant's tool calls are `.toolUse` blocks; a tool message's
     /// result is a single `.toolResult` block.
-    public var content: [ContentBlock]
+    var content: [ContentBlock]
 
-    public init(role: ChatRole, content: [ContentBlock]) {
+    init(role: ChatRole, content: [ContentBlock]) {
         self.role = role
         self.content = content
     }
 
     /// Whether the message holds tool calls or tool results.
-    public var hasToolBlocks: Bool {
+    var hasToolBlocks: Bool {
         content.contains { block in
             switch block {
             case .toolUse, .toolResult: true
@@ -50,70 +50,65 @@ public struct ChatMessage: Sendable, Equatable {
     }
 
     /// The message's text blocks joined, as prompt-template providers render it.
-    public var text: String {
+    var text: String {
         content.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined()
     }
 }
 
-public struct ToolSpec: Sendable, Equatable {
-    public var name: String
-    public var description: String?
+struct ToolSpec: Sendable, Equatable {
+    var name: String
+    var description: String?
     /// A JSON Schema object describing the tool's input.
-    public var inputSchema: JSON
+    var inputSchema: JSON
     /// Whether a cache point follows this tool, so the tool list up to here may be cached
     /// (Anthropic `cache_control` on the tool; Converse's `cachePoint` entry after it).
-    public var cachePoint = false
+    var cachePoint = false
 }
 
-public enum ToolChoice: Sendable, Equatable {
+enum ToolChoice: Sendable, Equatable {
     case auto, any, none
     case tool(String)
 }
 
-public struct GuardrailConfig: Sendable, Equatable {
-    public var id: String
-    public var version: String
+struct GuardrailConfig: Sendable, Equatable {
+    var id: String
+    var version: String
     /// "enabled", "disabled" or "enabled_full"; nil leaves the service default.
-    public var trace: String?
+    var trace: String?
 }
 
-/// A validated chat request (C-API.md "Chat request"), independent of provider and API.
-public struct ChatRequest: Sendable, Equatable {
-    public var model: String
-    public var api: ChatAPI = .auto
-    public var provider: Provider
-    public var messages: [ChatMessage] = []
-    public var temperature: Double?
-    public var maxTokens: Int?
-    public var topP: Double?
-    public var topK: Int?
-    public var stop: [String] = []
-    public var tools: [ToolSpec] = []
-    public var toolChoice: ToolChoice?
+/// A validated chat request (docs/c-api.md, "Chat request"), independent of provider and API.
+struct ChatRequest: Sendable, Equatable {
+    var model: String
+    var api: ChatAPI = .auto
+    var provider: Provider
+    var messages: [ChatMessage] = []
+    var temperature: Double?
+    var maxTokens: Int?
+    var topP: Double?
+    var topK: Int?
+    var stop: [String] = []
+    var tools: [ToolSpec] = []
+    var toolChoice: ToolChoice?
     /// The schema from `response_schema`, forced as a tool call named by its title.
-    public var responseSchema: ToolSpec?
+    var responseSchema: ToolSpec?
     /// Provider-specific members merged into the InvokeModel body, or Converse's
     /// additionalModelRequestFields.
-    public var modelKwargs = JSONObject()
-    public var guardrail: GuardrailConfig?
+    var modelKwargs = JSONObject()
+    var guardrail: GuardrailConfig?
 
-    public init(model: String, provider: Provider) {
+    init(model: String, provider: Provider) {
         self.model = model
         self.provider = provider
     }
 
-    /// System messages' content, in order, for providers that take the system prompt apart.
-    public var systemContent: [ContentBlock] {
-        messages.filter { $0.role == .system }.flatMap(\.content)
-    }
-
     /// The tools to offer, including the structured-output tool when there is a schema.
-    public var effectiveTools: [ToolSpec] {
+    var effectiveTools: [ToolSpec] {
         tools + (responseSchema.map { [$0] } ?? [])
     }
 
     /// The tool choice to send: a schema forces its tool, as `with_structured_output` does.
-    public var effectiveToolChoice: ToolChoice? {
+    var effectiveToolChoice: ToolChoice? {
         if let responseSchema { return .tool(responseSchema.name) }
         return toolChoice
     }

@@ -1,37 +1,37 @@
-/// Reading a chat request from its JSON form (C-API.md "Chat request"). Every error names the
+/// Reading a chat request from its JSON form (docs/c-api.md, "Chat request"). Every error names the
 /// field, e.g. `messages[2].content[0].data: required for an image block`.
 extension ChatRequest {
-    public init(json: JSON) throws(BedrockError) {
+    init(json: JSON) throws(BedrockError) {
         guard case .object(let object) = json else {
-            throw .invalidArgument("request: expected a JSON object, got \(json.typeName)")
+            throw .invalidArgument("request", "expected a JSON object, got \(json.typeName)")
         }
         let fields = ConfigFields(object: object, context: "request")
         guard let model = try fields.string("model"), !model.isEmpty else {
-            throw .invalidArgument("request.model: required")
+            throw .invalidArgument("request.model", "required")
         }
-        try RuntimeOperation.validate(modelId: model)
+        try RuntimeOperation.validate(modelId: model, field: "request.model")
         let provider: Provider
         if let name = try fields.string("provider") {
             guard let named = Provider(rawValue: name.lowercased()) else {
                 let known = Provider.allCases.map(\.rawValue).joined(separator: ", ")
-                throw .invalidArgument("request.provider: unknown provider \"\(name)\" (known: \(known))")
+                throw .invalidArgument("request.provider", "unknown provider \"\(name)\" (known: \(known))")
             }
             provider = named
         } else if let inferred = Provider.infer(fromModelId: model) {
             provider = inferred
         } else {
-            throw .invalidArgument("request.provider: required for model \"\(model)\", whose id names no known provider")
+            throw .invalidArgument("request.provider", "required for model \"\(model)\", whose id names no known provider")
         }
         self.init(model: model, provider: provider)
         if let api = try fields.string("api") {
             guard let parsed = ChatAPI(rawValue: api) else {
-                throw .invalidArgument("request.api: expected \"auto\", \"invoke\" or \"converse\", got \"\(api)\"")
+                throw .invalidArgument("request.api", "expected \"auto\", \"invoke\" or \"converse\", got \"\(api)\"")
             }
             self.api = parsed
         }
-        guard let messagesJSON = object["messages"] else { throw .invalidArgument("request.messages: required") }
+        guard let messagesJSON = object["messages"] else { throw .invalidArgument("request.messages", "required") }
         guard case .array(let messageList) = messagesJSON, !messageList.isEmpty else {
-            throw .invalidArgument("request.messages: expected a non-empty array")
+            throw .invalidArgument("request.messages", "expected a non-empty array")
         }
         messages = try messageList.enumerated().map { (index, value) throws(BedrockError) in
             try ChatMessage(json: value, field: "request.messages[\(index)]")
@@ -43,13 +43,13 @@ extension ChatRequest {
         stop = try Self.stopSequences(object["stop"])
         if let toolsJSON = object["tools"], toolsJSON != .null {
             guard case .array(let list) = toolsJSON else {
-                throw .invalidArgument("request.tools: expected an array, got \(toolsJSON.typeName)")
+                throw .invalidArgument("request.tools", "expected an array, got \(toolsJSON.typeName)")
             }
             for (index, value) in list.enumerated() {
                 if case .string("cache_point")? = value["type"] {
                     // A cache point caches the prompt through the tool before it.
                     guard !tools.isEmpty else {
-                        throw .invalidArgument("request.tools[\(index)]: a cache_point must follow a tool")
+                        throw .invalidArgument("request.tools[\(index)]", "a cache_point must follow a tool")
                     }
                     tools[tools.count - 1].cachePoint = true
                 } else {
@@ -63,24 +63,30 @@ extension ChatRequest {
         }
         if let kwargs = object["model_kwargs"], kwargs != .null {
             guard case .object(let members) = kwargs else {
-                throw .invalidArgument("request.model_kwargs: expected an object, got \(kwargs.typeName)")
+                throw .invalidArgument("request.model_kwargs", "expected an object, got \(kwargs.typeName)")
             }
             modelKwargs = members
         }
         if let guardrailJSON = object["guardrail"], guardrailJSON != .null {
             guard case .object(let members) = guardrailJSON else {
-                throw .invalidArgument("request.guardrail: expected an object, got \(guardrailJSON.typeName)")
+                throw .invalidArgument("request.guardrail", "expected an object, got \(guardrailJSON.typeName)")
             }
             let guardrailFields = ConfigFields(object: members, context: "request.guardrail")
             guard let id = try guardrailFields.string("id"), let version = try guardrailFields.string("version") else {
-                throw .invalidArgument("request.guardrail: id and version are required")
+                throw .invalidArgument("request.guardrail", "id and version are required")
             }
-            guardrail = GuardrailConfig(id: id, version: version, trace: try guardrailFields.string("trace"))
+            let trace = try guardrailFields.string("trace")
+            // InvokeModel sends these as headers, where CR or LF would inject headers of its own.
+            for (key, value) in [("id", id), ("version", version), ("trace", trace ?? "")]
+            where !SigV4Signer.isHeaderValueSafe(value) {
+                throw .invalidArgument("request.guardrail.\(key)", "contains CR, LF or another control character")
+            }
+            guardrail = GuardrailConfig(id: id, version: version, trace: trace)
         }
         let known: Set<String> = ["model", "api", "provider", "messages", "temperature", "max_tokens", "top_p", "top_k",
                                   "stop", "tools", "tool_choice", "response_schema", "model_kwargs", "guardrail"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
-            throw .invalidArgument("request.\(unknown): unknown field")
+            throw .invalidArgument("request.\(unknown)", "unknown field")
         }
     }
 
@@ -91,12 +97,12 @@ extension ChatRequest {
         case .array(let list)?:
             return try list.enumerated().map { (index, item) throws(BedrockError) in
                 guard case .string(let text) = item, !text.isEmpty else {
-                    throw .invalidArgument("request.stop[\(index)]: expected a non-empty string")
+                    throw .invalidArgument("request.stop[\(index)]", "expected a non-empty string")
                 }
                 return text
             }
         case let other?:
-            throw .invalidArgument("request.stop: expected a string or an array of strings, got \(other.typeName)")
+            throw .invalidArgument("request.stop", "expected a string or an array of strings, got \(other.typeName)")
         }
     }
 
@@ -109,9 +115,9 @@ extension ChatRequest {
         case .string(let name)? where !name.isEmpty: return .tool(name)
         case .object(let members)?:
             if case .string(let name)? = members["name"], !name.isEmpty { return .tool(name) }
-            throw .invalidArgument("request.tool_choice.name: required")
+            throw .invalidArgument("request.tool_choice.name", "required")
         case let other?:
-            throw .invalidArgument("request.tool_choice: expected \"auto\", \"any\", \"none\" or {\"name\": ...}, got \(other.typeName)")
+            throw .invalidArgument("request.tool_choice", "expected \"auto\", \"any\", \"none\" or {\"name\": ...}, got \(other.typeName)")
         }
     }
 }
@@ -126,40 +132,40 @@ extension ChatMessage {
         switch json {
         case .array(let tuple):
             guard tuple.count == 2, case .string(let name) = tuple[0] else {
-                throw .invalidArgument("\(field): a tuple message must be [role, content]")
+                throw .invalidArgument("\(field)", "a tuple message must be [role, content]")
             }
             roleName = name
             contentJSON = tuple[1]
         case .object(let members):
-            guard case .string(let name)? = members["role"] else { throw .invalidArgument("\(field).role: required") }
+            guard case .string(let name)? = members["role"] else { throw .invalidArgument("\(field).role", "required") }
             roleName = name
             contentJSON = members["content"]
             object = members
         default:
-            throw .invalidArgument("\(field): expected an object or a [role, content] pair, got \(json.typeName)")
+            throw .invalidArgument("\(field)", "expected an object or a [role, content] pair, got \(json.typeName)")
         }
         guard let role = Self.roles[roleName] else {
-            throw .invalidArgument("\(field).role: unknown role \"\(roleName)\" (use system, user, human, assistant, ai or tool)")
+            throw .invalidArgument("\(field).role", "unknown role \"\(roleName)\" (use system, user, human, assistant, ai or tool)")
         }
         var blocks = try ContentBlock.list(contentJSON, field: "\(field).content")
         if case .array(let calls)? = object["tool_calls"] {
-            guard role == .assistant else { throw .invalidArgument("\(field).tool_calls: only assistant messages carry tool calls") }
+            guard role == .assistant else { throw .invalidArgument("\(field).tool_calls", "only assistant messages carry tool calls") }
             for (index, call) in calls.enumerated() {
                 let callField = "\(field).tool_calls[\(index)]"
-                guard case .object(let members) = call else { throw .invalidArgument("\(callField): expected an object") }
+                guard case .object(let members) = call else { throw .invalidArgument("\(callField)", "expected an object") }
                 let fields = ConfigFields(object: members, context: callField)
-                guard let id = try fields.string("id"), !id.isEmpty else { throw .invalidArgument("\(callField).id: required") }
-                guard let name = try fields.string("name"), !name.isEmpty else { throw .invalidArgument("\(callField).name: required") }
+                guard let id = try fields.string("id"), !id.isEmpty else { throw .invalidArgument("\(callField).id", "required") }
+                guard let name = try fields.string("name"), !name.isEmpty else { throw .invalidArgument("\(callField).name", "required") }
                 let args = members["args"] ?? .object(JSONObject())
-                guard case .object = args else { throw .invalidArgument("\(callField).args: expected an object") }
+                guard case .object = args else { throw .invalidArgument("\(callField).args", "expected an object") }
                 blocks.append(.toolUse(id: id, name: name, input: args))
             }
         } else if let calls = object["tool_calls"], calls != .null {
-            throw .invalidArgument("\(field).tool_calls: expected an array")
+            throw .invalidArgument("\(field).tool_calls", "expected an array")
         }
         if role == .tool {
             guard case .string(let callId)? = object["tool_call_id"], !callId.isEmpty else {
-                throw .invalidArgument("\(field).tool_call_id: required for a tool message")
+                throw .invalidArgument("\(field).tool_call_id", "required for a tool message")
             }
             let isError = object["is_error"]?.boolValue ?? (object["status"]?.stringValue == "error")
             blocks = [.toolResult(toolUseId: callId, content: blocks, isError: isError)]
@@ -167,7 +173,7 @@ extension ChatMessage {
         // Blank text is dropped rather than sent: Bedrock rejects empty text blocks.
         blocks = blocks.compactMap(\.withoutBlankText)
         if blocks.isEmpty, role != .system {
-            throw .invalidArgument("\(field).content: empty (a message needs non-blank text or another block)")
+            throw .invalidArgument("\(field).content", "empty (a message needs non-blank text or another block)")
         }
         self.init(role: role, content: blocks)
     }
@@ -188,7 +194,7 @@ extension ContentBlock {
                 try ContentBlock(json: item, field: "\(field)[\(index)]")
             }
         case let other?:
-            throw .invalidArgument("\(field): expected a string or an array of blocks, got \(other.typeName)")
+            throw .invalidArgument("\(field)", "expected a string or an array of blocks, got \(other.typeName)")
         }
     }
 
@@ -197,12 +203,12 @@ extension ContentBlock {
             self = .text(text)
             return
         }
-        guard case .object(let members) = json else { throw .invalidArgument("\(field): expected a block object") }
+        guard case .object(let members) = json else { throw .invalidArgument("\(field)", "expected a block object") }
         let fields = ConfigFields(object: members, context: field)
-        guard let type = try fields.string("type") else { throw .invalidArgument("\(field).type: required") }
+        guard let type = try fields.string("type") else { throw .invalidArgument("\(field).type", "required") }
         func required(_ key: String) throws(BedrockError) -> String {
             guard let value = try fields.string(key), !value.isEmpty else {
-                throw .invalidArgument("\(field).\(key): required for a \(type) block")
+                throw .invalidArgument("\(field).\(key)", "required for a \(type) block")
             }
             return value
         }
@@ -212,14 +218,14 @@ extension ContentBlock {
         case "image":
             let mediaType = try required("media_type")
             guard mediaType.hasPrefix("image/") else {
-                throw .invalidArgument("\(field).media_type: expected image/png, image/jpeg, image/gif or image/webp")
+                throw .invalidArgument("\(field).media_type", "expected image/png, image/jpeg, image/gif or image/webp")
             }
             self = .image(mediaType: mediaType, data: try required("data"))
         case "document":
             self = .document(format: try required("format"), name: try required("name"), data: try required("data"))
         case "tool_use":
             let input = members["input"] ?? .object(JSONObject())
-            guard case .object = input else { throw .invalidArgument("\(field).input: expected an object") }
+            guard case .object = input else { throw .invalidArgument("\(field).input", "expected an object") }
             self = .toolUse(id: try required("id"), name: try required("name"), input: input)
         case "tool_result":
             self = .toolResult(toolUseId: try required("tool_use_id"),
@@ -230,7 +236,7 @@ extension ContentBlock {
         case "cache_point":
             self = .cachePoint
         default:
-            throw .invalidArgument("\(field).type: unknown block type \"\(type)\"")
+            throw .invalidArgument("\(field).type", "unknown block type \"\(type)\"")
         }
     }
 
@@ -245,13 +251,13 @@ extension ToolSpec {
     /// `{"name", "description", "input_schema"}`; OpenAI's `{"type": "function", "function":
     /// {"name", "description", "parameters"}}` and a bare `parameters` are accepted too.
     init(json: JSON, field: String) throws(BedrockError) {
-        guard case .object(var members) = json else { throw .invalidArgument("\(field): expected an object") }
+        guard case .object(var members) = json else { throw .invalidArgument("\(field)", "expected an object") }
         if case .object(let function)? = members["function"] { members = function }
         let fields = ConfigFields(object: members, context: field)
-        guard let name = try fields.string("name"), !name.isEmpty else { throw .invalidArgument("\(field).name: required") }
+        guard let name = try fields.string("name"), !name.isEmpty else { throw .invalidArgument("\(field).name", "required") }
         let schema = members["input_schema"] ?? members["parameters"] ?? .object(JSONObject(["type": .string("object")]))
         guard case .object = schema else {
-            throw .invalidArgument("\(field).input_schema: expected a JSON Schema object, got \(schema.typeName)")
+            throw .invalidArgument("\(field).input_schema", "expected a JSON Schema object, got \(schema.typeName)")
         }
         self.init(name: name, description: try fields.string("description"), inputSchema: schema)
     }
@@ -260,7 +266,7 @@ extension ToolSpec {
     /// `with_structured_output` names it.
     init(responseSchema schema: JSON) throws(BedrockError) {
         guard case .object(let members) = schema else {
-            throw .invalidArgument("request.response_schema: expected a JSON Schema object, got \(schema.typeName)")
+            throw .invalidArgument("request.response_schema", "expected a JSON Schema object, got \(schema.typeName)")
         }
         let name = members["title"]?.stringValue ?? Self.defaultStructuredOutputName
         var inputSchema = members
@@ -276,7 +282,7 @@ extension ConfigFields {
     func number(_ key: String) throws(BedrockError) -> Double? {
         guard let value = object[key], value != .null else { return nil }
         guard let number = value.doubleValue else {
-            throw .invalidArgument("\(context).\(key): expected a number, got \(value.typeName)")
+            throw .invalidArgument("\(context).\(key)", "expected a number, got \(value.typeName)")
         }
         return number
     }

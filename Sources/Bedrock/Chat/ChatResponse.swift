@@ -1,4 +1,4 @@
-/// The chat response object (C-API.md "Chat response"), built once a reply is complete.
+/// The chat response object (docs/c-api.md, "Chat response"), built once a reply is complete.
 struct ChatResponse {
     var blocks: [ContentBlock]
     var providerStopReason: String?

@@ -1,8 +1,8 @@
-/// A chat reply read event by event (C-API.md "Chat stream events"): `start`, then text,
+/// A chat reply read event by event (docs/c-api.md, "Chat stream events"): `start`, then text,
 /// reasoning and tool-call deltas as they arrive, then `usage`, `stop`, and a final `message`
 /// holding the whole response, which equals what `chat` returns for the same request.
 /// `next` does the network work on the caller's thread; `cancel` may come from any thread.
-public final class ChatStream: @unchecked Sendable {
+final class ChatStream: @unchecked Sendable {
     private let plan: ChatPlan
     private let call: EventStreamCall
     private var parser: any StreamChunkParser
@@ -22,7 +22,7 @@ public final class ChatStream: @unchecked Sendable {
     }
 
     /// The next event, or nil after the `message` event.
-    public func next() throws(BedrockError) -> JSON? {
+    func next() throws(BedrockError) -> JSON? {
         while queued.isEmpty, !ended {
             let event = try call.next()
             if !started {
@@ -43,7 +43,7 @@ public final class ChatStream: @unchecked Sendable {
     }
 
     /// Ends a blocked or later `next` with CANCELLED. Safe from any thread.
-    public func cancel() { call.cancel() }
+    func cancel() { call.cancel() }
 
     private func deltas(from event: JSON) throws(BedrockError) -> [ChatDelta] {
         guard plan.format != nil else {
@@ -94,57 +94,5 @@ public final class ChatStream: @unchecked Sendable {
         if let providerReason = response.providerStopReason { stop["provider_stop_reason"] = .string(providerReason) }
         queued.append(.object(stop))
         queued.append(ChatAccumulator.event("message", ["message": response.json]))
-    }
-}
-
-extension BedrockClient {
-    /// A chat request answered whole (`bedrock_chat`).
-    public func chat(_ request: ChatRequest) throws(BedrockError) -> JSON {
-        let plan = try ChatPlan(request)
-        let exchange = try perform(plan.operation, modelId: request.model, body: try plan.body(stream: false),
-                                   extraHeaders: plan.extraHeaders)
-        guard let body = try? JSON.parse(exchange.body, field: "response") else {
-            throw BedrockError(.protocol, "response body is not valid JSON", httpStatus: exchange.head.status,
-                               requestId: exchange.head.requestId)
-        }
-        var accumulator = ChatAccumulator()
-        var trace: JSON?
-        if let format = plan.format {
-            let reply = try format.parseResponse(body, modelId: plan.baseModelId)
-            accumulator.apply(blocks: reply.blocks)
-            accumulator.setProviderStopReason(reply.providerStopReason)
-            if let usage = ChatPlan.usage(headers: exchange.head) ?? reply.usage { accumulator.setUsage(usage) }
-            if body[ChatPlan.guardrailActionMember]?.stringValue == "INTERVENED" {
-                accumulator.setProviderStopReason(StopReason.guardrailIntervened)
-                trace = body[ChatPlan.guardrailTraceMember]
-            }
-        } else {
-            let (reply, converseTrace) = try ConverseFormat().parseResponse(body)
-            accumulator.apply(blocks: reply.blocks)
-            accumulator.setProviderStopReason(reply.providerStopReason)
-            if let usage = reply.usage { accumulator.setUsage(usage) }
-            trace = converseTrace
-        }
-        var clientStopped = false
-        if !plan.clientStops.isEmpty {
-            var cutAccumulator = ChatAccumulator()
-            let blocks = accumulator.blocks.map { block -> ContentBlock in
-                guard case .text(let text) = block, !clientStopped else { return block }
-                let (kept, stopped) = StopSequenceCutter.cut(text, stops: plan.clientStops)
-                clientStopped = stopped
-                return .text(kept)
-            }
-            cutAccumulator.apply(blocks: blocks)
-            cutAccumulator.setUsage(accumulator.usage)
-            cutAccumulator.setProviderStopReason(accumulator.providerStopReason)
-            accumulator = cutAccumulator
-        }
-        return plan.response(from: accumulator, requestId: exchange.head.requestId, trace: trace,
-                             clientStopped: clientStopped).json
-    }
-
-    /// Opens a chat stream (`bedrock_stream_open`).
-    public func openChatStream(_ request: ChatRequest) throws(BedrockError) -> ChatStream {
-        try ChatStream(client: self, request: request)
     }
 }

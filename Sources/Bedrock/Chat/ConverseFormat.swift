@@ -80,7 +80,7 @@ struct ConverseFormat {
             // A cache point only marks the content before it, so it alone is no content.
             guard turn.content.contains(where: { $0["cachePoint"] == nil }) else {
                 let dropped = dialect.sendsReasoning ? "blank text is dropped" : "blank text and reasoning are dropped"
-                throw .invalidArgument("messages[\(turn.firstIndex)]: no content left to send (\(dropped))")
+                throw .invalidArgument("messages[\(turn.firstIndex)]", "no content left to send (\(dropped))")
             }
             conversation.messages.append(.object(JSONObject(["role": .string(turn.role), "content": .array(turn.content)])))
         }
@@ -98,7 +98,7 @@ struct ConverseFormat {
             case .cachePoint:
                 blocks.append(cachePoint)
             default:
-                throw .invalidArgument("\(InvokeContent.path(message: index, block: position)): a system message takes only text and cache points, not \(InvokeContent.typeName(block))")
+                throw .invalidArgument("\(InvokeContent.path(message: index, block: position))", "a system message takes only text and cache points, not \(InvokeContent.typeName(block))")
             }
         }
         return blocks
@@ -118,7 +118,7 @@ struct ConverseFormat {
                 blocks.append(document(format: format, name: name, data: data))
             case .toolUse(let id, let name, let input):
                 guard message.role == .assistant else {
-                    throw .invalidArgument("\(field): a tool_use block belongs in an assistant message")
+                    throw .invalidArgument("\(field)", "a tool_use block belongs in an assistant message")
                 }
                 if toolsAsText {
                     blocks.append(member("text", .string(ToolHistoryText.call(name: name, input: input))))
@@ -127,7 +127,7 @@ struct ConverseFormat {
                 }
             case .toolResult(let toolUseId, let content, let isError):
                 guard message.role != .assistant else {
-                    throw .invalidArgument("\(field): a tool_result block belongs in a user or tool message")
+                    throw .invalidArgument("\(field)", "a tool_result block belongs in a user or tool message")
                 }
                 if toolsAsText {
                     blocks.append(member("text", .string(ToolHistoryText.result(content))))
@@ -155,7 +155,7 @@ struct ConverseFormat {
         switch input {
         case .object: arguments = input
         case .null: arguments = .object(JSONObject())  // A call without arguments.
-        default: throw .invalidArgument("\(field).input: must be a JSON object, got \(input.typeName)")
+        default: throw .invalidArgument("\(field).input", "must be a JSON object, got \(input.typeName)")
         }
         return member("toolUse", .object(JSONObject(["toolUseId": .string(id), "name": .string(name), "input": arguments])))
     }
@@ -175,7 +175,7 @@ struct ConverseFormat {
             case .cachePoint:
                 continue  // Sent after the result (messageBlocks).
             default:
-                throw .invalidArgument("\(path): a tool result holds only text, images and documents, not \(InvokeContent.typeName(part))")
+                throw .invalidArgument("\(path)", "a tool result holds only text, images and documents, not \(InvokeContent.typeName(part))")
             }
         }
         var result = JSONObject()
@@ -188,7 +188,7 @@ struct ConverseFormat {
 
     private static func image(mediaType: String, data: String, field: String) throws(BedrockError) -> JSON {
         guard let format = imageFormats[mediaType.lowercased()] else {
-            throw .invalidArgument("\(field).media_type: Bedrock reads jpeg, png, gif and webp images, got \"\(mediaType)\"")
+            throw .invalidArgument("\(field).media_type", "Bedrock reads jpeg, png, gif and webp images, got \"\(mediaType)\"")
         }
         return member("image", .object(JSONObject(["format": .string(format), "source": member("bytes", .string(data))])))
     }
@@ -220,7 +220,7 @@ struct ConverseFormat {
         for (index, spec) in specs.enumerated() {
             guard case .object = spec.inputSchema else {
                 let field = index < request.tools.count ? "tools[\(index)]" : "response_schema"
-                throw .invalidArgument("\(field).input_schema: must be a JSON object, got \(spec.inputSchema.typeName)")
+                throw .invalidArgument("\(field).input_schema", "must be a JSON object, got \(spec.inputSchema.typeName)")
             }
             var toolSpec = JSONObject(["name": .string(spec.name)])
             if dialect.describesToolsByName {
@@ -247,7 +247,7 @@ struct ConverseFormat {
                                 dialect: ConverseDialect) throws(BedrockError) -> JSONObject {
         var inference = base
         if let maxTokens = request.maxTokens {
-            guard maxTokens >= 0 else { throw .invalidArgument("max_tokens: must not be negative") }
+            guard maxTokens >= 0 else { throw .invalidArgument("max_tokens", "must not be negative") }
             if maxTokens > 0 || dialect.sendsZeroMaxTokens { inference["maxTokens"] = .int(Int64(maxTokens)) }
         }
         if let temperature = request.temperature { inference["temperature"] = try finite(temperature, field: "temperature") }
@@ -259,7 +259,7 @@ struct ConverseFormat {
 
     /// A JSON number; NaN and infinity have no JSON form.
     private static func finite(_ value: Double, field: String) throws(BedrockError) -> JSON {
-        guard value.isFinite else { throw .invalidArgument("\(field): must be a finite number") }
+        guard value.isFinite else { throw .invalidArgument("\(field)", "must be a finite number") }
         return .double(value)
     }
 

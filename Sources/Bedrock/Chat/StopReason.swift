@@ -1,4 +1,4 @@
-/// Normalises providers' stop reasons to Converse's StopReason values (C-API.md).
+/// Normalises providers' stop reasons to Converse's StopReason values (docs/c-api.md).
 enum StopReason {
     static let endTurn = "end_turn"
     static let toolUse = "tool_use"

@@ -1,34 +1,34 @@
 /// The client configuration as the caller gave it (`bedrock_client_new`'s JSON). Every field is
 /// optional; what is missing is resolved from the environment and shared files by
 /// `ResolvedClientConfig`.
-public struct ClientConfig: Sendable, Equatable {
-    public enum RetryMode: String, Sendable {
+struct ClientConfig: Sendable, Equatable {
+    enum RetryMode: String, Sendable {
         case standard, adaptive
     }
 
-    public var region: String?
-    public var profile: String?
-    public var endpointURL: String?
-    public var credentials: Credentials?
-    public var bearerToken: String?
-    public var connectTimeoutMs: Int?
-    public var timeoutMs: Int?
-    public var readTimeoutMs: Int?
-    public var maxAttempts: Int?
-    public var retryMode: RetryMode?
-    public var caFile: String?
-    public var proxy: String?
-    public var verifyTLS: Bool?
-    public var userAgentSuffix: String?
-    public var useFIPSEndpoint: Bool?
-    public var useDualStackEndpoint: Bool?
+    var region: String?
+    var profile: String?
+    var endpointURL: String?
+    var credentials: Credentials?
+    var bearerToken: String?
+    var connectTimeoutMs: Int?
+    var timeoutMs: Int?
+    var readTimeoutMs: Int?
+    var maxAttempts: Int?
+    var retryMode: RetryMode?
+    var caFile: String?
+    var proxy: String?
+    var verifyTLS: Bool?
+    var userAgentSuffix: String?
+    var useFIPSEndpoint: Bool?
+    var useDualStackEndpoint: Bool?
 
-    public init() {}
+    init() {}
 
     /// Reads the config JSON, naming the field in any error.
-    public init(json: JSON) throws(BedrockError) {
+    init(json: JSON) throws(BedrockError) {
         guard case .object(let object) = json else {
-            throw .invalidArgument("config: expected a JSON object, got \(json.typeName)")
+            throw .invalidArgument("config", "expected a JSON object, got \(json.typeName)")
         }
         let fields = ConfigFields(object: object, context: "config")
         region = try fields.string("region")
@@ -40,11 +40,11 @@ public struct ClientConfig: Sendable, Equatable {
         readTimeoutMs = try fields.nonNegativeInt("read_timeout_ms")
         maxAttempts = try fields.nonNegativeInt("max_attempts")
         if let maxAttempts, maxAttempts < 1 {
-            throw .invalidArgument("config.max_attempts: must be at least 1, got \(maxAttempts)")
+            throw .invalidArgument("config.max_attempts", "must be at least 1, got \(maxAttempts)")
         }
         if let mode = try fields.string("retry_mode") {
             guard let parsed = RetryMode(rawValue: mode) else {
-                throw .invalidArgument("config.retry_mode: expected \"standard\" or \"adaptive\", got \"\(mode)\"")
+                throw .invalidArgument("config.retry_mode", "expected \"standard\" or \"adaptive\", got \"\(mode)\"")
             }
             retryMode = parsed
         }
@@ -56,12 +56,12 @@ public struct ClientConfig: Sendable, Equatable {
         useDualStackEndpoint = try fields.bool("use_dualstack_endpoint")
         if let value = object["credentials"], value != .null {
             guard case .object(let credentialObject) = value else {
-                throw .invalidArgument("config.credentials: expected an object, got \(value.typeName)")
+                throw .invalidArgument("config.credentials", "expected an object, got \(value.typeName)")
             }
             let credentialFields = ConfigFields(object: credentialObject, context: "config.credentials")
             guard let accessKeyId = try credentialFields.string("access_key_id"),
                   let secretAccessKey = try credentialFields.string("secret_access_key") else {
-                throw .invalidArgument("config.credentials: access_key_id and secret_access_key are both required")
+                throw .invalidArgument("config.credentials", "access_key_id and secret_access_key are both required")
             }
             credentials = Credentials(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey,
                                       sessionToken: try credentialFields.string("session_token"))
@@ -71,7 +71,7 @@ public struct ClientConfig: Sendable, Equatable {
                                   "retry_mode", "ca_file", "proxy", "verify_tls", "user_agent_suffix",
                                   "use_fips_endpoint", "use_dualstack_endpoint"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
-            throw .invalidArgument("config.\(unknown): unknown field")
+            throw .invalidArgument("config.\(unknown)", "unknown field")
         }
     }
 }
@@ -89,16 +89,16 @@ struct ConfigFields {
     func string(_ key: String) throws(BedrockError) -> String? {
         guard let value = present(key) else { return nil }
         guard case .string(let text) = value else {
-            throw .invalidArgument("\(context).\(key): expected a string, got \(value.typeName)")
+            throw .invalidArgument("\(context).\(key)", "expected a string, got \(value.typeName)")
         }
-        if text.utf8.contains(0) { throw .invalidArgument("\(context).\(key): contains a NUL character") }
+        if text.utf8.contains(0) { throw .invalidArgument("\(context).\(key)", "contains a NUL character") }
         return text
     }
 
     func bool(_ key: String) throws(BedrockError) -> Bool? {
         guard let value = present(key) else { return nil }
         guard case .bool(let flag) = value else {
-            throw .invalidArgument("\(context).\(key): expected true or false, got \(value.typeName)")
+            throw .invalidArgument("\(context).\(key)", "expected true or false, got \(value.typeName)")
         }
         return flag
     }
@@ -106,9 +106,9 @@ struct ConfigFields {
     func nonNegativeInt(_ key: String) throws(BedrockError) -> Int? {
         guard let value = present(key) else { return nil }
         guard let number = value.int64Value, let integer = Int(exactly: number) else {
-            throw .invalidArgument("\(context).\(key): expected an integer, got \(value.typeName)")
+            throw .invalidArgument("\(context).\(key)", "expected an integer, got \(value.typeName)")
         }
-        guard integer >= 0 else { throw .invalidArgument("\(context).\(key): must not be negative, got \(integer)") }
+        guard integer >= 0 else { throw .invalidArgument("\(context).\(key)", "must not be negative, got \(integer)") }
         return integer
     }
 }

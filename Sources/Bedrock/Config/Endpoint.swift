@@ -13,7 +13,7 @@ struct Endpoint: Sendable, Equatable {
         guard let handle = curl_url() else { throw BedrockError(.internal, "curl_url failed") }
         defer { curl_url_cleanup(handle) }
         guard curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK else {
-            throw BedrockError(.config, "endpoint_url: \"\(url)\" is not a valid URL")
+            throw .config("config.endpoint_url", "\"\(url)\" is not a valid URL")
         }
         func part(_ which: CURLUPart) -> String? {
             var value: UnsafeMutablePointer<CChar>?
@@ -22,10 +22,10 @@ struct Endpoint: Sendable, Equatable {
             return String(cString: value)
         }
         guard let scheme = part(CURLUPART_SCHEME)?.lowercased(), scheme == "http" || scheme == "https" else {
-            throw BedrockError(.config, "endpoint_url: \"\(url)\" must use http or https")
+            throw .config("config.endpoint_url", "\"\(url)\" must use http or https")
         }
         guard let host = part(CURLUPART_HOST), !host.isEmpty else {
-            throw BedrockError(.config, "endpoint_url: \"\(url)\" has no host")
+            throw .config("config.endpoint_url", "\"\(url)\" has no host")
         }
         self.scheme = scheme
         self.host = host.lowercased()

@@ -2,13 +2,13 @@ import Glibc
 
 /// The process environment, read once, so resolution is a pure function of it and tests can
 /// supply their own.
-public struct Environment: Sendable {
-    public var variables: [String: String]
+struct Environment: Sendable {
+    var variables: [String: String]
 
-    public init(_ variables: [String: String]) { self.variables = variables }
+    init(_ variables: [String: String]) { self.variables = variables }
 
     /// A snapshot of the current process's environment.
-    public static func current() -> Environment {
+    static func current() -> Environment {
         var variables: [String: String] = [:]
         var entry = environ
         while let pointer = entry.pointee {
@@ -22,7 +22,7 @@ public struct Environment: Sendable {
     }
 
     /// The value of `name`, or nil when it is unset or empty (the SDKs treat both alike).
-    public subscript(name: String) -> String? {
+    subscript(name: String) -> String? {
         guard let value = variables[name], !value.isEmpty else { return nil }
         return value
     }

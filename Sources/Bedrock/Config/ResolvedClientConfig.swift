@@ -39,16 +39,16 @@ struct ResolvedClientConfig: Sendable {
         let files = try SharedConfigFiles.load(environment: environment)
         let profileName = config.profile ?? environment["AWS_PROFILE"] ?? environment["AWS_DEFAULT_PROFILE"]
         if let profileName, files.profile(profileName) == nil {
-            throw BedrockError(.config, "profile \"\(profileName)\" not found in the shared config or credentials file")
+            throw .config("config.profile", "\"\(profileName)\" not found in the shared config or credentials file")
         }
         let profile = files.profile(profileName ?? SharedConfigFiles.defaultProfileName) ?? [:]
 
         guard let region = config.region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
                 ?? profile["region"] else {
-            throw BedrockError(.config, "no region configured: set \"region\" in the config, AWS_REGION, AWS_DEFAULT_REGION, or region in the profile")
+            throw .config("config.region", "no region configured: set \"region\" in the config, AWS_REGION, AWS_DEFAULT_REGION, or region in the profile")
         }
         guard !region.isEmpty, region.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }) else {
-            throw BedrockError(.config, "region \"\(region)\" is not a valid AWS region name")
+            throw .config("config.region", "\"\(region)\" is not a valid AWS region name")
         }
         self.region = region
 
@@ -65,8 +65,8 @@ struct ResolvedClientConfig: Sendable {
             ?? environment["AWS_ENDPOINT_URL"] ?? profile["endpoint_url"]
         if let url = config.endpointURL ?? configuredURL {
             // As the endpoint rules say: a custom endpoint cannot also be FIPS or dual-stack.
-            if useFIPS { throw BedrockError(.config, "FIPS endpoints cannot be combined with a custom endpoint URL") }
-            if useDualStack { throw BedrockError(.config, "dual-stack endpoints cannot be combined with a custom endpoint URL") }
+            if useFIPS { throw .config("config.endpoint_url", "FIPS endpoints cannot be combined with a custom endpoint URL") }
+            if useDualStack { throw .config("config.endpoint_url", "dual-stack endpoints cannot be combined with a custom endpoint URL") }
             endpoint = try Endpoint(url: url)
         } else {
             endpoint = try Endpoint(url: EndpointRules.url(region: region, useFIPS: useFIPS, useDualStack: useDualStack))
@@ -76,7 +76,8 @@ struct ResolvedClientConfig: Sendable {
         if let value = config.connectTimeoutMs { transport.connectTimeoutMs = value }
         if let value = config.timeoutMs { transport.timeoutMs = value }
         if let value = config.readTimeoutMs { transport.readTimeoutMs = value }
-        transport.caFile = config.caFile ?? profile["ca_bundle"] ?? environment["AWS_CA_BUNDLE"]
+        // As botocore: the environment comes before the profile.
+        transport.caFile = config.caFile ?? environment["AWS_CA_BUNDLE"] ?? profile["ca_bundle"]
         transport.proxy = config.proxy
         transport.verifyTLS = config.verifyTLS ?? true
         if !transport.verifyTLS {
@@ -85,7 +86,7 @@ struct ResolvedClientConfig: Sendable {
             _ = warning.withCString { write(STDERR_FILENO, $0, strlen($0)) }
         }
         if let suffix = config.userAgentSuffix, suffix.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) {
-            throw BedrockError.invalidArgument("config.user_agent_suffix: must not contain CR or LF")
+            throw BedrockError.invalidArgument("config.user_agent_suffix", "must not contain CR or LF")
         }
         transport.userAgent = [BedrockVersion.userAgent, config.userAgentSuffix].compactMap { $0 }.joined(separator: " ")
         self.transport = transport
@@ -94,7 +95,7 @@ struct ResolvedClientConfig: Sendable {
             authentication = .bearer(token)
         } else if let credentials = config.credentials {
             authentication = .sigV4(CredentialProviderChain(providers: [StaticCredentialProvider(value: credentials)]))
-        } else if let token = environment["AWS_BEARER_TOKEN_BEDROCK"] {
+        } else if let token = environment[BearerToken.environmentVariable] {
             authentication = .bearer(token)
         } else {
             let context = CredentialContext(environment: environment, files: files,
@@ -106,7 +107,7 @@ struct ResolvedClientConfig: Sendable {
 
         if case .bearer = authentication, endpoint.scheme != "https", !endpoint.isLoopback {
             // As botocore: a bearer token is a password, so it never crosses a network in clear text.
-            throw BedrockError(.config, "a bearer token needs an https endpoint (or a loopback address), not \(endpoint.scheme)://\(endpoint.hostHeader)")
+            throw .config("config.endpoint_url", "a bearer token needs an https endpoint (or a loopback address), not \(endpoint.scheme)://\(endpoint.hostHeader)")
         }
 
         maxAttempts = config.maxAttempts ?? environment["AWS_MAX_ATTEMPTS"].flatMap { Int($0) }

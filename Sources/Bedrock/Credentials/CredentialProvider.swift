@@ -23,11 +23,6 @@ struct CredentialProviderChain: CredentialProvider {
         try firstFound()?.credentials
     }
 
-    /// Like `credentials()`, but a miss is an error that lists where we looked.
-    func resolve() throws(BedrockError) -> Credentials {
-        try resolveWithSource().credentials
-    }
-
     /// The credentials and the provider that gave them, which is the one asked again when
     /// they need refreshing (as botocore refreshes through the provider that won).
     func resolveWithSource() throws(BedrockError) -> (credentials: Credentials, source: any CredentialProvider) {

@@ -5,15 +5,15 @@
 /// when it refreshes, and `bedrock_client_free` drops the rest). The `String` properties are
 /// kept for source compatibility; each read makes a `String` copy that is not wiped, so the
 /// library itself reads the bytes through `withSecretAccessKey` when it signs.
-public struct Credentials: Sendable {
-    public var accessKeyId: String
+struct Credentials: Sendable {
+    var accessKeyId: String
     var secret: SecretBytes
     var token: SecretBytes?
     /// When temporary credentials stop working, in seconds since the Unix epoch; nil for
     /// long-term keys, which are never refreshed.
-    public var expiration: Int64?
+    var expiration: Int64?
 
-    public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil,
+    init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil,
                 expiration: Int64? = nil) {
         self.accessKeyId = accessKeyId
         self.secret = SecretBytes(secretAccessKey)
@@ -21,12 +21,12 @@ public struct Credentials: Sendable {
         self.expiration = expiration
     }
 
-    public var secretAccessKey: String {
+    var secretAccessKey: String {
         get { secret.string }
         set { secret = SecretBytes(newValue) }
     }
 
-    public var sessionToken: String? {
+    var sessionToken: String? {
         get { token?.string }
         set { token = newValue.map { SecretBytes($0) } }
     }
@@ -38,7 +38,7 @@ public struct Credentials: Sendable {
 }
 
 extension Credentials: Equatable {
-    public static func == (lhs: Credentials, rhs: Credentials) -> Bool {
+    static func == (lhs: Credentials, rhs: Credentials) -> Bool {
         guard lhs.accessKeyId == rhs.accessKeyId, lhs.expiration == rhs.expiration,
               lhs.secret.isEqual(to: rhs.secret) else { return false }
         switch (lhs.token, rhs.token) {
@@ -51,7 +51,7 @@ extension Credentials: Equatable {
 
 extension Credentials: CustomStringConvertible {
     /// Never prints the secret or the token, so a credential cannot leak through logging.
-    public var description: String {
+    var description: String {
         "Credentials(accessKeyId: \(accessKeyId), secret: <redacted>\(token == nil ? "" : ", token: <redacted>"))"
     }
 }

@@ -13,26 +13,26 @@
 /// throws that same error, because the frame boundaries are lost and cannot be found again.
 ///
 /// Not thread-safe; a decoder belongs to one stream, which one thread drives at a time.
-public struct EventStreamDecoder: Sendable {
+struct EventStreamDecoder: Sendable {
     /// Upper bounds on what a frame may claim, so a corrupt or hostile length cannot make the
     /// decoder reserve gigabytes. The spec caps a payload at 24 MiB and the headers at 128 KiB;
     /// the default message limit is both caps plus framing, so no conforming message is refused.
-    public struct Limits: Sendable, Equatable {
+    struct Limits: Sendable, Equatable {
         /// The largest total length (prelude + headers + payload + trailer) accepted.
-        public var maximumMessageLength: Int
+        var maximumMessageLength: Int
         /// The largest headers section accepted.
-        public var maximumHeadersLength: Int
+        var maximumHeadersLength: Int
 
-        public init(maximumMessageLength: Int = EventStreamFormat.maximumMessageLength,
+        init(maximumMessageLength: Int = EventStreamFormat.maximumMessageLength,
                     maximumHeadersLength: Int = EventStreamFormat.maximumHeadersLength) {
             self.maximumMessageLength = maximumMessageLength
             self.maximumHeadersLength = maximumHeadersLength
         }
 
-        public static let `default` = Limits()
+        static let `default` = Limits()
     }
 
-    public let limits: Limits
+    let limits: Limits
 
     /// Bytes received but not yet consumed start at `readIndex`; everything before it belongs to
     /// messages already delivered and is dropped when the buffer is compacted.
@@ -41,74 +41,37 @@ public struct EventStreamDecoder: Sendable {
     /// The total length of the message starting at `readIndex`, once its prelude is validated.
     private var pendingMessageLength: Int?
     /// The first error; once set, the decoder only rethrows it.
-    public private(set) var failure: EventStreamError?
+    private(set) var failure: EventStreamError?
 
     /// Buffers larger than this are released rather than kept for reuse after a message.
     private static let retainedBufferCapacity = 1024 * 1024
 
-    public init(limits: Limits = .default) {
+    init(limits: Limits = .default) {
         self.limits = limits
     }
 
     /// How many received bytes belong to a message not yet complete.
-    public var bufferedByteCount: Int { buffer.count - readIndex }
+    var bufferedByteCount: Int { buffer.count - readIndex }
 
     /// Decodes every message that `bytes` completes, calling `onMessage` for each in order.
     ///
-    /// - Throws: an `EventStreamError` for a malformed frame (and again on every later call), or
-    ///   whatever `onMessage` throws. When `onMessage` throws, the message it was given counts as
-    ///   delivered; later complete messages already received stay buffered and are delivered by
-    ///   the next `feed` (an empty one will do).
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer,
-                              onMessage: (EventStreamMessage) throws -> Void) throws {
+    /// - Throws: an `EventStreamError` for a malformed frame, after the messages before it have
+    ///   gone to `onMessage`; every later call throws the same error.
+    mutating func feed(_ bytes: UnsafeRawBufferPointer,
+                              onMessage: (EventStreamMessage) -> Void) throws(EventStreamError) {
         if let failure { throw failure }
-        if let base = bytes.baseAddress, bytes.count > 0 {
-            buffer.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self),
-                                                          count: bytes.count))
-        }
+        buffer.append(contentsOf: bytes)
         defer { compact() }
         while let message = try nextMessage() {
-            try onMessage(message)
+            onMessage(message)
         }
-    }
-
-    /// `feed(_:onMessage:)` for a byte array.
-    public mutating func feed(_ bytes: [UInt8], onMessage: (EventStreamMessage) throws -> Void) throws {
-        try bytes.withUnsafeBytes { raw in try feed(raw, onMessage: onMessage) }
-    }
-
-    /// Decodes every message that `bytes` completes and returns them in order.
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(EventStreamError) -> [EventStreamMessage] {
-        if let failure { throw failure }
-        if let base = bytes.baseAddress, bytes.count > 0 {
-            buffer.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self),
-                                                          count: bytes.count))
-        }
-        defer { compact() }
-        var messages: [EventStreamMessage] = []
-        while let message = try nextMessage() {
-            messages.append(message)
-        }
-        return messages
-    }
-
-    /// Decodes every message that `bytes` completes and returns them in order.
-    public mutating func feed(_ bytes: [UInt8]) throws(EventStreamError) -> [EventStreamMessage] {
-        let result: Result<[EventStreamMessage], EventStreamError> = bytes.withUnsafeBytes { raw in
-            do throws(EventStreamError) {
-                return .success(try feed(raw))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
     }
 
     /// Call at the end of the stream.
     ///
     /// - Throws: `EventStreamError.truncated` when part of a message is still buffered (the
     ///   stream was cut short), or the error the decoder already failed with.
-    public func finish() throws(EventStreamError) {
+    func finish() throws(EventStreamError) {
         if let failure { throw failure }
         let pending = bufferedByteCount
         if pending > 0 {

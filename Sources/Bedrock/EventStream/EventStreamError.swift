@@ -4,7 +4,7 @@
 /// test says exactly what was wrong. All of them mean "the service sent a malformed response"
 /// (`BEDROCK_ERR_PROTOCOL`); after any of them the stream cannot be resynchronised, because the
 /// frame boundaries are no longer known.
-public enum EventStreamError: Error, Equatable, Sendable {
+enum EventStreamError: Error, Equatable, Sendable {
     /// The CRC-32 of the first 8 bytes does not match the prelude CRC. `expected` is the value
     /// in the frame, `actual` the value computed over the bytes received.
     case preludeChecksumMismatch(expected: UInt32, actual: UInt32)
@@ -34,7 +34,7 @@ public enum EventStreamError: Error, Equatable, Sendable {
     case truncated(received: Int, expected: Int?)
 
     /// The case's name, stable for tests, logs, and JSON (`"preludeChecksumMismatch"`, ...).
-    public var code: String {
+    var code: String {
         switch self {
         case .preludeChecksumMismatch: "preludeChecksumMismatch"
         case .messageChecksumMismatch: "messageChecksumMismatch"
@@ -53,7 +53,7 @@ public enum EventStreamError: Error, Equatable, Sendable {
 }
 
 extension EventStreamError: CustomStringConvertible {
-    public var description: String {
+    var description: String {
         switch self {
         case let .preludeChecksumMismatch(expected, actual):
             "event-stream prelude CRC mismatch: expected \(hex(expected)), got \(hex(actual))"

@@ -5,19 +5,19 @@
 /// total_length: u32 | headers_length: u32 | prelude_crc: u32 | headers | payload | message_crc: u32
 /// ```
 /// all big-endian, both CRCs being CRC-32 of every byte before them.
-public struct EventStreamMessage: Equatable, Sendable {
+struct EventStreamMessage: Equatable, Sendable {
     /// The headers in wire order. The spec says a name appears at most once and order carries no
     /// meaning; the decoder keeps them as sent and does not reject duplicates.
-    public var headers: [EventStreamHeader]
-    public var payload: [UInt8]
+    var headers: [EventStreamHeader]
+    var payload: [UInt8]
 
-    public init(headers: [EventStreamHeader] = [], payload: [UInt8] = []) {
+    init(headers: [EventStreamHeader] = [], payload: [UInt8] = []) {
         self.headers = headers
         self.payload = payload
     }
 
     /// The value of the first header called `name`, if any.
-    public func header(_ name: String) -> EventStreamHeaderValue? {
+    func header(_ name: String) -> EventStreamHeaderValue? {
         for header in headers where header.name == name {
             return header.value
         }
@@ -26,38 +26,38 @@ public struct EventStreamMessage: Equatable, Sendable {
 
     /// The value of the header called `name` when it is a string header; nil when it is absent
     /// or has another type.
-    public func headerString(_ name: String) -> String? {
+    func headerString(_ name: String) -> String? {
         if case let .string(value) = header(name) { return value }
         return nil
     }
 
     /// `:message-type`: `event`, `exception`, or `error`.
-    public var messageType: String? { headerString(EventStreamFormat.HeaderName.messageType) }
+    var messageType: String? { headerString(EventStreamFormat.HeaderName.messageType) }
     /// `:event-type`, e.g. `contentBlockDelta` or `chunk`.
-    public var eventType: String? { headerString(EventStreamFormat.HeaderName.eventType) }
+    var eventType: String? { headerString(EventStreamFormat.HeaderName.eventType) }
     /// `:exception-type`, e.g. `throttlingException`, on modeled error events.
-    public var exceptionType: String? { headerString(EventStreamFormat.HeaderName.exceptionType) }
+    var exceptionType: String? { headerString(EventStreamFormat.HeaderName.exceptionType) }
     /// `:error-code` on unmodeled error events.
-    public var errorCode: String? { headerString(EventStreamFormat.HeaderName.errorCode) }
+    var errorCode: String? { headerString(EventStreamFormat.HeaderName.errorCode) }
     /// `:error-message` on unmodeled error events.
-    public var errorMessage: String? { headerString(EventStreamFormat.HeaderName.errorMessage) }
+    var errorMessage: String? { headerString(EventStreamFormat.HeaderName.errorMessage) }
     /// `:content-type`, e.g. `application/json`.
-    public var contentType: String? { headerString(EventStreamFormat.HeaderName.contentType) }
+    var contentType: String? { headerString(EventStreamFormat.HeaderName.contentType) }
 }
 
 /// A header: a UTF-8 name of 1 to 255 bytes and a typed value.
-public struct EventStreamHeader: Equatable, Sendable {
-    public var name: String
-    public var value: EventStreamHeaderValue
+struct EventStreamHeader: Equatable, Sendable {
+    var name: String
+    var value: EventStreamHeaderValue
 
-    public init(name: String, value: EventStreamHeaderValue) {
+    init(name: String, value: EventStreamHeaderValue) {
         self.name = name
         self.value = value
     }
 }
 
 /// A header value: one case per wire type. The set is fixed by the spec and not extensible.
-public enum EventStreamHeaderValue: Equatable, Sendable {
+enum EventStreamHeaderValue: Equatable, Sendable {
     /// Wire types 0 (true) and 1 (false); no value bytes follow the type.
     case bool(Bool)
     /// Wire type 2: a signed byte.
@@ -78,7 +78,7 @@ public enum EventStreamHeaderValue: Equatable, Sendable {
     case uuid(EventStreamUUID)
 
     /// The wire type byte this value encodes as.
-    public var wireType: EventStreamHeaderType {
+    var wireType: EventStreamHeaderType {
         switch self {
         case .bool(true): .boolTrue
         case .bool(false): .boolFalse
@@ -95,7 +95,7 @@ public enum EventStreamHeaderValue: Equatable, Sendable {
 }
 
 /// The header value type indicators of the wire format.
-public enum EventStreamHeaderType: UInt8, Sendable, CaseIterable {
+enum EventStreamHeaderType: UInt8, Sendable, CaseIterable {
     case boolTrue = 0
     case boolFalse = 1
     case byte = 2
@@ -109,21 +109,21 @@ public enum EventStreamHeaderType: UInt8, Sendable, CaseIterable {
 }
 
 /// A 16-byte UUID header value, kept as two big-endian halves so it is a plain value type.
-public struct EventStreamUUID: Hashable, Sendable, CustomStringConvertible {
-    public static let byteCount = 16
+struct EventStreamUUID: Hashable, Sendable, CustomStringConvertible {
+    static let byteCount = 16
 
     /// Bytes 0...7, big-endian.
-    public var high: UInt64
+    var high: UInt64
     /// Bytes 8...15, big-endian.
-    public var low: UInt64
+    var low: UInt64
 
-    public init(high: UInt64, low: UInt64) {
+    init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
 
     /// nil unless `bytes` holds exactly 16 bytes.
-    public init?(bytes: [UInt8]) {
+    init?(bytes: [UInt8]) {
         guard bytes.count == Self.byteCount else { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0
@@ -133,7 +133,7 @@ public struct EventStreamUUID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The 16 bytes in wire order.
-    public var bytes: [UInt8] {
+    var bytes: [UInt8] {
         var result: [UInt8] = []
         result.reserveCapacity(Self.byteCount)
         for shift in stride(from: 56, through: 0, by: -8) { result.append(UInt8(truncatingIfNeeded: high >> UInt64(shift))) }
@@ -142,7 +142,7 @@ public struct EventStreamUUID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The canonical lowercase 8-4-4-4-12 form, e.g. `0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`.
-    public var description: String {
+    var description: String {
         let hexDigits: [Character] = Array("0123456789abcdef")
         var text = ""
         for (index, byte) in bytes.enumerated() {
@@ -156,35 +156,31 @@ public struct EventStreamUUID: Hashable, Sendable, CustomStringConvertible {
 
 /// Numbers and names fixed by the event-stream specification and by the AWS implementations'
 /// limits (aws-c-event-stream, botocore, smithy-rs).
-public enum EventStreamFormat {
+enum EventStreamFormat {
     /// total_length (4) + headers_length (4).
-    public static let preludeLengthWithoutChecksum = 8
+    static let preludeLengthWithoutChecksum = 8
     /// total_length (4) + headers_length (4) + prelude_crc (4).
-    public static let preludeLength = 12
+    static let preludeLength = 12
     /// message_crc (4).
-    public static let trailerLength = 4
+    static let trailerLength = 4
     /// An empty message: prelude and trailer, no headers, no payload.
-    public static let minimumMessageLength = preludeLength + trailerLength
+    static let minimumMessageLength = preludeLength + trailerLength
     /// A header name's length is one byte, and must not be 0.
-    public static let maximumHeaderNameLength = Int(UInt8.max)
+    static let maximumHeaderNameLength = Int(UInt8.max)
     /// The spec's cap on the encoded headers section: 131,072 bytes (128 KiB).
-    public static let maximumHeadersLength = 128 * 1024
+    static let maximumHeadersLength = 128 * 1024
     /// The spec's cap on the payload: 25,165,824 bytes (24 MiB).
-    public static let maximumPayloadLength = 24 * 1024 * 1024
+    static let maximumPayloadLength = 24 * 1024 * 1024
     /// The largest message the spec's caps allow: both maxima plus prelude and trailer.
-    public static let maximumMessageLength = maximumPayloadLength + maximumHeadersLength + minimumMessageLength
-    /// Fixed value sizes of the numeric header types.
-    static let uuidLength = EventStreamUUID.byteCount
-    /// byte_array and string values are prefixed by a u16 length.
-    static let valueLengthPrefixLength = 2
+    static let maximumMessageLength = maximumPayloadLength + maximumHeadersLength + minimumMessageLength
 
     /// Names of the headers AWS protocols put on every message.
-    public enum HeaderName {
-        public static let messageType = ":message-type"
-        public static let eventType = ":event-type"
-        public static let exceptionType = ":exception-type"
-        public static let errorCode = ":error-code"
-        public static let errorMessage = ":error-message"
-        public static let contentType = ":content-type"
+    enum HeaderName {
+        static let messageType = ":message-type"
+        static let eventType = ":event-type"
+        static let exceptionType = ":exception-type"
+        static let errorCode = ":error-code"
+        static let errorMessage = ":error-message"
+        static let contentType = ":content-type"
     }
 }

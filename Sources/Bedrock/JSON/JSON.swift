@@ -1,6 +1,6 @@
 /// A JSON value. Parsing and printing go through jansson; this type is what the Swift core
 /// works with, so no jansson pointer outlives the call that made it.
-public enum JSON: Sendable, Equatable {
+enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -9,33 +9,33 @@ public enum JSON: Sendable, Equatable {
     case array([JSON])
     case object(JSONObject)
 
-    public subscript(key: String) -> JSON? {
+    subscript(key: String) -> JSON? {
         if case .object(let object) = self { return object[key] }
         return nil
     }
 
-    public var stringValue: String? {
+    var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    public var objectValue: JSONObject? {
+    var objectValue: JSONObject? {
         if case .object(let value) = self { return value }
         return nil
     }
 
-    public var arrayValue: [JSON]? {
+    var arrayValue: [JSON]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
-    public var boolValue: Bool? {
+    var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
     /// Integers, and doubles that hold an integral value (JSON does not tell them apart).
-    public var int64Value: Int64? {
+    var int64Value: Int64? {
         switch self {
         case .int(let value): return value
         case .double(let value):
@@ -44,7 +44,7 @@ public enum JSON: Sendable, Equatable {
         }
     }
 
-    public var doubleValue: Double? {
+    var doubleValue: Double? {
         switch self {
         case .int(let value): return Double(value)
         case .double(let value): return value
@@ -53,7 +53,7 @@ public enum JSON: Sendable, Equatable {
     }
 
     /// The JSON type's name, for error messages ("expected a string, got an array").
-    public var typeName: String {
+    var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -67,20 +67,20 @@ public enum JSON: Sendable, Equatable {
 
 /// A JSON object that keeps its keys in insertion order, so printed JSON reads the way it
 /// was built (`{"type": "text", ...}`).
-public struct JSONObject: Sendable, Equatable {
-    public private(set) var keys: [String] = []
+struct JSONObject: Sendable, Equatable {
+    private(set) var keys: [String] = []
     private var values: [String: JSON] = [:]
 
-    public init() {}
+    init() {}
 
-    public init(_ pairs: KeyValuePairs<String, JSON>) {
+    init(_ pairs: KeyValuePairs<String, JSON>) {
         for (key, value) in pairs { self[key] = value }
     }
 
-    public var isEmpty: Bool { keys.isEmpty }
-    public var count: Int { keys.count }
+    var isEmpty: Bool { keys.isEmpty }
+    var count: Int { keys.count }
 
-    public subscript(key: String) -> JSON? {
+    subscript(key: String) -> JSON? {
         get { values[key] }
         set {
             if let newValue {
@@ -91,10 +91,10 @@ public struct JSONObject: Sendable, Equatable {
         }
     }
 
-    public var pairs: [(key: String, value: JSON)] {
+    var pairs: [(key: String, value: JSON)] {
         keys.compactMap { key in values[key].map { (key, $0) } }
     }
 
     /// Objects are equal when they hold the same keys and values, whatever the order.
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.values == rhs.values }
+    static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.values == rhs.values }
 }

@@ -8,11 +8,11 @@ extension JSON {
         var error = json_error_t()
         guard let base = text.baseAddress?.assumingMemoryBound(to: CChar.self),
               let root = json_loadb(base, text.count, Int(JSON_DECODE_ANY | JSON_ALLOW_NUL), &error) else {
-            if text.isEmpty { throw .invalidArgument("\(field): empty JSON text") }
+            if text.isEmpty { throw .invalidArgument("\(field)", "empty JSON text") }
             let reason = withUnsafeBytes(of: &error.text) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            throw .invalidArgument("\(field): invalid JSON at line \(error.line), column \(error.column): \(reason)")
+            throw .invalidArgument("\(field)", "invalid JSON at line \(error.line), column \(error.column): \(reason)")
         }
         defer { json_decref(root) }
         return JSON(jansson: root)

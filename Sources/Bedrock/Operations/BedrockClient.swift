@@ -3,7 +3,7 @@ import Synchronization
 
 /// A Bedrock Runtime client: resolved configuration, a pool of reusable connections, and
 /// cached credentials. Safe to use from many threads at once.
-public final class BedrockClient: Sendable {
+final class BedrockClient: Sendable {
     let config: ResolvedClientConfig
     private let sessions = CurlSessionPool()
     /// Temporary credentials live here between calls and are refreshed before they expire;
@@ -29,14 +29,14 @@ public final class BedrockClient: Sendable {
         RetryAttempts(policy: retryPolicy, quota: retryQuota, limiter: rateLimiter)
     }
 
-    public convenience init(_ config: ClientConfig, environment: Environment = .current()) throws(BedrockError) {
+    convenience init(_ config: ClientConfig, environment: Environment = .current()) throws(BedrockError) {
         self.init(config: try ResolvedClientConfig(config, environment: environment))
     }
 
     // MARK: - Operations
 
     /// Converse: sends a Converse request body and returns the response body text.
-    public func converse(modelId: String, request: JSON) throws(BedrockError) -> String {
+    func converse(modelId: String, request: JSON) throws(BedrockError) -> String {
         let exchange = try perform(.converse, modelId: modelId, body: try Self.converseBody(request))
         guard case .object = try? JSON.parse(exchange.body, field: "Converse response") else {
             throw BedrockError(.protocol, "Converse response is not a JSON object", httpStatus: exchange.head.status,
@@ -47,23 +47,23 @@ public final class BedrockClient: Sendable {
 
     /// ConverseStream: calls `onEvent` with each event as `{"<eventName>": {...}}`, the way boto3
     /// yields them. An exception event ends the call with its mapped status.
-    public func converseStream(modelId: String, request: JSON,
+    func converseStream(modelId: String, request: JSON,
                                onEvent: (JSON) throws(BedrockError) -> Void) throws(BedrockError) {
         let call = try openStream(.converseStream, modelId: modelId, body: try Self.converseBody(request))
         while let event = try call.next() { try onEvent(event) }
     }
 
     /// InvokeModel: sends the provider's own body and returns the response body text.
-    public func invokeModel(modelId: String, body: String) throws(BedrockError) -> String {
-        _ = try JSON.parse(body, field: "body")
+    func invokeModel(modelId: String, body: String) throws(BedrockError) -> String {
+        _ = try JSON.parse(body, field: "body_json")
         return String(decoding: try perform(.invokeModel, modelId: modelId, body: Array(body.utf8)).body, as: UTF8.self)
     }
 
     /// InvokeModelWithResponseStream: calls `onChunk` with each chunk's decoded bytes, the
     /// provider's JSON chunk.
-    public func invokeModelStream(modelId: String, body: String,
+    func invokeModelStream(modelId: String, body: String,
                                   onChunk: ([UInt8]) throws(BedrockError) -> Void) throws(BedrockError) {
-        _ = try JSON.parse(body, field: "body")
+        _ = try JSON.parse(body, field: "body_json")
         let call = try openStream(.invokeModelWithResponseStream, modelId: modelId, body: Array(body.utf8))
         while let event = try call.next() {
             guard let encoded = event["chunk"]?["bytes"]?.stringValue else { continue }
@@ -75,9 +75,9 @@ public final class BedrockClient: Sendable {
     }
 
     /// CountTokens: `request` is the CountTokens body (`{"input": {...}}`); returns the response text.
-    public func countTokens(modelId: String, request: JSON) throws(BedrockError) -> String {
+    func countTokens(modelId: String, request: JSON) throws(BedrockError) -> String {
         guard case .object = request else {
-            throw .invalidArgument("request: expected a JSON object, got \(request.typeName)")
+            throw .invalidArgument("request", "expected a JSON object, got \(request.typeName)")
         }
         let exchange = try perform(.countTokens, modelId: modelId, body: Array(request.serialized().utf8))
         return String(decoding: exchange.body, as: UTF8.self)
@@ -89,7 +89,7 @@ public final class BedrockClient: Sendable {
     /// callers pass it in the request and it belongs in the URL.
     static func converseBody(_ request: JSON) throws(BedrockError) -> [UInt8] {
         guard case .object(var object) = request else {
-            throw .invalidArgument("request: expected a JSON object, got \(request.typeName)")
+            throw .invalidArgument("request", "expected a JSON object, got \(request.typeName)")
         }
         object["modelId"] = nil
         return Array(JSON.object(object).serialized().utf8)
@@ -140,8 +140,11 @@ public final class BedrockClient: Sendable {
         ] + extraHeaders
         switch config.authentication {
         case .bearer(let token):
+            // The signer checks the headers it signs; a bearer request's are checked here, so
+            // no value carries CR or LF onto the wire.
             headers.append(try mapSigningError { () throws(SigningError) in
-                try BearerToken.authorizationHeader(token: token)
+                try SigV4Signer.validate(headers: headers)
+                return try BearerToken.authorizationHeader(token: token)
             })
         case .sigV4:
             guard let credentialCache else { throw BedrockError(.internal, "SigV4 client without a credential cache") }

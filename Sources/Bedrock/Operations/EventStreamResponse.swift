@@ -5,14 +5,17 @@ struct EventStreamResponse {
     private var decoder = EventStreamDecoder()
 
     /// Decodes `bytes` and hands each complete event to `onEvent` as `{"<eventName>": payload}`.
+    /// The events before a malformed frame are handed over before its error is thrown.
     mutating func feed(_ bytes: UnsafeRawBufferPointer, onEvent: (JSON) throws(BedrockError) -> Void) throws(BedrockError) {
         var messages: [EventStreamMessage] = []
+        var malformed: EventStreamError?
         do {
             try decoder.feed(bytes) { messages.append($0) }
         } catch {
-            throw BedrockError(.protocol, "malformed event stream: \(error)")
+            malformed = error
         }
         for message in messages { try onEvent(try Self.event(from: message)) }
+        if let malformed { throw BedrockError(.protocol, "malformed event stream: \(malformed)") }
     }
 
     /// Checks that the stream did not stop in the middle of a frame.
@@ -25,10 +28,10 @@ struct EventStreamResponse {
     }
 
     static func event(from message: EventStreamMessage) throws(BedrockError) -> JSON {
-        let messageType = message.headerString(":message-type") ?? "event"
+        let messageType = message.messageType ?? "event"
         switch messageType {
         case "event":
-            guard let name = message.headerString(":event-type") else {
+            guard let name = message.eventType else {
                 throw BedrockError(.protocol, "event-stream event has no :event-type header")
             }
             var payload = message.payload.isEmpty ? JSON.object(JSONObject())
@@ -43,13 +46,13 @@ struct EventStreamResponse {
             event[name] = payload
             return .object(event)
         case "exception":
-            let type = message.headerString(":exception-type") ?? "UnknownException"
+            let type = message.exceptionType ?? "UnknownException"
             let payload = try? JSON.parse(message.payload, field: "exception")
             let detail = payload?["message"]?.stringValue ?? payload?["Message"]?.stringValue ?? ""
             throw streamError(type: type, detail: detail)
         case "error":
-            let code = message.headerString(":error-code") ?? "UnknownError"
-            throw streamError(type: code, detail: message.headerString(":error-message") ?? "")
+            let code = message.errorCode ?? "UnknownError"
+            throw streamError(type: code, detail: message.errorMessage ?? "")
         default:
             throw BedrockError(.protocol, "event-stream message has unknown :message-type \"\(messageType)\"")
         }

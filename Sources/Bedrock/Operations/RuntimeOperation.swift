@@ -20,14 +20,15 @@ enum RuntimeOperation: Sendable {
 
     var accept: String { isStreaming ? "application/vnd.amazon.eventstream" : "application/json" }
 
-    /// Checks a caller's model id before it goes into a URL, naming the problem.
-    static func validate(modelId: String) throws(BedrockError) {
-        if modelId.isEmpty { throw .invalidArgument("model_id: must not be empty") }
+    /// Checks a caller's model id before it goes into a URL, naming the problem and the
+    /// argument or request member (`field`) it came from.
+    static func validate(modelId: String, field: String = "model_id") throws(BedrockError) {
+        if modelId.isEmpty { throw .invalidArgument(field, "must not be empty") }
         if modelId.utf8.count > maxModelIdLength {
-            throw .invalidArgument("model_id: longer than \(maxModelIdLength) bytes")
+            throw .invalidArgument(field, "longer than \(maxModelIdLength) bytes")
         }
         if modelId.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
-            throw .invalidArgument("model_id: contains a control character")
+            throw .invalidArgument(field, "contains a control character")
         }
     }
 }

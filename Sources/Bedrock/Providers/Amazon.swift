@@ -24,7 +24,7 @@ struct AmazonFormat: InvokeModelFormat {
     func supportsStopSequences(modelId: String) -> Bool { true }
 
     func requestBody(_ request: ChatRequest, modelId: String, stream: Bool) throws(BedrockError) -> JSON {
-        guard !request.messages.isEmpty else { throw .invalidArgument("messages: must not be empty") }
+        guard !request.messages.isEmpty else { throw .invalidArgument("messages", "must not be empty") }
         switch Self.family(modelId: modelId) {
         case .titanText: return try titanBody(request)
         case .nova: return try novaBody(request)
@@ -49,10 +49,9 @@ struct AmazonFormat: InvokeModelFormat {
 
     private func titanBody(_ request: ChatRequest) throws(BedrockError) -> JSON {
         if !request.effectiveTools.isEmpty {
-            throw .invalidArgument(request.tools.isEmpty ? "response_schema: Titan Text models cannot use tools"
-                                                         : "tools: Titan Text models cannot use tools")
+            throw .invalidArgument(request.tools.isEmpty ? "response_schema" : "tools", "Titan Text models cannot use tools")
         }
-        if request.topK != nil { throw .invalidArgument("top_k: Titan Text models have no top_k parameter") }
+        if request.topK != nil { throw .invalidArgument("top_k", "Titan Text models have no top_k parameter") }
 
         var prompt = ""
         for (index, message) in request.messages.enumerated() {
@@ -61,7 +60,7 @@ struct AmazonFormat: InvokeModelFormat {
             case .system: prompt += text
             case .user: prompt += Self.titanUserTag + " " + text
             case .assistant: prompt += Self.titanBotTag + " " + text
-            case .tool: throw .invalidArgument("messages[\(index)]: Titan Text models take no tool messages")
+            case .tool: throw .invalidArgument("messages[\(index)]", "Titan Text models take no tool messages")
             }
         }
         // The model answers as Bot; a final assistant message is continued instead.
@@ -75,7 +74,7 @@ struct AmazonFormat: InvokeModelFormat {
         // refuses; its streaming path and Titan's documentation use stopSequences.
         if !request.stop.isEmpty { config["stopSequences"] = .array(request.stop.map { .string($0) }) }
         if let maxTokens = request.maxTokens {
-            guard maxTokens >= 0 else { throw .invalidArgument("max_tokens: must not be negative") }
+            guard maxTokens >= 0 else { throw .invalidArgument("max_tokens", "must not be negative") }
             if maxTokens > 0 { config["maxTokenCount"] = .int(Int64(maxTokens)) }  // 0 is unset, as in ChatBedrock.
         }
         if let temperature = request.temperature {
@@ -91,7 +90,7 @@ struct AmazonFormat: InvokeModelFormat {
             case .text(let part): text += part
             case .cachePoint, .reasoning: continue  // Titan has neither; nothing to send.
             default:
-                throw .invalidArgument("messages[\(index)].content[\(position)]: Titan Text models take only text")
+                throw .invalidArgument("messages[\(index)].content[\(position)]", "Titan Text models take only text")
             }
         }
         return text
@@ -122,7 +121,7 @@ struct AmazonFormat: InvokeModelFormat {
         let conversation = try ConverseFormat.conversation(request, dialect: .nova)
         // Converse may go without messages (a Prompt Management prompt brings its own); Nova may not.
         guard !conversation.messages.isEmpty else {
-            throw .invalidArgument("messages: needs a user message besides the system messages")
+            throw .invalidArgument("messages", "needs a user message besides the system messages")
         }
         // model_kwargs are top-level body members (reasoningConfig, ...); an inferenceConfig
         // among them is the base the request's own parameters are set on.
@@ -133,7 +132,7 @@ struct AmazonFormat: InvokeModelFormat {
         var base = JSONObject()
         if let kwarg = request.modelKwargs["inferenceConfig"] {
             guard let object = kwarg.objectValue else {
-                throw .invalidArgument("model_kwargs.inferenceConfig: must be a JSON object, got \(kwarg.typeName)")
+                throw .invalidArgument("model_kwargs.inferenceConfig", "must be a JSON object, got \(kwarg.typeName)")
             }
             base = object
         }
@@ -145,7 +144,7 @@ struct AmazonFormat: InvokeModelFormat {
 }
 
 private func finiteNumber(_ value: Double, field: String) throws(BedrockError) -> JSON {
-    guard value.isFinite else { throw .invalidArgument("\(field): must be a finite number") }
+    guard value.isFinite else { throw .invalidArgument("\(field)", "must be a finite number") }
     return .double(value)
 }
 

@@ -34,7 +34,7 @@ struct AnthropicFormat: InvokeModelFormat {
     func supportsStopSequences(modelId: String) -> Bool { true }
 
     func requestBody(_ request: ChatRequest, modelId: String, stream: Bool) throws(BedrockError) -> JSON {
-        guard !request.messages.isEmpty else { throw .invalidArgument("messages: must not be empty") }
+        guard !request.messages.isEmpty else { throw .invalidArgument("messages", "must not be empty") }
         let tools = request.effectiveTools
         // LangChain starts from model_kwargs (top_p/top_k live there too) and sets its own keys after.
         var body = request.modelKwargs
@@ -60,7 +60,7 @@ struct AnthropicFormat: InvokeModelFormat {
         if let system = conversation.systemJSON { body["system"] = system }
 
         if let maxTokens = request.maxTokens {
-            guard maxTokens >= 0 else { throw .invalidArgument("max_tokens: must not be negative") }
+            guard maxTokens >= 0 else { throw .invalidArgument("max_tokens", "must not be negative") }
             // As ChatBedrock: 0 counts as unset (`if max_tokens:`).
             if maxTokens > 0 { body["max_tokens"] = .int(Int64(maxTokens)) }
         }
@@ -117,7 +117,7 @@ struct AnthropicFormat: InvokeModelFormat {
 
     private func toolJSON(_ tool: ToolSpec, field: String) throws(BedrockError) -> JSON {
         guard case .object = tool.inputSchema else {
-            throw .invalidArgument("\(field).input_schema: must be a JSON object, got \(tool.inputSchema.typeName)")
+            throw .invalidArgument("\(field).input_schema", "must be a JSON object, got \(tool.inputSchema.typeName)")
         }
         var json = JSONObject()
         json["name"] = .string(tool.name)
@@ -149,7 +149,7 @@ struct AnthropicFormat: InvokeModelFormat {
         case .any, .tool:
             // As bind_tools, which raises for these models with thinking on.
             if thinkingForbidsForcing {
-                throw .invalidArgument("tool_choice: \(modelId) cannot be forced to use a tool while thinking is enabled; use \"auto\"")
+                throw .invalidArgument("tool_choice", "\(modelId) cannot be forced to use a tool while thinking is enabled; use \"auto\"")
             }
             if case .tool(let name) = toolChoice {
                 return Self.choice(["type": .string("tool"), "name": .string(name)])
@@ -168,7 +168,7 @@ struct AnthropicFormat: InvokeModelFormat {
 
 /// Numbers from the request go into the body as JSON numbers; NaN and infinity have no JSON form.
 private func finiteNumber(_ value: Double, field: String) throws(BedrockError) -> JSON {
-    guard value.isFinite else { throw .invalidArgument("\(field): must be a finite number") }
+    guard value.isFinite else { throw .invalidArgument("\(field)", "must be a finite number") }
     return .double(value)
 }
 
@@ -232,7 +232,7 @@ private struct AnthropicConversation {
             }
         }
         guard !turns.isEmpty else {
-            throw .invalidArgument("messages: needs a user message besides the system messages")
+            throw .invalidArgument("messages", "needs a user message besides the system messages")
         }
         for turn in turns { try finish(turn) }
     }
@@ -279,7 +279,7 @@ private struct AnthropicConversation {
                     systemBlocks[systemBlocks.count - 1]["cache_control"] = AnthropicFormat.ephemeralCacheControl
                 }
             default:
-                throw .invalidArgument("messages[\(index)].content[\(position)]: a system message takes only text")
+                throw .invalidArgument("messages[\(index)].content[\(position)]", "a system message takes only text")
             }
         }
     }
@@ -302,7 +302,7 @@ private struct AnthropicConversation {
                 entries.append(Entry(group: .other, json: try Self.documentBlock(format: format, data: data, field: field)))
             case .toolUse(let id, let name, let input):
                 guard message.role == .assistant else {
-                    throw .invalidArgument("\(field): a tool_use block belongs in an assistant message")
+                    throw .invalidArgument("\(field)", "a tool_use block belongs in an assistant message")
                 }
                 if toolsAsText {
                     entries.append(Entry(group: .native, json: Self.textBlock(ToolHistoryText.call(name: name, input: input))))
@@ -311,7 +311,7 @@ private struct AnthropicConversation {
                 }
             case .toolResult(let toolUseId, let content, let isError):
                 guard message.role != .assistant else {
-                    throw .invalidArgument("\(field): a tool_result block belongs in a user or tool message")
+                    throw .invalidArgument("\(field)", "a tool_result block belongs in a user or tool message")
                 }
                 if toolsAsText {
                     entries.append(Entry(group: .native, json: Self.textBlock(ToolHistoryText.result(content))))
@@ -321,7 +321,7 @@ private struct AnthropicConversation {
                 }
             case .reasoning(let text, let signature):
                 guard message.role == .assistant else {
-                    throw .invalidArgument("\(field): a reasoning block belongs in an assistant message")
+                    throw .invalidArgument("\(field)", "a reasoning block belongs in an assistant message")
                 }
                 guard let signature, !signature.isEmpty else {
                     // Deliberate: Bedrock refuses a thinking block without its signature (as
@@ -363,7 +363,7 @@ private struct AnthropicConversation {
         }
         if cacheBeforeFirstBlock { markEndOfPreviousContent() }
         guard !blocks.isEmpty else {
-            throw .invalidArgument("messages[\(turn.firstIndex)]: no content left to send (blank text is dropped)")
+            throw .invalidArgument("messages[\(turn.firstIndex)]", "no content left to send (blank text is dropped)")
         }
         let ordered: [Entry.Group] = turn.role == "assistant" ? [.thinking, .native, .other] : [.thinking, .other, .native]
         let sorted = ordered.flatMap { group in blocks.filter { $0.group == group }.map(\.json) }
@@ -399,7 +399,7 @@ private struct AnthropicConversation {
     static func documentBlock(format: String, data: String, field: String) throws(BedrockError) -> JSONObject {
         // A base64 document source is PDF only; other formats need Converse.
         guard format.lowercased() == "pdf" || format.lowercased() == AnthropicFormat.pdfMediaType else {
-            throw .invalidArgument("\(field).format: Claude on InvokeModel reads only pdf documents, got \"\(format)\"; use api \"converse\"")
+            throw .invalidArgument("\(field).format", "Claude on InvokeModel reads only pdf documents, got \"\(format)\"; use api \"converse\"")
         }
         let source = JSONObject(["type": .string("base64"), "media_type": .string(AnthropicFormat.pdfMediaType),
                                  "data": .string(data)])
@@ -411,7 +411,7 @@ private struct AnthropicConversation {
         switch input {
         case .object: arguments = input
         case .null: arguments = .object(JSONObject())
-        default: throw .invalidArgument("\(field).input: must be a JSON object, got \(input.typeName)")
+        default: throw .invalidArgument("\(field).input", "must be a JSON object, got \(input.typeName)")
         }
         return JSONObject(["type": .string("tool_use"), "name": .string(name), "input": arguments, "id": .string(id)])
     }
@@ -430,7 +430,7 @@ private struct AnthropicConversation {
             case .cachePoint:
                 if !inner.isEmpty { inner[inner.count - 1]["cache_control"] = AnthropicFormat.ephemeralCacheControl }
             default:
-                throw .invalidArgument("\(field).content[\(position)]: a tool result holds only text, images and documents")
+                throw .invalidArgument("\(field).content[\(position)]", "a tool result holds only text, images and documents")
             }
         }
         var json = JSONObject()
@@ -538,60 +538,5 @@ struct AnthropicStreamParser: StreamChunkParser {
         default:
             return []  // citations_delta and later kinds.
         }
-    }
-}
-
-// MARK: - Helpers shared with Amazon.swift
-
-
-/// Reads a provider's response body or stream chunk; a missing or mistyped member is a
-/// `.protocol` error that says where.
-struct ReplyReader {
-    let context: String
-
-    func failure(_ path: String, _ problem: String) -> BedrockError {
-        BedrockError(.protocol, "\(context): \(path): \(problem)")
-    }
-
-    func object(_ value: JSON?, _ path: String) throws(BedrockError) -> JSONObject {
-        guard let value else { throw failure(path, "missing") }
-        guard let object = value.objectValue else { throw failure(path, "expected an object, got \(value.typeName)") }
-        return object
-    }
-
-    func array(_ value: JSON?, _ path: String) throws(BedrockError) -> [JSON] {
-        guard let value else { throw failure(path, "missing") }
-        guard let array = value.arrayValue else { throw failure(path, "expected an array, got \(value.typeName)") }
-        return array
-    }
-
-    func string(_ value: JSON?, _ path: String) throws(BedrockError) -> String {
-        guard let value else { throw failure(path, "missing") }
-        guard let string = value.stringValue else { throw failure(path, "expected a string, got \(value.typeName)") }
-        return string
-    }
-
-    /// A string that may be absent or null.
-    func optionalString(_ value: JSON?, _ path: String) throws(BedrockError) -> String? {
-        guard let value, value != .null else { return nil }
-        return try string(value, path)
-    }
-
-    /// A token count; absent or null is 0.
-    func count(_ value: JSON?, _ path: String) throws(BedrockError) -> Int {
-        guard let value, value != .null else { return 0 }
-        guard let number = value.int64Value, number >= 0, let count = Int(exactly: number) else {
-            throw failure(path, "expected a non-negative integer")
-        }
-        return count
-    }
-
-    /// A content-block index.
-    func index(_ value: JSON?, _ path: String) throws(BedrockError) -> Int {
-        guard let value else { throw failure(path, "missing") }
-        guard let number = value.int64Value, number >= 0, let index = Int(exactly: number) else {
-            throw failure(path, "expected a non-negative integer")
-        }
-        return index
     }
 }

@@ -65,33 +65,34 @@ struct CohereFormat: InvokeModelFormat {
     }
 
     func parseResponse(_ body: JSON, modelId: String) throws(BedrockError) -> ProviderReply {
+        let reader = ReplyReader(modelId: modelId)
         switch Self.variant(modelId: modelId) {
         case .command:
-            let root = try ProviderResponse.object(body, modelId: modelId)
+            let root = try reader.object(body, "body")
             guard case .array(let generations)? = root["generations"], let first = generations.first else {
-                throw ProviderResponse.malformed(modelId, "no generations")
+                throw reader.malformed("no generations")
             }
-            let generation = try ProviderResponse.object(first, modelId: modelId, what: "generations[0]")
-            guard let text = try ProviderResponse.optionalString(generation["text"], modelId: modelId, what: "generations[0].text") else {
-                throw ProviderResponse.malformed(modelId, "no generations[0].text")
+            let generation = try reader.object(first, "generations[0]")
+            guard let text = try reader.optionalString(generation["text"], "generations[0].text") else {
+                throw reader.malformed("no generations[0].text")
             }
-            let reason = try ProviderResponse.optionalString(generation["finish_reason"], modelId: modelId, what: "finish_reason")
+            let reason = try reader.optionalString(generation["finish_reason"], "finish_reason")
             return CompletionReply.make(CompletionPiece(text: text, stopReason: reason), reasoningTags: nil)
         case .commandR:
-            return try CommandRResponse.parse(body, modelId: modelId)
+            return try CommandRResponse.parse(body, reader: reader)
         }
     }
 
     func makeStreamParser(modelId: String) -> any StreamChunkParser {
         switch Self.variant(modelId: modelId) {
         case .command:
+            let reader = ReplyReader(modelId: modelId, stream: true)
             return CompletionStreamParser { (chunk: JSON) throws(BedrockError) in
-                let object = try ProviderResponse.object(chunk, modelId: modelId, what: "chunk")
+                let object = try reader.object(chunk, "chunk")
                 if object["is_finished"]?.boolValue == true {
-                    return CompletionPiece(stopReason: try ProviderResponse.optionalString(
-                        object["finish_reason"], modelId: modelId, what: "finish_reason"))
+                    return CompletionPiece(stopReason: try reader.optionalString(object["finish_reason"], "finish_reason"))
                 }
-                let text = try ProviderResponse.optionalString(object["text"], modelId: modelId, what: "text")
+                let text = try reader.optionalString(object["text"], "text")
                 return CompletionPiece(text: text == Self.endOfStreamToken ? nil : text)
             }
         case .commandR:
@@ -126,14 +127,14 @@ enum CommandRRequest {
                 let path = InvokeContent.path(message: messageIndex, block: blockIndex)
                 switch block {
                 case .text(let text):
-                    if !InvokeContent.isBlank(text) { texts.append(text) }
+                    if !PythonWhitespace.isBlank(text) { texts.append(text) }
                 case .toolUse(let id, let name, let input) where message.role == .assistant:
                     calls[id] = (name, input)
                     toolCalls.append(call(name: name, input: input))
                 case .toolResult(let id, let content, _) where message.role == .tool || message.role == .user:
                     // A result names its call by id; Cohere wants the call itself back.
                     guard let call = calls[id] else {
-                        throw .invalidArgument("\(path): tool_result refers to no earlier tool call \"\(id)\"")
+                        throw .invalidArgument("\(path)", "tool_result refers to no earlier tool call \"\(id)\"")
                     }
                     results.append(.object(JSONObject([
                         "call": Self.call(name: call.name, input: call.input),
@@ -157,7 +158,7 @@ enum CommandRRequest {
                 if !text.isEmpty || !toolCalls.isEmpty { turns.append(.chatbot(text, toolCalls: toolCalls)) }
             case .tool:
                 if results.isEmpty && !text.isEmpty {
-                    throw .invalidArgument("messages[\(messageIndex)]: a tool message needs a tool_result block")
+                    throw .invalidArgument("messages[\(messageIndex)]", "a tool message needs a tool_result block")
                 }
                 if !results.isEmpty { turns.append(.tool(results)) }
             }
@@ -175,7 +176,7 @@ enum CommandRRequest {
                 turns.removeLast()
             }
         case .chatbot?, nil:
-            throw .invalidArgument("messages: \(modelId) needs the conversation to end with a user message or tool results")
+            throw .invalidArgument("messages", "\(modelId) needs the conversation to end with a user message or tool results")
         }
 
         var body = InvokeBody.start(request)
@@ -199,11 +200,11 @@ enum CommandRRequest {
         for block in content {
             switch block {
             case .text(let text):
-                if !InvokeContent.isBlank(text) { outputs.append(.object(JSONObject(["output": .string(text)]))) }
+                if !PythonWhitespace.isBlank(text) { outputs.append(.object(JSONObject(["output": .string(text)]))) }
             case .cachePoint:
                 continue
             default:
-                throw .invalidArgument("\(path): \(InvokeContent.typeName(block)) content in a tool result is not supported by \(modelId)")
+                throw .invalidArgument("\(path)", "\(InvokeContent.typeName(block)) content in a tool result is not supported by \(modelId)")
             }
         }
         return outputs.isEmpty ? [.object(JSONObject(["output": .string("")]))] : outputs
@@ -233,7 +234,7 @@ enum CommandRRequest {
             if !keepForResults { return }
         case .tool(let name)?:
             guard tools.contains(where: { $0.name == name }) else {
-                throw .invalidArgument("tool_choice: no tool named \"\(name)\"")
+                throw .invalidArgument("tool_choice", "no tool named \"\(name)\"")
             }
             tools = tools.filter { $0.name == name }
         case .auto?, .any?, nil:
@@ -278,22 +279,22 @@ enum CommandRRequest {
 // MARK: - Command R response
 
 enum CommandRResponse {
-    static func parse(_ body: JSON, modelId: String) throws(BedrockError) -> ProviderReply {
-        let root = try ProviderResponse.object(body, modelId: modelId)
-        let text = try ProviderResponse.optionalString(root["text"], modelId: modelId, what: "text") ?? ""
-        let generationId = try ProviderResponse.optionalString(root["generation_id"], modelId: modelId, what: "generation_id")
+    static func parse(_ body: JSON, reader: ReplyReader) throws(BedrockError) -> ProviderReply {
+        let root = try reader.object(body, "body")
+        let text = try reader.optionalString(root["text"], "text") ?? ""
+        let generationId = try reader.optionalString(root["generation_id"], "generation_id")
         var toolCalls: [ContentBlock] = []
         if case .array(let calls)? = root["tool_calls"] {
             for (position, call) in calls.enumerated() {
-                let (name, input) = try toolCall(call, position: position, modelId: modelId)
+                let (name, input) = try toolCall(call, position: position, reader: reader)
                 toolCalls.append(.toolUse(id: toolCallId(generationId: generationId, position: position),
                                           name: name, input: input))
             }
         }
         return ProviderReply(
-            blocks: ProviderResponse.blocks(reasoning: nil, text: text, toolCalls: toolCalls),
-            providerStopReason: try ProviderResponse.optionalString(root["finish_reason"], modelId: modelId, what: "finish_reason"),
-            usage: usage(root))
+            blocks: ProviderReply.blocks(reasoning: nil, text: text, toolCalls: toolCalls),
+            providerStopReason: try reader.optionalString(root["finish_reason"], "finish_reason"),
+            usage: try usage(root, reader: reader))
     }
 
     /// Cohere's tool calls carry no id; each gets one from the generation id and its position.
@@ -301,10 +302,10 @@ enum CommandRResponse {
         "\(generationId ?? "call")_\(position)"
     }
 
-    static func toolCall(_ json: JSON, position: Int, modelId: String) throws(BedrockError) -> (String, JSON) {
-        let call = try ProviderResponse.object(json, modelId: modelId, what: "tool_calls[\(position)]")
-        guard let name = try ProviderResponse.optionalString(call["name"], modelId: modelId, what: "tool call name") else {
-            throw ProviderResponse.malformed(modelId, "tool_calls[\(position)] has no name")
+    static func toolCall(_ json: JSON, position: Int, reader: ReplyReader) throws(BedrockError) -> (String, JSON) {
+        let call = try reader.object(json, "tool_calls[\(position)]")
+        guard let name = try reader.optionalString(call["name"], "tool call name") else {
+            throw reader.malformed("tool_calls[\(position)] has no name")
         }
         switch call["parameters"] {
         case nil, .null?: return (name, .object(JSONObject()))
@@ -313,31 +314,31 @@ enum CommandRResponse {
     }
 
     /// `meta.billed_units` token counts.
-    static func usage(_ root: JSONObject) -> ChatUsage? {
+    static func usage(_ root: JSONObject, reader: ReplyReader) throws(BedrockError) -> ChatUsage? {
         guard case .object(let units)? = root["meta"]?["billed_units"] else { return nil }
-        return ProviderResponse.usage(input: units["input_tokens"], output: units["output_tokens"])
+        return try reader.usage(units, input: "input_tokens", output: "output_tokens", at: "meta.billed_units")
     }
 }
 
 /// Command R stream events: text, tool calls (chunked by index, or whole in
 /// `tool-calls-generation` when not chunked), and `stream-end` with the stop reason and usage.
 struct CommandRStreamParser: StreamChunkParser {
-    let modelId: String
+    private let reader: ReplyReader
     private var indices = StreamBlockIndices()
     private var generationId: String?
     private var sawToolCallChunks = false
     private var sawText = false
 
     init(modelId: String) {
-        self.modelId = modelId
+        reader = ReplyReader(modelId: modelId, stream: true)
     }
 
     mutating func parse(chunk: JSON) throws(BedrockError) -> [ChatDelta] {
-        let event = try ProviderResponse.object(chunk, modelId: modelId, what: "chunk")
-        let type = try ProviderResponse.optionalString(event["event_type"], modelId: modelId, what: "event_type")
+        let event = try reader.object(chunk, "chunk")
+        let type = try reader.optionalString(event["event_type"], "event_type")
         switch type {
         case "stream-start":
-            generationId = try ProviderResponse.optionalString(event["generation_id"], modelId: modelId, what: "generation_id")
+            generationId = try reader.optionalString(event["generation_id"], "generation_id")
             return []
         case "text-generation":
             return try text(event)
@@ -348,10 +349,10 @@ struct CommandRStreamParser: StreamChunkParser {
             return try toolCallsGeneration(event)
         case "stream-end":
             var deltas: [ChatDelta] = []
-            if case .object(let response)? = event["response"], let usage = CommandRResponse.usage(response) {
+            if case .object(let response)? = event["response"], let usage = try CommandRResponse.usage(response, reader: reader) {
                 deltas.append(.usage(usage))
             }
-            if let reason = try ProviderResponse.optionalString(event["finish_reason"], modelId: modelId, what: "finish_reason") {
+            if let reason = try reader.optionalString(event["finish_reason"], "finish_reason") {
                 deltas.append(.stop(providerReason: reason))
             }
             return deltas
@@ -361,7 +362,7 @@ struct CommandRStreamParser: StreamChunkParser {
     }
 
     private mutating func text(_ event: JSONObject) throws(BedrockError) -> [ChatDelta] {
-        guard let text = try ProviderResponse.optionalString(event["text"], modelId: modelId, what: "text"),
+        guard let text = try reader.optionalString(event["text"], "text"),
               !text.isEmpty else { return [] }
         sawText = true
         return [.text(index: indices.text(), text: text)]
@@ -373,13 +374,13 @@ struct CommandRStreamParser: StreamChunkParser {
         let (index, isNew) = indices.tool("index \(position)")
         var deltas: [ChatDelta] = []
         if isNew {
-            guard let name = try ProviderResponse.optionalString(delta["name"], modelId: modelId, what: "tool call name") else {
-                throw ProviderResponse.malformed(modelId, "tool call \(position) starts without a name")
+            guard let name = try reader.optionalString(delta["name"], "tool call name") else {
+                throw reader.malformed("tool call \(position) starts without a name")
             }
             deltas.append(.toolCallStart(index: index, id: CommandRResponse.toolCallId(generationId: generationId, position: position),
                                          name: name))
         }
-        if let fragment = try ProviderResponse.optionalString(delta["parameters"], modelId: modelId, what: "parameters"),
+        if let fragment = try reader.optionalString(delta["parameters"], "parameters"),
            !fragment.isEmpty {
             deltas.append(.toolCallDelta(index: index, args: fragment))
         }
@@ -392,7 +393,7 @@ struct CommandRStreamParser: StreamChunkParser {
         if !sawText { deltas += try text(event) }
         guard !sawToolCallChunks, case .array(let calls)? = event["tool_calls"] else { return deltas }
         for (position, call) in calls.enumerated() {
-            let (name, input) = try CommandRResponse.toolCall(call, position: position, modelId: modelId)
+            let (name, input) = try CommandRResponse.toolCall(call, position: position, reader: reader)
             let (index, _) = indices.tool("index \(position)")
             deltas.append(.toolCallStart(index: index, id: CommandRResponse.toolCallId(generationId: generationId, position: position),
                                          name: name))

@@ -34,30 +34,32 @@ struct DeepSeekFormat: InvokeModelFormat {
     }
 
     func parseResponse(_ body: JSON, modelId: String) throws(BedrockError) -> ProviderReply {
-        let piece = try Self.choicePiece(body, modelId: modelId)
-        if piece.text == nil { throw ProviderResponse.malformed(modelId, "no choices[0].text") }
+        let reader = ReplyReader(modelId: modelId)
+        let piece = try Self.choicePiece(body, reader: reader)
+        if piece.text == nil { throw reader.malformed("no choices[0].text") }
         return CompletionReply.make(piece, reasoningTags: .deepSeek)
     }
 
     func makeStreamParser(modelId: String) -> any StreamChunkParser {
-        CompletionStreamParser(reasoningTags: .deepSeek) { (chunk: JSON) throws(BedrockError) in
-            try Self.choicePiece(chunk, modelId: modelId)
+        let reader = ReplyReader(modelId: modelId, stream: true)
+        return CompletionStreamParser(reasoningTags: .deepSeek) { (chunk: JSON) throws(BedrockError) in
+            try Self.choicePiece(chunk, reader: reader)
         }
     }
 
     /// `choices[0]` of a body or chunk; streams may end with `finish_reason` instead.
-    static func choicePiece(_ json: JSON, modelId: String) throws(BedrockError) -> CompletionPiece {
-        let object = try ProviderResponse.object(json, modelId: modelId)
+    static func choicePiece(_ json: JSON, reader: ReplyReader) throws(BedrockError) -> CompletionPiece {
+        let object = try reader.object(json, "body")
         guard case .array(let choices)? = object["choices"], let first = choices.first else {
-            throw ProviderResponse.malformed(modelId, "no choices")
+            throw reader.malformed("no choices")
         }
-        let choice = try ProviderResponse.object(first, modelId: modelId, what: "choices[0]")
-        var stopReason = try ProviderResponse.optionalString(choice["stop_reason"], modelId: modelId, what: "stop_reason")
+        let choice = try reader.object(first, "choices[0]")
+        var stopReason = try reader.optionalString(choice["stop_reason"], "stop_reason")
         if stopReason == nil {
-            stopReason = try ProviderResponse.optionalString(choice["finish_reason"], modelId: modelId, what: "finish_reason")
+            stopReason = try reader.optionalString(choice["finish_reason"], "finish_reason")
         }
         return CompletionPiece(
-            text: try ProviderResponse.optionalString(choice["text"], modelId: modelId, what: "choices[0].text"),
+            text: try reader.optionalString(choice["text"], "choices[0].text"),
             stopReason: stopReason)
     }
 }

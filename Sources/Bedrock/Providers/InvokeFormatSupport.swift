@@ -1,6 +1,6 @@
 /// Helpers shared by the InvokeModel formats for Meta, Mistral, DeepSeek, Cohere, AI21 and
-/// OpenAI: where the common inference parameters go, how messages become prompt text,
-/// how inline reasoning is split from the answer, and how response bodies are read.
+/// OpenAI: where the common inference parameters go, how messages become prompt text, and
+/// how inline reasoning is split from the answer. Response bodies are read with ReplyReader.
 
 // MARK: - Request parameters
 
@@ -33,7 +33,7 @@ enum InvokeBody {
         if let topP = request.topP { body[keys.topP] = .double(topP) }
         if let topK = request.topK {
             guard let key = keys.topK else {
-                throw .invalidArgument("top_k: \(modelId) has no top_k parameter")
+                throw .invalidArgument("top_k", "\(modelId) has no top_k parameter")
             }
             body[key] = .int(Int64(clamping: topK))
         }
@@ -47,19 +47,19 @@ enum InvokeBody {
     static func rejectTools(_ request: ChatRequest, modelId: String) throws(BedrockError) {
         if !request.effectiveTools.isEmpty {
             let field = request.responseSchema != nil && request.tools.isEmpty ? "response_schema" : "tools"
-            throw .invalidArgument("\(field): \(modelId) cannot take tools through InvokeModel; use \"api\": \"converse\"")
+            throw .invalidArgument("\(field)", "\(modelId) cannot take tools through InvokeModel; use \"api\": \"converse\"")
         }
     }
 }
 
-/// Content-block rules shared by the formats: error paths, type names, blank text.
+/// Content-block rules shared by the formats: error paths and type names.
 enum InvokeContent {
     /// `messages[2].content[1]`: where a block sits, for error messages.
     static func path(message: Int, block: Int) -> String {
         "messages[\(message)].content[\(block)]"
     }
 
-    /// The name C-API.md gives a content block's type, for error messages.
+    /// The name docs/c-api.md gives a content block's type, for error messages.
     static func typeName(_ block: ContentBlock) -> String {
         switch block {
         case .text: "text"
@@ -72,16 +72,13 @@ enum InvokeContent {
         }
     }
 
-    /// Whether a text block carries nothing: empty and whitespace-only blocks are never sent.
-    static func isBlank(_ text: String) -> Bool { PythonWhitespace.isBlank(text) }
-
     /// A block this format cannot carry, named by its place in the request.
     static func unsupported(_ block: ContentBlock, at path: String, modelId: String) -> BedrockError {
         let hint = switch block {
         case .toolUse, .toolResult: "; use \"api\": \"converse\" for tool use"
         default: ""
         }
-        return .invalidArgument("\(path): \(typeName(block)) blocks are not supported by \(modelId) through InvokeModel\(hint)")
+        return .invalidArgument("\(path)", "\(typeName(block)) blocks are not supported by \(modelId) through InvokeModel\(hint)")
     }
 }
 
@@ -106,13 +103,13 @@ enum PromptTranscript {
         var turns: [PromptTurn] = []
         for (messageIndex, message) in request.messages.enumerated() {
             if message.role == .tool {
-                throw .invalidArgument("messages[\(messageIndex)]: tool messages are not supported by \(modelId) through InvokeModel; use \"api\": \"converse\" for tool use")
+                throw .invalidArgument("messages[\(messageIndex)]", "tool messages are not supported by \(modelId) through InvokeModel; use \"api\": \"converse\" for tool use")
             }
             var turn = PromptTurn(role: message.role, text: "")
             for (blockIndex, block) in message.content.enumerated() {
                 switch block {
                 case .text(let text):
-                    if !InvokeContent.isBlank(text) { turn.text += text }
+                    if !PythonWhitespace.isBlank(text) { turn.text += text }
                 case .image(_, let data):
                     guard let imagePlaceholder else {
                         throw InvokeContent.unsupported(block, at: InvokeContent.path(message: messageIndex, block: blockIndex), modelId: modelId)
@@ -319,52 +316,6 @@ struct StreamBlockIndices {
     }
 }
 
-// MARK: - Reading responses
-
-enum ProviderResponse {
-    /// A response body or chunk that does not have the shape the provider documents.
-    static func malformed(_ modelId: String, _ what: String) -> BedrockError {
-        BedrockError(.protocol, "\(modelId) response: \(what)")
-    }
-
-    static func object(_ json: JSON, modelId: String, what: String = "body") throws(BedrockError) -> JSONObject {
-        guard case .object(let object) = json else {
-            throw malformed(modelId, "\(what) is \(json.typeName), not an object")
-        }
-        return object
-    }
-
-    /// A string member that may be absent or null; any other type is malformed.
-    static func optionalString(_ json: JSON?, modelId: String, what: String) throws(BedrockError) -> String? {
-        switch json {
-        case nil, .null?: return nil
-        case .string(let value)?: return value
-        case let other?: throw malformed(modelId, "\(what) is \(other.typeName), not a string")
-        }
-    }
-
-    /// A token count; absent, null or non-integral counts read as nil, negative ones as 0.
-    static func count(_ json: JSON?) -> Int? {
-        guard let value = json?.int64Value else { return nil }
-        return max(0, Int(clamping: value))
-    }
-
-    /// Usage from input/output token counts, nil when the body carries neither.
-    static func usage(input: JSON?, output: JSON?) -> ChatUsage? {
-        let inputTokens = count(input), outputTokens = count(output)
-        if inputTokens == nil && outputTokens == nil { return nil }
-        return ChatUsage(inputTokens: inputTokens ?? 0, outputTokens: outputTokens ?? 0)
-    }
-
-    /// Blocks in stream order: reasoning, then text, then the tool calls.
-    static func blocks(reasoning: String?, text: String, toolCalls: [ContentBlock]) -> [ContentBlock] {
-        var blocks: [ContentBlock] = []
-        if let reasoning, !reasoning.isEmpty { blocks.append(.reasoning(text: reasoning, signature: nil)) }
-        if !text.isEmpty { blocks.append(.text(text)) }
-        return blocks + toolCalls
-    }
-}
-
 // MARK: - Completion-style responses
 
 /// What one completion-style body or chunk holds (Meta, Mistral prompt models, DeepSeek,
@@ -380,7 +331,7 @@ enum CompletionReply {
     static func make(_ piece: CompletionPiece, reasoningTags: InlineReasoningTags?) -> ProviderReply {
         let text = piece.text ?? ""
         let (reasoning, answer) = reasoningTags?.split(text) ?? (nil, text)
-        return ProviderReply(blocks: ProviderResponse.blocks(reasoning: reasoning, text: answer, toolCalls: []),
+        return ProviderReply(blocks: ProviderReply.blocks(reasoning: reasoning, text: answer, toolCalls: []),
                              providerStopReason: piece.stopReason, usage: piece.usage)
     }
 }
@@ -427,23 +378,6 @@ struct CompletionStreamParser: StreamChunkParser {
     mutating func finish() -> [ChatDelta] {
         guard let pieces = splitter?.finish() else { return [] }
         return indices.deltas(for: pieces)
-    }
-}
-
-/// Python's `str.isspace`, `str.strip()` emptiness and `str.rstrip()`, which LangChain uses to
-/// decide what is blank and to trim prompts.
-enum PythonWhitespace {
-    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-        // Unicode White_Space, plus the information separators U+001C–U+001F Python also counts.
-        scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value)
-    }
-
-    static func isBlank(_ text: String) -> Bool { text.unicodeScalars.allSatisfy(isSpace) }
-
-    static func trimmingTrailing(_ text: String) -> String {
-        var scalars = text.unicodeScalars[...]
-        while let last = scalars.last, isSpace(last) { scalars = scalars.dropLast() }
-        return String(scalars)
     }
 }
 

@@ -66,21 +66,23 @@ struct MetaFormat: InvokeModelFormat {
     }
 
     func parseResponse(_ body: JSON, modelId: String) throws(BedrockError) -> ProviderReply {
-        let piece = try Self.piece(body, modelId: modelId)
-        if piece.text == nil { throw ProviderResponse.malformed(modelId, "no generation") }
+        let reader = ReplyReader(modelId: modelId)
+        let piece = try Self.piece(body, reader: reader)
+        if piece.text == nil { throw reader.malformed("no generation") }
         return CompletionReply.make(piece, reasoningTags: nil)
     }
 
     func makeStreamParser(modelId: String) -> any StreamChunkParser {
-        CompletionStreamParser { (chunk: JSON) throws(BedrockError) in try Self.piece(chunk, modelId: modelId) }
+        let reader = ReplyReader(modelId: modelId, stream: true)
+        return CompletionStreamParser { (chunk: JSON) throws(BedrockError) in try Self.piece(chunk, reader: reader) }
     }
 
-    static func piece(_ json: JSON, modelId: String) throws(BedrockError) -> CompletionPiece {
-        let object = try ProviderResponse.object(json, modelId: modelId)
+    static func piece(_ json: JSON, reader: ReplyReader) throws(BedrockError) -> CompletionPiece {
+        let object = try reader.object(json, "body")
         return CompletionPiece(
-            text: try ProviderResponse.optionalString(object["generation"], modelId: modelId, what: "generation"),
-            stopReason: try ProviderResponse.optionalString(object["stop_reason"], modelId: modelId, what: "stop_reason"),
-            usage: ProviderResponse.usage(input: object["prompt_token_count"], output: object["generation_token_count"]))
+            text: try reader.optionalString(object["generation"], "generation"),
+            stopReason: try reader.optionalString(object["stop_reason"], "stop_reason"),
+            usage: try reader.usage(object, input: "prompt_token_count", output: "generation_token_count"))
     }
 }
 

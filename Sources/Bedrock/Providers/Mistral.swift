@@ -49,8 +49,9 @@ struct MistralFormat: InvokeModelFormat {
         if Self.isChatModel(modelId) {
             return try OpenAIChatMessages.parseResponse(body, modelId: modelId, dialect: Self.chatDialect(modelId: modelId))
         }
-        let piece = try Self.outputPiece(body, modelId: modelId)
-        if piece.text == nil { throw ProviderResponse.malformed(modelId, "no outputs[0].text") }
+        let reader = ReplyReader(modelId: modelId)
+        let piece = try Self.outputPiece(body, reader: reader)
+        if piece.text == nil { throw reader.malformed("no outputs[0].text") }
         return CompletionReply.make(piece, reasoningTags: nil)
     }
 
@@ -58,18 +59,19 @@ struct MistralFormat: InvokeModelFormat {
         if Self.isChatModel(modelId) {
             return OpenAIChatStreamParser(modelId: modelId, dialect: Self.chatDialect(modelId: modelId))
         }
-        return CompletionStreamParser { (chunk: JSON) throws(BedrockError) in try Self.outputPiece(chunk, modelId: modelId) }
+        let reader = ReplyReader(modelId: modelId, stream: true)
+        return CompletionStreamParser { (chunk: JSON) throws(BedrockError) in try Self.outputPiece(chunk, reader: reader) }
     }
 
     /// `outputs[0]` of a prompt model's body or chunk.
-    static func outputPiece(_ json: JSON, modelId: String) throws(BedrockError) -> CompletionPiece {
-        let object = try ProviderResponse.object(json, modelId: modelId)
+    static func outputPiece(_ json: JSON, reader: ReplyReader) throws(BedrockError) -> CompletionPiece {
+        let object = try reader.object(json, "body")
         guard case .array(let outputs)? = object["outputs"], let first = outputs.first else {
-            throw ProviderResponse.malformed(modelId, "no outputs")
+            throw reader.malformed("no outputs")
         }
-        let output = try ProviderResponse.object(first, modelId: modelId, what: "outputs[0]")
+        let output = try reader.object(first, "outputs[0]")
         return CompletionPiece(
-            text: try ProviderResponse.optionalString(output["text"], modelId: modelId, what: "outputs[0].text"),
-            stopReason: try ProviderResponse.optionalString(output["stop_reason"], modelId: modelId, what: "outputs[0].stop_reason"))
+            text: try reader.optionalString(output["text"], "outputs[0].text"),
+            stopReason: try reader.optionalString(output["stop_reason"], "outputs[0].stop_reason"))
     }
 }

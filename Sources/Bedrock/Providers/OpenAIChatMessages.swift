@@ -62,7 +62,7 @@ enum OpenAIChatMessages {
                 let path = InvokeContent.path(message: messageIndex, block: blockIndex)
                 switch block {
                 case .text(let text):
-                    if InvokeContent.isBlank(text) { continue }
+                    if PythonWhitespace.isBlank(text) { continue }
                     texts.append(text)
                     parts.append(.object(JSONObject(["type": .string("text"), "text": .string(text)])))
                 case .image(let mediaType, let data):
@@ -76,7 +76,7 @@ enum OpenAIChatMessages {
                     ])))
                 case .toolUse(let id, let name, let input):
                     guard message.role == .assistant else {
-                        throw .invalidArgument("\(path): tool_use blocks belong in assistant messages")
+                        throw .invalidArgument("\(path)", "tool_use blocks belong in assistant messages")
                     }
                     toolCalls.append(.object(JSONObject([
                         "type": .string("function"),
@@ -88,7 +88,7 @@ enum OpenAIChatMessages {
                     ])))
                 case .toolResult(let toolUseId, let content, _):
                     guard message.role == .tool || message.role == .user else {
-                        throw .invalidArgument("\(path): tool_result blocks belong in tool messages")
+                        throw .invalidArgument("\(path)", "tool_result blocks belong in tool messages")
                     }
                     toolResults.append(.object(JSONObject([
                         "role": .string("tool"),
@@ -106,7 +106,7 @@ enum OpenAIChatMessages {
             result += toolResults
             if message.role == .tool {
                 if toolResults.isEmpty && !texts.isEmpty {
-                    throw .invalidArgument("messages[\(messageIndex)]: a tool message needs a tool_result block")
+                    throw .invalidArgument("messages[\(messageIndex)]", "a tool message needs a tool_result block")
                 }
                 continue
             }
@@ -127,11 +127,11 @@ enum OpenAIChatMessages {
         for block in content {
             switch block {
             case .text(let text):
-                if !InvokeContent.isBlank(text) { texts.append(text) }
+                if !PythonWhitespace.isBlank(text) { texts.append(text) }
             case .cachePoint:
                 continue
             default:
-                throw .invalidArgument("\(path): \(InvokeContent.typeName(block)) content in a tool result is not supported by \(modelId)")
+                throw .invalidArgument("\(path)", "\(InvokeContent.typeName(block)) content in a tool result is not supported by \(modelId)")
             }
         }
         return texts.joined(separator: "\n")
@@ -161,7 +161,7 @@ enum OpenAIChatMessages {
             break  // cannot be forced; the tools are offered
         case (.tool(let name)?, let style):
             guard tools.contains(where: { $0.name == name }) else {
-                throw .invalidArgument("tool_choice: no tool named \"\(name)\"")
+                throw .invalidArgument("tool_choice", "no tool named \"\(name)\"")
             }
             switch style {
             case .openAI:
@@ -200,18 +200,19 @@ enum OpenAIChatMessages {
 
     static func parseResponse(_ body: JSON, modelId: String,
                               dialect: OpenAIChatDialect) throws(BedrockError) -> ProviderReply {
-        let root = try ProviderResponse.object(body, modelId: modelId)
+        let reader = ReplyReader(modelId: modelId)
+        let root = try reader.object(body, "body")
         guard case .array(let choices)? = root["choices"], let first = choices.first else {
-            throw ProviderResponse.malformed(modelId, "no choices")
+            throw reader.malformed("no choices")
         }
-        let choice = try ProviderResponse.object(first, modelId: modelId, what: "choices[0]")
+        let choice = try reader.object(first, "choices[0]")
         guard let messageJSON = choice["message"] else {
-            throw ProviderResponse.malformed(modelId, "choices[0] has no message")
+            throw reader.malformed("choices[0] has no message")
         }
-        let message = try ProviderResponse.object(messageJSON, modelId: modelId, what: "choices[0].message")
+        let message = try reader.object(messageJSON, "choices[0].message")
 
-        var reasoning = try reasoningField(message, modelId: modelId) ?? ""
-        var text = try contentText(message["content"], modelId: modelId)
+        var reasoning = try reasoningField(message, reader: reader) ?? ""
+        var text = try contentText(message["content"], reader: reader)
         if let tags = dialect.reasoningTags {
             let split = tags.split(text)
             reasoning += split.reasoning ?? ""
@@ -220,37 +221,37 @@ enum OpenAIChatMessages {
         var toolCalls: [ContentBlock] = []
         if case .array(let calls)? = message["tool_calls"] {
             for (position, call) in calls.enumerated() {
-                let fields = try toolCallFields(call, position: position, modelId: modelId)
+                let fields = try toolCallFields(call, position: position, reader: reader)
                 guard let name = fields.name else {
-                    throw ProviderResponse.malformed(modelId, "tool_calls[\(position)] has no function name")
+                    throw reader.malformed("tool_calls[\(position)] has no function name")
                 }
                 toolCalls.append(.toolUse(id: fields.id ?? "call_\(position)", name: name,
                                           input: argumentsJSON(fields.arguments)))
             }
         }
         return ProviderReply(
-            blocks: ProviderResponse.blocks(reasoning: reasoning, text: text, toolCalls: toolCalls),
-            providerStopReason: try stopReason(choice, modelId: modelId),
-            usage: usage(root["usage"]))
+            blocks: ProviderReply.blocks(reasoning: reasoning, text: text, toolCalls: toolCalls),
+            providerStopReason: try stopReason(choice, reader: reader),
+            usage: try usage(root["usage"], reader: reader))
     }
 
     /// `finish_reason`, or `stop_reason` as Bedrock's Mistral chat models name it.
-    static func stopReason(_ choice: JSONObject, modelId: String) throws(BedrockError) -> String? {
-        if let reason = try ProviderResponse.optionalString(choice["finish_reason"], modelId: modelId, what: "finish_reason") {
+    static func stopReason(_ choice: JSONObject, reader: ReplyReader) throws(BedrockError) -> String? {
+        if let reason = try reader.optionalString(choice["finish_reason"], "finish_reason") {
             return reason
         }
-        return try ProviderResponse.optionalString(choice["stop_reason"], modelId: modelId, what: "stop_reason")
+        return try reader.optionalString(choice["stop_reason"], "stop_reason")
     }
 
-    static func usage(_ json: JSON?) -> ChatUsage? {
+    static func usage(_ json: JSON?, reader: ReplyReader) throws(BedrockError) -> ChatUsage? {
         guard case .object(let usage)? = json else { return nil }
-        return ProviderResponse.usage(input: usage["prompt_tokens"], output: usage["completion_tokens"])
+        return try reader.usage(usage, input: "prompt_tokens", output: "completion_tokens", at: "usage")
     }
 
     /// Reasoning some servers return beside the content (`reasoning_content` or `reasoning`).
-    static func reasoningField(_ message: JSONObject, modelId: String) throws(BedrockError) -> String? {
+    static func reasoningField(_ message: JSONObject, reader: ReplyReader) throws(BedrockError) -> String? {
         for key in ["reasoning_content", "reasoning"] {
-            if let text = try ProviderResponse.optionalString(message[key], modelId: modelId, what: key) {
+            if let text = try reader.optionalString(message[key], key) {
                 return text
             }
         }
@@ -258,7 +259,7 @@ enum OpenAIChatMessages {
     }
 
     /// `content` as a string, null, or a list of text parts.
-    static func contentText(_ json: JSON?, modelId: String) throws(BedrockError) -> String {
+    static func contentText(_ json: JSON?, reader: ReplyReader) throws(BedrockError) -> String {
         switch json {
         case nil, .null?: return ""
         case .string(let text)?: return text
@@ -268,7 +269,7 @@ enum OpenAIChatMessages {
                 return nil
             }.joined()
         case let other?:
-            throw ProviderResponse.malformed(modelId, "message content is \(other.typeName)")
+            throw reader.malformed("message content is \(other.typeName)")
         }
     }
 
@@ -280,13 +281,13 @@ enum OpenAIChatMessages {
         var arguments: String?
     }
 
-    static func toolCallFields(_ json: JSON, position: Int, modelId: String) throws(BedrockError) -> ToolCallFields {
-        let call = try ProviderResponse.object(json, modelId: modelId, what: "tool_calls[\(position)]")
+    static func toolCallFields(_ json: JSON, position: Int, reader: ReplyReader) throws(BedrockError) -> ToolCallFields {
+        let call = try reader.object(json, "tool_calls[\(position)]")
         var fields = ToolCallFields()
         fields.index = call["index"]?.int64Value.map { Int(clamping: $0) }
-        fields.id = try ProviderResponse.optionalString(call["id"], modelId: modelId, what: "tool call id")
+        fields.id = try reader.optionalString(call["id"], "tool call id")
         if case .object(let function)? = call["function"] {
-            fields.name = try ProviderResponse.optionalString(function["name"], modelId: modelId, what: "function name")
+            fields.name = try reader.optionalString(function["name"], "function name")
             switch function["arguments"] {
             case nil, .null?: break
             case .string(let text)?: fields.arguments = text
@@ -299,7 +300,7 @@ enum OpenAIChatMessages {
     /// Tool-call arguments as JSON: empty means no arguments; text that is not JSON is kept
     /// as a string rather than dropped.
     static func argumentsJSON(_ text: String?) -> JSON {
-        guard let text, !InvokeContent.isBlank(text) else { return .object(JSONObject()) }
+        guard let text, !PythonWhitespace.isBlank(text) else { return .object(JSONObject()) }
         return (try? JSON.parse(text, field: "arguments")) ?? .string(text)
     }
 }
@@ -307,12 +308,12 @@ enum OpenAIChatMessages {
 /// Parses OpenAI-style stream chunks: `choices[0].delta` (or `message`, as some Bedrock
 /// models stream) with content, reasoning and tool-call fragments keyed by `index`.
 struct OpenAIChatStreamParser: StreamChunkParser {
-    let modelId: String
+    private let reader: ReplyReader
     private var splitter: InlineReasoningSplitter?
     private var indices = StreamBlockIndices()
 
     init(modelId: String, dialect: OpenAIChatDialect) {
-        self.modelId = modelId
+        reader = ReplyReader(modelId: modelId, stream: true)
         splitter = dialect.reasoningTags.map { InlineReasoningSplitter(tags: $0) }
     }
 
@@ -322,15 +323,15 @@ struct OpenAIChatStreamParser: StreamChunkParser {
     }
 
     mutating func parse(chunk: JSON) throws(BedrockError) -> [ChatDelta] {
-        let root = try ProviderResponse.object(chunk, modelId: modelId, what: "chunk")
+        let root = try reader.object(chunk, "chunk")
         var deltas: [ChatDelta] = []
         if case .array(let choices)? = root["choices"], let first = choices.first {
-            let choice = try ProviderResponse.object(first, modelId: modelId, what: "choices[0]")
+            let choice = try reader.object(first, "choices[0]")
             if case .object(let delta)? = choice["delta"] ?? choice["message"] {
-                if let reasoning = try OpenAIChatMessages.reasoningField(delta, modelId: modelId), !reasoning.isEmpty {
+                if let reasoning = try OpenAIChatMessages.reasoningField(delta, reader: reader), !reasoning.isEmpty {
                     deltas.append(.reasoning(index: indices.reasoning(), text: reasoning))
                 }
-                let text = try OpenAIChatMessages.contentText(delta["content"], modelId: modelId)
+                let text = try OpenAIChatMessages.contentText(delta["content"], reader: reader)
                 if !text.isEmpty {
                     if splitter != nil, let pieces = splitter?.feed(text) {
                         deltas += indices.deltas(for: pieces)
@@ -344,25 +345,25 @@ struct OpenAIChatStreamParser: StreamChunkParser {
                     }
                 }
             }
-            if let reason = try OpenAIChatMessages.stopReason(choice, modelId: modelId) {
+            if let reason = try OpenAIChatMessages.stopReason(choice, reader: reader) {
                 if let pieces = splitter?.finish() { deltas += indices.deltas(for: pieces) }
                 deltas.append(.stop(providerReason: reason))
             }
         }
-        if let usage = OpenAIChatMessages.usage(root["usage"]) { deltas.append(.usage(usage)) }
+        if let usage = try OpenAIChatMessages.usage(root["usage"], reader: reader) { deltas.append(.usage(usage)) }
         return deltas
     }
 
     /// A call's first fragment starts it (id and name); later fragments with the same
     /// `index` carry more of its arguments.
     private mutating func toolCallDeltas(_ json: JSON, position: Int) throws(BedrockError) -> [ChatDelta] {
-        let fields = try OpenAIChatMessages.toolCallFields(json, position: position, modelId: modelId)
+        let fields = try OpenAIChatMessages.toolCallFields(json, position: position, reader: reader)
         let key = fields.index.map { "index \($0)" } ?? fields.id.map { "id \($0)" } ?? "position \(position)"
         let (index, isNew) = indices.tool(key)
         var deltas: [ChatDelta] = []
         if isNew {
             guard let name = fields.name else {
-                throw ProviderResponse.malformed(modelId, "tool call \(key) starts without a function name")
+                throw reader.malformed("tool call \(key) starts without a function name")
             }
             deltas.append(.toolCallStart(index: index, id: fields.id ?? "call_\(fields.index ?? position)", name: name))
         }

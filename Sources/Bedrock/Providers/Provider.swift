@@ -1,5 +1,5 @@
 /// The model families Bedrock hosts, each with its own InvokeModel body format.
-public enum Provider: String, Sendable, CaseIterable {
+enum Provider: String, Sendable, CaseIterable {
     case anthropic, meta, mistral, cohere, amazon, ai21, deepseek, openai
 
     /// Inference-profile prefixes that name a geography, not a provider.

@@ -293,7 +293,7 @@ struct SigV4Signer: Sendable {
         var out = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in value.unicodeScalars {
-            if isPythonWhitespace(scalar) {
+            if PythonWhitespace.isSpace(scalar) {
                 pendingSpace = !out.isEmpty
                 continue
             }
@@ -306,20 +306,11 @@ struct SigV4Signer: Sendable {
         return String(out)
     }
 
-    static func isPythonWhitespace(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x09...0x0D, 0x1C...0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
-            return true
-        default:
-            return false
-        }
-    }
-
     // MARK: - Validation
 
     /// Checks that every header can go on the wire: names are tokens and values hold no control
-    /// characters other than HTAB (so no CR/LF header injection). The transport calls this for
-    /// every request, signed or not.
+    /// characters other than HTAB (so no CR/LF header injection). `sign` calls it, and
+    /// `BedrockClient.signedRequest` calls it for bearer-token requests, which are not signed.
     static func validate(headers: [(name: String, value: String)]) throws(SigningError) {
         for header in headers {
             guard isToken(header.name) else { throw .invalidHeaderName(header.name) }
@@ -433,15 +424,15 @@ extension BedrockError {
     /// an empty bearer token), except when libcrypto itself failed.
     init(signingError: SigningError) {
         switch signingError {
-        case .invalidHeaderName(let name): self = .invalidArgument("header name \"\(name)\" is not a valid HTTP token")
-        case .invalidHeaderValue(let name): self = .invalidArgument("header \(name): value contains CR, LF or another control character")
-        case .reservedHeader(let name): self = .invalidArgument("header \(name) is set by the signer and cannot be given")
-        case .invalidMethod: self = .invalidArgument("invalid HTTP method")
-        case .invalidHost: self = BedrockError(.config, "endpoint host cannot be signed")
-        case .invalidPath: self = .invalidArgument("request path cannot be signed")
-        case .invalidQuery: self = .invalidArgument("request query cannot be signed")
+        case .invalidHeaderName(let name): self = BedrockError(.invalidArgument, "header name \"\(name)\" is not a valid HTTP token")
+        case .invalidHeaderValue(let name): self = BedrockError(.invalidArgument, "header \(name): value contains CR, LF or another control character")
+        case .reservedHeader(let name): self = BedrockError(.invalidArgument, "header \(name) is set by the signer and cannot be given")
+        case .invalidMethod: self = BedrockError(.invalidArgument, "invalid HTTP method")
+        case .invalidHost: self = .config("config.endpoint_url", "the endpoint host cannot be signed")
+        case .invalidPath: self = BedrockError(.invalidArgument, "request path cannot be signed")
+        case .invalidQuery: self = BedrockError(.invalidArgument, "request query cannot be signed")
         case .invalidTimestamp(let seconds): self = BedrockError(.internal, "system clock out of range (\(seconds))")
-        case .emptyBearerToken: self = BedrockError(.config, "bearer_token / AWS_BEARER_TOKEN_BEDROCK is empty")
+        case .emptyBearerToken: self = .config("config.bearer_token", "empty (from the config or AWS_BEARER_TOKEN_BEDROCK)")
         case .cryptoFailure: self = BedrockError(.internal, "libcrypto failed while signing")
         }
     }

@@ -1,5 +1,5 @@
 /// The status of a library call; the raw values are fixed by the C ABI (`bedrock_status`).
-public enum BedrockStatus: Int32, Sendable, CaseIterable {
+enum BedrockStatus: Int32, Sendable, CaseIterable {
     case ok = 0
     case invalidArgument = 1
     case config = 2
@@ -17,7 +17,7 @@ public enum BedrockStatus: Int32, Sendable, CaseIterable {
     case `internal` = 14
 
     /// The C enumerator's name, e.g. `BEDROCK_ERR_THROTTLED`.
-    public var name: String { cName.description }
+    var name: String { cName.description }
 
     /// The name as a static C string, for `bedrock_status_name`.
     var cName: StaticString {
@@ -40,50 +40,75 @@ public enum BedrockStatus: Int32, Sendable, CaseIterable {
         }
     }
 
-    /// A short description of the status, like `curl_easy_strerror`.
-    public var summary: String {
+    /// A one-line description of the status, like `curl_easy_strerror` (`bedrock_status_string`).
+    var summary: StaticString {
         switch self {
         case .ok: "no error"
-        case .invalidArgument: "invalid argument"
-        case .config: "configuration error"
-        case .credentials: "credentials missing or rejected"
-        case .network: "network error"
+        case .invalidArgument: "invalid argument: a parameter or request field is malformed"
+        case .config: "unusable configuration: no region, an unknown profile or a bad endpoint"
+        case .credentials: "no credentials were found, or the service rejected them"
+        case .network: "network error: could not connect, or the connection broke"
         case .timeout: "timed out"
-        case .throttled: "throttled"
-        case .accessDenied: "access denied"
-        case .validation: "request rejected as invalid by the service"
-        case .notFound: "resource not found"
-        case .model: "model error"
-        case .service: "service error"
+        case .throttled: "throttled: the service asked the client to slow down"
+        case .accessDenied: "access denied by the service"
+        case .validation: "the service rejected the request as invalid"
+        case .notFound: "the model or resource was not found"
+        case .model: "the model failed, was not ready, or timed out"
+        case .service: "the service failed (HTTP 5xx)"
         case .protocol: "malformed response from the service"
         case .cancelled: "cancelled"
-        case .internal: "internal library error"
+        case .internal: "internal library error or out of memory"
         }
     }
 }
 
 /// A failed call: the status plus what the service or the library said about it.
-public struct BedrockError: Error, Sendable, Equatable {
-    public var status: BedrockStatus
-    public var message: String
+struct BedrockError: Error, Sendable, Equatable {
+    var status: BedrockStatus
+    var message: String
     /// The AWS error type, e.g. `ThrottlingException`, when the service named one.
-    public var awsErrorType: String?
-    public var httpStatus: Int?
-    public var requestId: String?
+    var awsErrorType: String?
+    var httpStatus: Int?
+    var requestId: String?
     /// How many HTTP attempts the call made; nil when it failed before sending.
-    public var attempts: Int?
+    var attempts: Int?
+    /// The JSON path of the input to blame (`request.messages[1].role`, `config.region`),
+    /// for INVALID_ARGUMENT and CONFIG errors that have one.
+    var field: String?
 
-    public init(_ status: BedrockStatus, _ message: String, awsErrorType: String? = nil,
-                httpStatus: Int? = nil, requestId: String? = nil, attempts: Int? = nil) {
+    init(_ status: BedrockStatus, _ message: String, awsErrorType: String? = nil,
+                httpStatus: Int? = nil, requestId: String? = nil, attempts: Int? = nil, field: String? = nil) {
         self.status = status
         self.message = message
         self.awsErrorType = awsErrorType
         self.httpStatus = httpStatus
         self.requestId = requestId
         self.attempts = attempts
+        self.field = field
     }
 
-    static func invalidArgument(_ message: String) -> BedrockError { BedrockError(.invalidArgument, message) }
+    /// A bad input at `field`; the message reads "field: problem".
+    static func invalidArgument(_ field: String, _ problem: String) -> BedrockError {
+        BedrockError(.invalidArgument, "\(field): \(problem)", field: field)
+    }
+
+    /// An unusable configuration setting at `field`; the message reads "field: problem".
+    static func config(_ field: String, _ problem: String) -> BedrockError {
+        BedrockError(.config, "\(field): \(problem)", field: field)
+    }
+
+    /// Whether the library's retry rules would try this error again (`RetryPolicy`).
+    var isRetryable: Bool { RetryPolicy.reason(for: self) != nil }
+
+    /// The same error blamed on `field` inside `parent`: `messages[0]` becomes
+    /// `request.messages[0]`, for errors raised by code that sees only part of the input.
+    func nested(under parent: String) -> BedrockError {
+        guard let field, field != parent, !field.hasPrefix(parent + "."), !field.hasPrefix(parent + "[") else { return self }
+        var error = self
+        error.field = "\(parent).\(field)"
+        if message.hasPrefix(field) { error.message = "\(parent).\(message)" }
+        return error
+    }
 
     /// The error as the JSON object `bedrock_error_json` returns.
     var json: JSON {
@@ -91,6 +116,8 @@ public struct BedrockError: Error, Sendable, Equatable {
         object["status"] = .int(Int64(status.rawValue))
         object["status_name"] = .string(status.name)
         object["message"] = .string(message)
+        object["retryable"] = .bool(isRetryable)
+        if let field { object["field"] = .string(field) }
         if let awsErrorType { object["error_type"] = .string(awsErrorType) }
         if let httpStatus { object["http_status"] = .int(Int64(httpStatus)) }
         if let requestId { object["request_id"] = .string(requestId) }
@@ -100,7 +127,7 @@ public struct BedrockError: Error, Sendable, Equatable {
 }
 
 extension BedrockStatus {
-    /// Maps an AWS error to a status as C-API.md specifies: the error type decides, and the
+    /// Maps an AWS error to a status as docs/c-api.md specifies: the error type decides, and the
     /// HTTP status only when the type is missing or unknown.
     init(awsErrorType: String?, httpStatus: Int) {
         if let type = awsErrorType, let status = Self.statusByErrorType[type.lowercased()] {

@@ -169,9 +169,11 @@ final class HTTPExchange: @unchecked Sendable {
             }
             try check(copied, CURLOPT_COPYPOSTFIELDS)
         }
-        // "Expect:" with no value stops curl's 100-continue round trip on large bodies.
-        for header in request.headers + [("Expect", "")] {
-            let line = header.value.isEmpty ? "\(header.name):" : "\(header.name): \(header.value)"
+        // curl reads "Name:" as "remove the header" and "Name;" as "send it with no value":
+        // an empty value was signed, so it goes out empty. "Expect:" removes curl's own header,
+        // which would cost a 100-continue round trip on large bodies.
+        let lines = request.headers.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" } + ["Expect:"]
+        for line in lines {
             guard let appended = curl_slist_append(headerList, line) else {
                 throw BedrockError(.internal, "out of memory building request headers")
             }
@@ -271,11 +273,4 @@ private func writeCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
     guard !overflow, let data, let context else { return 0 }
     let exchange = Unmanaged<HTTPExchange>.fromOpaque(context).takeUnretainedValue()
     return exchange.receiveBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
-}
-
-/// Milliseconds on the monotonic clock, for timeouts that must not jump with the wall clock.
-func monotonicMilliseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1_000 + UInt64(now.tv_nsec) / 1_000_000
 }

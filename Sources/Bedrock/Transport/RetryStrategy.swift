@@ -13,20 +13,21 @@ struct RetryPolicy: Sendable {
     static let maxBackoffMs = 20_000.0
     /// HTTP statuses that mean "try again" whatever the error type.
     static let transientStatuses: Set<Int> = [500, 502, 503, 504]
-    /// ModelNotReadyException is modeled as retryable in Bedrock's service model.
-    static let retryableErrorTypes: Set<String> = ["ModelNotReadyException"]
+    /// ModelNotReadyException is modeled as retryable in Bedrock's service model. Lowercase:
+    /// types are compared without case, as the status mapping compares them.
+    static let retryableErrorTypes: Set<String> = ["modelnotreadyexception"]
 
     let maxAttempts: Int
 
     /// Whether `error` may be retried, and as what.
-    func reason(for error: BedrockError) -> RetryReason? {
+    static func reason(for error: BedrockError) -> RetryReason? {
         switch error.status {
         case .throttled: return .throttling
         case .network: return .transient
         case .timeout: return .timeout
         case .service where error.httpStatus.map(Self.transientStatuses.contains) ?? true: return .transient
         default:
-            if let type = error.awsErrorType, Self.retryableErrorTypes.contains(type) { return .transient }
+            if let type = error.awsErrorType, Self.retryableErrorTypes.contains(type.lowercased()) { return .transient }
             return nil
         }
     }
@@ -90,14 +91,14 @@ struct RetryAttempts {
 
     /// Called when an attempt has a response or a failure, to feed the rate limiter.
     func afterAttempt(error: BedrockError?) {
-        limiter?.record(throttled: error.map { policy.reason(for: $0) == .throttling } ?? false)
+        limiter?.record(throttled: error.map { RetryPolicy.reason(for: $0) == .throttling } ?? false)
     }
 
     /// Decides whether to retry after `error`; if so, waits and returns true. Otherwise it
     /// stamps the error with the attempts made.
     mutating func shouldRetry(after error: inout BedrockError) -> Bool {
         error.attempts = attempt
-        guard attempt < policy.maxAttempts, let reason = policy.reason(for: error),
+        guard attempt < policy.maxAttempts, let reason = RetryPolicy.reason(for: error),
               let cost = quota.acquire(for: reason) else { return false }
         spent += cost
         attempt += 1

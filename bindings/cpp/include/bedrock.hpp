@@ -8,7 +8,7 @@
  *
  * Requests, responses and events are JSON text (std::string), exactly as the C API takes and
  * returns them; the wrapper has no JSON library of its own. The `_j` methods take and return
- * jansson values for code that already uses jansson (bedrock.h includes <jansson.h>).
+ * jansson values for code that already uses jansson (through bedrock_jansson.h).
  *
  * OWNERSHIP
  *   bedrock::Client owns one bedrock_client and bedrock::Stream one bedrock_stream; both are
@@ -23,14 +23,15 @@
  *   The exception's class names the status: ThrottledError, NotFoundError, CancelledError, ...
  *   (StatusError<BEDROCK_ERR_...>), all derived from bedrock::Error, which derives from
  *   std::runtime_error. what() is bedrock_error_message(); status(), status_name() and json()
- *   (bedrock_error_json()) carry the rest, and error_type(), http_status(), request_id() and
- *   attempts() are read out of that JSON. A status this header does not know throws a plain
+ *   (bedrock_error_json()) carry the rest, and error_type(), http_status(), request_id(),
+ *   attempts(), retryable() and field() are read out of that JSON. A status this header does not know throws a plain
  *   bedrock::Error. Destructors, moves, cancel() and the accessors never throw.
  *
  * THREADS
  *   The rules of bedrock.h apply unchanged. A Client may be used by any number of threads at
  *   once (its methods are const for that reason); destroy it only after every call on it has
- *   returned, and after every Stream it opened is destroyed. A Stream is used by one thread
+ *   returned. A Stream keeps its client alive, so a Client may be destroyed before the
+ *   Streams it opened, which go on working. A Stream is used by one thread
  *   at a time, except cancel(), which any thread may call while another is blocked in next()
  *   or in the range-for; that thread then gets CancelledError. Do not move or destroy a
  *   Stream while another thread may call cancel() on it. Callbacks run on the calling thread.
@@ -43,13 +44,13 @@
  *   is rethrown to the caller unchanged.
  *
  * BUILD
- *   C++17; include <bedrock.hpp> with bedrock.h on the include path and link libbedrock and
- *   jansson (CMake: target_link_libraries(app PRIVATE Bedrock::bedrock_cpp)).
+ *   C++17; include <bedrock.hpp> with bedrock.h and bedrock_jansson.h on the include path and
+ *   link libbedrock and jansson (CMake: target_link_libraries(app PRIVATE Bedrock::bedrock_cpp)).
  */
 #ifndef BEDROCK_HPP
 #define BEDROCK_HPP
 
-#include <bedrock.h>
+#include <bedrock_jansson.h>
 
 #include <cstddef>
 #include <exception>
@@ -98,6 +99,8 @@ inline bool library_compatible() noexcept {
 
 /* "BEDROCK_ERR_THROTTLED" for BEDROCK_ERR_THROTTLED. Static: never freed. */
 inline const char *status_name(bedrock_status status) noexcept { return bedrock_status_name(status); }
+/* A one-line description of a status, e.g. "throttled: the service asked the client to slow down". */
+inline const char *status_string(bedrock_status status) noexcept { return bedrock_status_string(status); }
 
 /* ---- Errors ---------------------------------------------------------------------------- */
 
@@ -112,13 +115,15 @@ public:
         if (const char *id = json_string_value(json_object_get(parsed.get(), "request_id"))) request_id_ = id;
         http_status_ = static_cast<int>(json_integer_value(json_object_get(parsed.get(), "http_status")));
         attempts_ = static_cast<int>(json_integer_value(json_object_get(parsed.get(), "attempts")));
+        retryable_ = json_is_true(json_object_get(parsed.get(), "retryable"));
+        if (const char *field = json_string_value(json_object_get(parsed.get(), "field"))) field_ = field;
     }
 
     bedrock_status status() const noexcept { return status_; }
     /* The enumerator name, e.g. "BEDROCK_ERR_THROTTLED". */
     const char *status_name() const noexcept { return bedrock_status_name(status_); }
-    /* {"status", "status_name", "message", and when known "error_type", "http_status",
-       "request_id", "attempts"}, as bedrock_error_json() gives it. */
+    /* {"status", "status_name", "message", "retryable", and when known "field", "error_type",
+       "http_status", "request_id", "attempts"}, as bedrock_error_json() gives it. */
     const std::string &json() const noexcept { return json_; }
     /* The AWS error type, e.g. "ThrottlingException"; empty when the service named none. */
     const std::string &error_type() const noexcept { return error_type_; }
@@ -128,6 +133,11 @@ public:
     const std::string &request_id() const noexcept { return request_id_; }
     /* How many HTTP attempts the call made (retries included); 0 when it failed before sending. */
     int attempts() const noexcept { return attempts_; }
+    /* Whether the library's retry rules would try the call again (throttling, network,
+       timeouts, HTTP 500/502/503/504, ModelNotReadyException). */
+    bool retryable() const noexcept { return retryable_; }
+    /* The JSON path of the input to blame, e.g. "request.messages[1].role"; empty when none. */
+    const std::string &field() const noexcept { return field_; }
 
 private:
     bedrock_status status_;
@@ -136,6 +146,8 @@ private:
     std::string request_id_;
     int http_status_ = 0;
     int attempts_ = 0;
+    bool retryable_ = false;
+    std::string field_;
 };
 
 /* The exception for one status: catch (const bedrock::ThrottledError &) { ... }. */

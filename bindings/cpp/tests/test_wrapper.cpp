@@ -231,6 +231,8 @@ void test_bad_input_is_invalid_argument(const bedrock::Client &client) {
                                  client.chat(R"({"model": "anthropic.claude-3-haiku-20240307-v1:0", )"
                                              R"("messages": [{"role": "robot", "content": "hi"}]})"));
     CHECK(bad_role && contains(bad_role->what(), "request.messages[0].role"));
+    CHECK(bad_role && bad_role->field() == "request.messages[0].role" && !bad_role->retryable());
+    CHECK(std::string(bedrock::status_string(BEDROCK_ERR_THROTTLED)).find("throttled") == 0);
     // chat_stream validates at once, before any event.
     EXPECT_THROW(bedrock::InvalidArgumentError, client.chat_stream(R"({"messages": []})"));
     EXPECT_THROW(bedrock::InvalidArgumentError, client.chat_j(nullptr));
@@ -238,6 +240,18 @@ void test_bad_input_is_invalid_argument(const bedrock::Client &client) {
     auto bad_config = EXPECT_THROW(bedrock::InvalidArgumentError, bedrock::Client(R"({"regoin": "us-east-1"})"));
     CHECK(bad_config && contains(bad_config->what(), "regoin"));
     EXPECT_THROW(bedrock::ConfigError, bedrock::Client(R"({"profile": "no-such-profile"})"));
+}
+
+/* A Stream keeps its client alive: the Client may go first, and the Stream still works. */
+void test_stream_outlives_client(const std::string &url) {
+    std::optional<bedrock::Stream> stream;
+    {
+        bedrock::Client short_lived(config_for(url));
+        stream.emplace(short_lived.chat_stream(request("outlive the client")));
+    }
+    std::string last;
+    while (auto event = stream->next()) last = *event;
+    CHECK(contains(last, "You said: outlive the client"));
 }
 
 void test_moves(const std::string &url) {
@@ -318,6 +332,7 @@ int main(int argc, char **argv) {
         test_exceptions_are_typed_by_status(client);
         test_bad_input_is_invalid_argument(client);
         test_moves(url);
+        test_stream_outlives_client(url);
         test_cancel_from_another_thread(client);
     } catch (const bedrock::Error &e) {
         failures++;

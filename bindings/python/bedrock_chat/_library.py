@@ -50,6 +50,8 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.bedrock_version_number.argtypes = []
     lib.bedrock_status_name.restype = ctypes.c_char_p
     lib.bedrock_status_name.argtypes = [ctypes.c_int]
+    lib.bedrock_status_string.restype = ctypes.c_char_p
+    lib.bedrock_status_string.argtypes = [ctypes.c_int]
     lib.bedrock_client_new.restype = ctypes.c_int
     lib.bedrock_client_new.argtypes = [ctypes.c_char_p, c_void_pp, c_void_pp]
     lib.bedrock_client_free.restype = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ._library import lib as _lib
+
 
 class BedrockError(Exception):
     """A failed call.
@@ -13,14 +15,18 @@ class BedrockError(Exception):
     ``error_type`` is the AWS error type (e.g. ``ThrottlingException``) when the service named
     one; ``http_status`` and ``request_id`` come from the last HTTP response; ``attempts`` is
     how many HTTP attempts the call made (None when it failed before sending); ``retryable``
-    says whether the same call may succeed later.
+    says whether the library's own retry rules count the error as transient (throttling,
+    network failures, timeouts, HTTP 500/502/503/504, ModelNotReadyException), so trying
+    again later may succeed; ``field`` is the JSON path of the input to blame
+    (``request.messages[1].role``) for invalid arguments and config errors.
     """
 
     status: int = -1
 
     def __init__(self, message: str, *, status: int | None = None, error_type: str | None = None,
                  http_status: int | None = None, request_id: str | None = None,
-                 attempts: int | None = None, status_name: str | None = None) -> None:
+                 attempts: int | None = None, status_name: str | None = None, retryable: bool = False,
+                 field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         if status is not None:
@@ -29,19 +35,9 @@ class BedrockError(Exception):
         self.http_status = http_status
         self.request_id = request_id
         self.attempts = attempts
-        self.status_name = status_name or _STATUS_NAMES.get(self.status, "BEDROCK_ERR_UNKNOWN")
-
-    @property
-    def retryable(self) -> bool:
-        """Whether trying again later may succeed, by the rules the library's own retries
-        follow (AWS "standard" mode): throttling, network failures, timeouts, transient 5xx
-        (500, 502, 503, 504, or a service error with no HTTP status), and
-        ModelNotReadyException. The library has already retried these ``attempts`` times."""
-        if self.status in (NetworkError.status, BedrockTimeoutError.status, ThrottledError.status):
-            return True
-        if self.status == ServiceError.status:
-            return self.http_status is None or self.http_status in _TRANSIENT_HTTP_STATUSES
-        return self.error_type in _RETRYABLE_ERROR_TYPES
+        self.retryable = retryable
+        self.field = field
+        self.status_name = status_name or _lib.bedrock_status_name(self.status).decode("ascii")
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keeps the keyword-only details through pickling (multiprocessing, concurrent.futures).
@@ -49,7 +45,7 @@ class BedrockError(Exception):
 
     def __repr__(self) -> str:
         details = ", ".join(f"{key}={getattr(self, key)!r}" for key in
-                            ("error_type", "http_status", "request_id", "attempts")
+                            ("error_type", "http_status", "request_id", "attempts", "field")
                             if getattr(self, key) is not None)
         return f"{type(self).__name__}({self.message!r}{', ' if details else ''}{details})"
 
@@ -133,16 +129,6 @@ class InternalError(BedrockError):
 
 
 _BY_STATUS: dict[int, type[BedrockError]] = {cls.status: cls for cls in BedrockError.__subclasses__()}
-_STATUS_NAMES = {
-    1: "BEDROCK_ERR_INVALID_ARGUMENT", 2: "BEDROCK_ERR_CONFIG", 3: "BEDROCK_ERR_CREDENTIALS",
-    4: "BEDROCK_ERR_NETWORK", 5: "BEDROCK_ERR_TIMEOUT", 6: "BEDROCK_ERR_THROTTLED",
-    7: "BEDROCK_ERR_ACCESS_DENIED", 8: "BEDROCK_ERR_VALIDATION", 9: "BEDROCK_ERR_NOT_FOUND",
-    10: "BEDROCK_ERR_MODEL", 11: "BEDROCK_ERR_SERVICE", 12: "BEDROCK_ERR_PROTOCOL",
-    13: "BEDROCK_ERR_CANCELLED", 14: "BEDROCK_ERR_INTERNAL",
-}
-# The library's retry policy (Sources/Bedrock/Transport/RetryStrategy.swift).
-_TRANSIENT_HTTP_STATUSES = frozenset({500, 502, 503, 504})
-_RETRYABLE_ERROR_TYPES = frozenset({"ModelNotReadyException"})
 
 
 def error_from_json(text: str) -> BedrockError:
@@ -152,4 +138,5 @@ def error_from_json(text: str) -> BedrockError:
     cls = _BY_STATUS.get(status, BedrockError)
     return cls(info.get("message", ""), status=status, error_type=info.get("error_type"),
                http_status=info.get("http_status"), request_id=info.get("request_id"),
-               attempts=info.get("attempts"), status_name=info.get("status_name"))
+               attempts=info.get("attempts"), status_name=info.get("status_name"),
+               retryable=bool(info.get("retryable", False)), field=info.get("field"))

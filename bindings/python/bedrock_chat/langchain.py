@@ -57,7 +57,7 @@ __all__ = ["ChatBedrockNative", "convert_messages"]
 
 _client_lock = threading.Lock()
 
-# The fields of a chat request (C-API.md "Chat request") a call's keyword arguments may set.
+# The fields of a chat request (docs/c-api.md, "Chat request") a call's keyword arguments may set.
 _REQUEST_FIELDS = frozenset({"model", "api", "provider", "temperature", "max_tokens", "top_p", "top_k", "stop",
                              "tools", "tool_choice", "response_schema", "model_kwargs", "guardrail"})
 
@@ -210,7 +210,7 @@ class ChatBedrockNative(BaseChatModel):
     # ---- requests ---------------------------------------------------------------------------
 
     def _request(self, messages: Sequence[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """The chat request (C-API.md) for ``messages`` and one call's keyword arguments."""
+        """The chat request (docs/c-api.md) for ``messages`` and one call's keyword arguments."""
         kwargs = dict(kwargs)
         kwargs.pop("stream", None)
         kwargs.pop("ls_structured_output_format", None)
@@ -342,7 +342,7 @@ class ChatBedrockNative(BaseChatModel):
 
 
 def convert_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
-    """LangChain messages as the chat request's ``messages`` (C-API.md)."""
+    """LangChain messages as the chat request's ``messages`` (docs/c-api.md)."""
     names = _DocumentNames()
     converted = []
     for message in messages:

@@ -85,6 +85,14 @@ class BaseHandler(BaseHTTPRequestHandler):
 
     # ---- helpers for the servers ----
 
+    def issue_credentials(self) -> dict | None:
+        """After the configured delay, the next credentials from the pool for this server
+        (see State.issue); None if the configured override has answered instead."""
+        self.delay()
+        if self.override():
+            return None
+        return self.state.issue(self.server.kind)
+
     def delay(self) -> None:
         milliseconds = self.behaviour.get("delay_ms") or 0
         if milliseconds:

@@ -16,10 +16,9 @@ class ContainerHandler(BaseHandler):
         if required is not None and not (given and hmac.compare_digest(given.encode(), required.encode())):
             self.reply_json(401, {"message": "missing or wrong Authorization"})
             return
-        self.delay()
-        if self.override():
+        issued = self.issue_credentials()
+        if issued is None:
             return
-        issued = self.state.issue("container")
         self.reply_json(200, {"AccessKeyId": issued["access_key_id"],
                               "SecretAccessKey": issued["secret_access_key"],
                               "Token": issued["session_token"],

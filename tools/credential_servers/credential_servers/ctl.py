@@ -42,7 +42,7 @@ def start(state_dir, keys_file, timeout: float = 15.0) -> Servers:
 
     def ready():
         urls = json.loads(url_file.read_text(encoding="utf-8")) if url_file.exists() else None
-        return urls if urls and _healthy(urls["sts"]) else None
+        return urls if urls and background.healthy(urls["sts"] + "/_control/health") else None
 
     pid, urls = background.launch(SERVER_SCRIPT, ["--keys", str(keys_file), "--url-file", str(url_file)],
                                   state_dir, ready, "credential servers", timeout)
@@ -59,11 +59,3 @@ def _request(method: str, url: str, document=None):
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/_control/health", timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False

@@ -41,10 +41,9 @@ class IMDSHandler(BaseHandler):
         if self.path == CREDENTIALS_PATH:
             self.reply(200, role.encode(), "text/plain")
         elif self.path == CREDENTIALS_PATH + role:
-            self.delay()
-            if self.override():
+            issued = self.issue_credentials()
+            if issued is None:
                 return
-            issued = self.state.issue("imds")
             now = datetime.datetime.now(datetime.UTC)
             self.reply_json(200, {"Code": "Success", "LastUpdated": iso8601(now), "Type": "AWS-HMAC",
                                   "AccessKeyId": issued["access_key_id"],

@@ -8,6 +8,8 @@ import signal
 import sys
 import threading
 
+from server_common.startup import write_atomically
+
 from .base import CredentialServer
 from .container import ContainerHandler
 from .imds import IMDSHandler
@@ -36,10 +38,7 @@ def main(argv=None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         if args.url_file:
-            temporary = f"{args.url_file}.tmp{os.getpid()}"
-            with open(temporary, "w", encoding="utf-8") as file:
-                json.dump(urls, file)
-            os.replace(temporary, args.url_file)
+            write_atomically(args.url_file, json.dumps(urls))
         sys.stderr.write(f"credential servers listening: {urls}\n")
         stop.wait()
     except KeyboardInterrupt:

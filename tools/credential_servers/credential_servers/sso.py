@@ -26,10 +26,9 @@ class SSOHandler(BaseHandler):
         if query.get("account_id") != behaviour["account_id"] or query.get("role_name") != behaviour["role_name"]:
             self.reply_json(403, {"message": "No access"}, [("x-amzn-ErrorType", "ForbiddenException")])
             return
-        self.delay()
-        if self.override():
+        issued = self.issue_credentials()
+        if issued is None:
             return
-        issued = self.state.issue("sso")
         self.reply_json(200, {"roleCredentials": {
             "accessKeyId": issued["access_key_id"],
             "secretAccessKey": issued["secret_access_key"],

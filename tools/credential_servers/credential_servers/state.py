@@ -7,6 +7,8 @@ import json
 import secrets
 import threading
 
+from server_common.startup import parse_keys
+
 DEFAULT_BEHAVIOUR = {
     # Lifetime of each issued credential, in order; the last value repeats.
     "expiration_seconds": [3600],
@@ -92,7 +94,4 @@ class State:
 
 def load_keys(path: str) -> dict[str, str]:
     with open(path, encoding="utf-8") as file:
-        keys = json.load(file)
-    if not isinstance(keys, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in keys.items()):
-        raise ValueError(f'{path}: expected {{"ACCESS_KEY_ID": "secret", ...}}')
-    return keys
+        return parse_keys(file.read(), path)

@@ -1,34 +1,20 @@
-"""AWS STS over the Query protocol: AssumeRole (SigV4, verified with botocore's signer) and
-AssumeRoleWithWebIdentity (unsigned, checks the token). Answers in STS's XML."""
+"""AWS STS over the Query protocol: AssumeRole (SigV4, verified with the shared verifier,
+server_common.sigv4) and AssumeRoleWithWebIdentity (unsigned, checks the token). Answers in
+STS's XML."""
 
-import datetime
 import hmac
 import uuid
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest, HTTPHeaders
-from botocore.credentials import Credentials
+from server_common import sigv4
+from server_common.startup import EMULATOR_KEYS
 
 from .base import BaseHandler, iso8601
 
 API_VERSION = "2011-06-15"
 NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 SERVICE = "sts"
-# Long-term keys STS accepts besides the pool (the Bedrock emulator's default key).
-LONG_TERM_KEYS = {"AKIDEMULATOR": "emulator/secret/key"}
-MAX_CLOCK_SKEW = datetime.timedelta(minutes=15)
-
-
-class _Verifier(SigV4Auth):
-    """botocore's signer, signing exactly the headers the request lists."""
-
-    def headers_to_sign(self, request):
-        headers = HTTPHeaders()
-        for name, value in request.headers.items():
-            headers[name.lower()] = value
-        return headers
 
 
 class STSError(Exception):
@@ -81,10 +67,9 @@ class STSHandler(BaseHandler):
         if configured:
             raise STSError(configured.get("status", 403), configured.get("code", "AccessDenied"),
                            configured.get("message", "not authorized to perform sts:AssumeRole"))
-        self.delay()
-        if self.override():
+        issued = self.issue_credentials()
+        if issued is None:
             return
-        issued = self.state.issue("sts")
         self.state.record("sts", "call", action, {}, {"form": {k: v for k, v in form.items()
                                                                 if k != "WebIdentityToken"}, **extra})
         session = escape(form["RoleSessionName"])
@@ -117,12 +102,11 @@ class STSHandler(BaseHandler):
         self.reply(error.status, document.encode(), "text/xml")
 
     def _verify_signature(self, body: bytes) -> str:
-        """Checks the SigV4 signature with botocore's signer; returns the signing key id."""
-        authorization = self.headers.get("Authorization") or ""
-        scheme, _, params = authorization.partition(" ")
-        if scheme != "AWS4-HMAC-SHA256":
+        """Checks the SigV4 signature (STS's checks and errors); returns the signing key id."""
+        scheme, params = sigv4.split_authorization(self.headers.get("Authorization"))
+        if scheme != sigv4.ALGORITHM:
             raise STSError(403, "MissingAuthenticationToken", "Request is missing Authentication Token")
-        fields = dict(part.strip().split("=", 1) for part in params.split(",") if "=" in part)
+        fields = sigv4.parse_params(params)
         try:
             access_key, scope_date, region, service, terminator = fields["Credential"].split("/")
             signed = fields["SignedHeaders"].split(";")
@@ -131,15 +115,16 @@ class STSHandler(BaseHandler):
             raise STSError(403, "IncompleteSignature", "malformed Authorization header") from None
         if service != SERVICE or terminator != "aws4_request":
             raise STSError(403, "SignatureDoesNotMatch", f"Credential should be scoped to correct service: '{SERVICE}'.")
-        secret = {**LONG_TERM_KEYS, **self.state.keys}.get(access_key)
+        # Besides the pool, STS accepts the Bedrock emulator's default long-term key.
+        secret = {**EMULATOR_KEYS, **self.state.keys}.get(access_key)
         if secret is None:
             raise STSError(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
         amz_date = self.headers.get("X-Amz-Date") or ""
         try:
-            when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC)
+            sigv4.parse_amz_date(amz_date)
         except ValueError:
             raise STSError(403, "IncompleteSignature", "X-Amz-Date is missing or malformed") from None
-        if abs(datetime.datetime.now(datetime.UTC) - when) > MAX_CLOCK_SKEW or scope_date != amz_date[:8]:
+        if sigv4.clock_skew_error(amz_date) or scope_date != amz_date[:8]:
             raise STSError(403, "SignatureDoesNotMatch", "Signature expired or scoped to the wrong date")
         if "host" not in signed or "x-amz-date" not in signed:
             raise STSError(403, "SignatureDoesNotMatch", "host and x-amz-date must be signed")
@@ -147,15 +132,10 @@ class STSHandler(BaseHandler):
         token = self.headers.get("X-Amz-Security-Token")
         if expected_token is not None and (token != expected_token or "x-amz-security-token" not in signed):
             raise STSError(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
-        request = AWSRequest(method="POST", url="http://" + self.headers["Host"] + self.path, data=body)
-        for name in signed:
-            for value in self.headers.get_all(name) or []:
-                request.headers[name] = value
-        request.context["timestamp"] = amz_date
-        verifier = _Verifier(Credentials(access_key, secret), SERVICE, region)
-        string_to_sign = verifier.string_to_sign(request, verifier.canonical_request(request))
-        expected = verifier.signature(string_to_sign, request)
-        if not hmac.compare_digest(expected.encode(), signature.encode()):
+        expected = sigv4.expected_signature("POST", "http://" + self.headers["Host"] + self.path,
+                                            self.headers, signed, body, amz_date, access_key,
+                                            secret, SERVICE, region)
+        if not expected.matches(signature):
             raise STSError(403, "SignatureDoesNotMatch",
                            "The request signature we calculated does not match the signature you provided.")
         self.state.record("sts", "signed", self.path, {}, {"access_key_id": access_key, "region": region})

@@ -1,35 +1,21 @@
-"""Request authentication: SigV4 (verified with botocore's own signer) or a bearer token."""
+"""Request authentication: SigV4 (verified with the shared verifier, server_common.sigv4,
+which recomputes the signature with botocore's own signer) or a bearer token. The checks
+and their Bedrock error types are this module's."""
 
-import datetime
 import hashlib
-import hmac
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest, HTTPHeaders
-from botocore.credentials import Credentials
+from server_common import sigv4
+from server_common.startup import EMULATOR_KEYS
 
 from .errors import ApiError
 
-DEFAULT_CREDENTIALS = {"AKIDEMULATOR": "emulator/secret/key"}
+DEFAULT_CREDENTIALS = dict(EMULATOR_KEYS)
 DEFAULT_BEARER_TOKENS = ("emulator-bearer-token",)
 SERVICE = "bedrock"
-MAX_CLOCK_SKEW = datetime.timedelta(minutes=15)
 # A signed request carrying this session token is answered with ExpiredTokenException.
 EXPIRED_SESSION_TOKEN = "expired"
 
-_ALGORITHM = "AWS4-HMAC-SHA256"
-_AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
-
-
-class _Verifier(SigV4Auth):
-    """botocore's SigV4 signer, signing exactly the headers present on the request."""
-
-    def headers_to_sign(self, request):
-        headers = HTTPHeaders()
-        for name, value in request.headers.items():
-            headers[name.lower()] = value
-        return headers
 
 
 def _invalid(message: str) -> ApiError:
@@ -54,18 +40,17 @@ class Authenticator:
         ``target`` is the request path and query exactly as received; ``headers`` is
         an ``email.message.Message`` (as http.server provides).
         """
-        authorization = (headers.get("Authorization") or "").strip()
-        if not authorization:
+        scheme, params = sigv4.split_authorization(headers.get("Authorization"))
+        if not scheme:
             raise ApiError(403, "MissingAuthenticationTokenException",
                            "Missing Authentication Token")
-        scheme, _, params = authorization.partition(" ")
         if scheme.lower() == "bearer":
             if params.strip() in self.bearer_tokens:
                 return "bearer"
             raise _unrecognized("The bearer token included in the request is invalid.")
-        if scheme != _ALGORITHM:
+        if scheme != sigv4.ALGORITHM:
             raise _invalid(f"Unsupported authorization scheme {scheme!r}; "
-                           f"expected {_ALGORITHM} or Bearer.")
+                           f"expected {sigv4.ALGORITHM} or Bearer.")
         self._verify_sigv4(method, target, headers, body, _parse_params(params))
         return "sigv4"
 
@@ -94,21 +79,16 @@ class Authenticator:
         self._check_host(headers.get("Host"))
         _check_payload_hash(headers, signed, body)
 
-        request = AWSRequest(method=method, url="http://" + headers.get("Host") + target, data=body)
-        for name in signed:
-            for value in headers.get_all(name):
-                request.headers[name] = value
-        request.context["timestamp"] = amz_date
-        verifier = _Verifier(Credentials(access_key, secret), SERVICE, region)
-        canonical_request = verifier.canonical_request(request)
-        string_to_sign = verifier.string_to_sign(request, canonical_request)
-        expected = verifier.signature(string_to_sign, request)
-        if not hmac.compare_digest(expected.encode(), params["Signature"].encode()):
+        expected = sigv4.expected_signature(method, "http://" + headers.get("Host") + target,
+                                            headers, signed, body, amz_date, access_key, secret,
+                                            SERVICE, region)
+        if not expected.matches(params["Signature"]):
             raise _invalid(
                 "The request signature we calculated does not match the signature you provided. "
                 "Check your AWS Secret Access Key and signing method.\n\n"
-                f"The Canonical String for this request should have been\n'{canonical_request}'\n\n"
-                f"The String-to-Sign should have been\n'{string_to_sign}'\n")
+                f"The Canonical String for this request should have been\n"
+                f"'{expected.canonical_request}'\n\n"
+                f"The String-to-Sign should have been\n'{expected.string_to_sign}'\n")
         if headers.get("X-Amz-Security-Token") == EXPIRED_SESSION_TOKEN:
             raise ApiError(403, "ExpiredTokenException",
                            "The security token included in the request is expired")
@@ -123,11 +103,7 @@ class Authenticator:
 
 
 def _parse_params(params: str) -> dict:
-    fields = {}
-    for part in params.split(","):
-        name, equals, value = part.strip().partition("=")
-        if equals:
-            fields[name] = value
+    fields = sigv4.parse_params(params)
     required = ("Credential", "SignedHeaders", "Signature")
     missing = [name for name in required if not fields.get(name)]
     if missing:
@@ -139,22 +115,16 @@ def _check_date(amz_date, signed, scope_date) -> str:
     if amz_date is None:
         raise _invalid("Authorization header requires existence of an 'X-Amz-Date' header.")
     try:
-        when = datetime.datetime.strptime(amz_date, _AMZ_DATE_FORMAT)
+        sigv4.parse_amz_date(amz_date)
     except ValueError:
         raise _invalid(f"X-Amz-Date {amz_date!r} is not of the form YYYYMMDDTHHMMSSZ.") from None
     if "x-amz-date" not in signed:
         raise _invalid("'X-Amz-Date' must be a signed header.")
     if scope_date != amz_date[:8]:
         raise _invalid(f"Credential should be scoped to a valid date: '{amz_date[:8]}'.")
-    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None, microsecond=0)
-    if when < now - MAX_CLOCK_SKEW:
-        raise _invalid(f"Signature expired: {amz_date} is now earlier than "
-                       f"{(now - MAX_CLOCK_SKEW).strftime(_AMZ_DATE_FORMAT)} "
-                       f"({now.strftime(_AMZ_DATE_FORMAT)} - 15 min.)")
-    if when > now + MAX_CLOCK_SKEW:
-        raise _invalid(f"Signature not yet current: {amz_date} is still later than "
-                       f"{(now + MAX_CLOCK_SKEW).strftime(_AMZ_DATE_FORMAT)} "
-                       f"({now.strftime(_AMZ_DATE_FORMAT)} + 15 min.)")
+    skew = sigv4.clock_skew_error(amz_date)
+    if skew:
+        raise _invalid(skew)
     return amz_date
 
 

@@ -4,9 +4,11 @@ the credential servers' launchers."""
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -40,6 +42,17 @@ def launch(script: Path, args, state_dir: Path, ready: Callable[[], Optional[obj
         time.sleep(_POLL_SECONDS)
     (state_dir / "pid").write_text(str(process.pid), encoding="utf-8")
     return process.pid, result
+
+
+def healthy(url: str) -> bool:
+    """Whether ``GET url`` answers 200 within a second. An HTTPS server has a test CA's
+    certificate; a health check need not verify it."""
+    context = ssl._create_unverified_context() if url.startswith("https:") else None
+    try:
+        with urllib.request.urlopen(url, timeout=1, context=context) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def stop_recorded(script: Path, state_dir: Path, files, timeout: float) -> bool:

@@ -5,9 +5,7 @@ ends the server and removes ``url`` and ``pid``. Used by ctest fixtures, pytest 
 """
 
 import argparse
-import ssl
 import sys
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +35,7 @@ def start(state_dir, server_args=(), timeout: float = 15.0) -> Emulator:
 
     def ready():
         url = url_file.read_text(encoding="utf-8").strip() if url_file.exists() else None
-        return url if url and _healthy(url) else None
+        return url if url and background.healthy(url + "/_emulator/health") else None
 
     pid, url = background.launch(
         SERVER_SCRIPT, ["--host", "127.0.0.1", "--port", "0", *server_args, "--port-file", str(url_file)],
@@ -48,16 +46,6 @@ def start(state_dir, server_args=(), timeout: float = 15.0) -> Emulator:
 def stop(state_dir, timeout: float = 5.0) -> bool:
     """Stop the server recorded in ``state_dir``; return whether one was running."""
     return background.stop_recorded(SERVER_SCRIPT, Path(state_dir), ["url"], timeout)
-
-
-def _healthy(url: str) -> bool:
-    # An HTTPS emulator has a test CA's certificate; its health check need not verify it.
-    context = ssl._create_unverified_context() if url.startswith("https:") else None
-    try:
-        with urllib.request.urlopen(url + "/_emulator/health", timeout=1, context=context) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def main(argv=None) -> int:

@@ -2,13 +2,14 @@
 
 import argparse
 import contextlib
-import json
 import os
 import signal
 import ssl
 import sys
 import threading
 from http.server import ThreadingHTTPServer
+
+from server_common.startup import parse_keys, write_atomically
 
 from .auth import DEFAULT_BEARER_TOKENS, DEFAULT_CREDENTIALS, Authenticator
 from .handler import Handler
@@ -62,24 +63,9 @@ def load_credentials(path: str | None) -> dict:
         with open(path, encoding="utf-8") as file:
             sources.append((path, file.read()))
     for origin, text in sources:
-        if not text:
-            continue
-        try:
-            extra = json.loads(text)
-        except ValueError as exc:
-            raise ValueError(f"{origin}: invalid JSON ({exc})") from None
-        if not isinstance(extra, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in extra.items()):
-            raise ValueError(f'{origin}: expected {{"ACCESS_KEY_ID": "secret", ...}}')
-        credentials.update(extra)
+        if text:
+            credentials.update(parse_keys(text, origin))
     return credentials
-
-
-def write_atomically(path: str, text: str) -> None:
-    temporary = f"{path}.tmp{os.getpid()}"
-    with open(temporary, "w", encoding="utf-8") as file:
-        file.write(text)
-    os.replace(temporary, path)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

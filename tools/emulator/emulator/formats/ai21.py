@@ -8,18 +8,13 @@ Request: ``{"messages", "tools", "max_tokens", "temperature", "top_p", "stop", "
 last one has the finish reason and the usage.
 """
 
-from ..conversation import Conversation
 from ..planner import Plan
 from . import chat
-from .base import Context, Format, stop_reasons
+from .base import Context
 
 
-class Jamba(Format):
+class Jamba(chat.ChatFormat):
     name = "ai21"
-    stop_reasons = stop_reasons("stop", "length", "tool_calls")
-
-    def parse(self, body: dict, ctx: Context) -> Conversation:
-        return chat.read_with_limits(body)
 
     def response(self, plan: Plan, ctx: Context) -> dict:
         message = {"role": "assistant", "content": None if plan.tool_call else plan.text,
@@ -31,15 +26,5 @@ class Jamba(Format):
                 "model": ctx.model_name}
 
     def stream(self, plan: Plan, ctx: Context):
-        yield self._chunk(plan, {"role": "assistant", "content": ""})
-        for token in plan.tokens:
-            yield self._chunk(plan, {"content": token})
-        if plan.tool_call is not None:
-            for delta in chat.tool_call_deltas(plan):
-                yield self._chunk(plan, {"tool_calls": [delta]})
-        yield {**self._chunk(plan, {}, self.stop_reason(plan)), "usage": chat.usage(plan)}
-
-    @staticmethod
-    def _chunk(plan: Plan, delta: dict, finish_reason=None) -> dict:
-        return {"id": "chatcmpl-" + plan.key,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
+        yield from chat.delta_stream({"id": "chatcmpl-" + plan.key}, plan.tokens, plan,
+                                     self.stop_reason(plan))

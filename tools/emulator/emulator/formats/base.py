@@ -91,9 +91,9 @@ def optional(body: dict, key: str, kinds, expected: str, path: str = "", default
     return expect(body[key], kinds, f"{path}/{key}".strip("/"), expected)
 
 
-def user_assistant_messages(body: dict, content_kinds, content_expected: str) -> list[dict]:
-    """The body's ``messages``: a non-empty list of ``{"role": "user"|"assistant", "content"}``,
-    validated with Bedrock's wording (Anthropic and Nova check them alike)."""
+def each_message(body: dict, roles) -> Iterator[tuple[str, dict, str]]:
+    """``(path, message, role)`` for each of the body's ``messages``, a non-empty list of
+    objects whose ``role`` is one of ``roles``; each is checked as it is reached."""
     messages = required(body, "messages", list, "JSONArray")
     if not messages:
         raise malformed("#/messages: expected minimum item count: 1, found: 0")
@@ -101,10 +101,17 @@ def user_assistant_messages(body: dict, content_kinds, content_expected: str) ->
         path = f"messages/{index}"
         expect(message, dict, path, "JSONObject")
         role = required(message, "role", str, "String", path)
-        if role not in ("user", "assistant"):
+        if role not in roles:
             raise malformed(f"#/{path}/role: {role} is not a valid enum value")
+        yield path, message, role
+
+
+def user_assistant_messages(body: dict, content_kinds, content_expected: str) -> list[dict]:
+    """The body's ``messages``: a non-empty list of ``{"role": "user"|"assistant", "content"}``,
+    validated with Bedrock's wording (Anthropic and Nova check them alike)."""
+    for path, message, _ in each_message(body, ("user", "assistant")):
         required(message, "content", content_kinds, content_expected, path)
-    return messages
+    return body["messages"]
 
 
 def optional_count(body: dict, key: str, path: str = "", minimum: int = 1) -> int | None:

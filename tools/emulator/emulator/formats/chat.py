@@ -4,9 +4,12 @@ Requests carry ``messages`` (roles system/developer, user, assistant, tool), ``t
 ``{"type": "function", "function": {"name", "parameters"}}`` and ``tool_choice``.
 """
 
+from collections.abc import Iterator
+
 from ..conversation import ANY, AUTO, NONE, TOOL, Conversation, ToolChoice, ToolSpec
 from ..planner import Plan
-from .base import expect, malformed, optional, optional_count, required, string_list, type_name
+from .base import (Context, Format, each_message, expect, malformed, optional, optional_count,
+                   required, stop_reasons, string_list, type_name)
 
 _ROLES = ("system", "developer", "user", "assistant", "tool")
 _TOOL_CHOICES = {"auto": AUTO, "none": NONE, "required": ANY, "any": ANY}
@@ -15,16 +18,8 @@ _TOOL_CHOICES = {"auto": AUTO, "none": NONE, "required": ANY, "any": ANY}
 def read(body: dict) -> Conversation:
     """The conversation in an OpenAI-style request body."""
     conv = Conversation()
-    messages = required(body, "messages", list, "JSONArray")
-    if not messages:
-        raise malformed("#/messages: expected minimum item count: 1, found: 0")
     dialogue = []
-    for index, message in enumerate(messages):
-        path = f"messages/{index}"
-        expect(message, dict, path, "JSONObject")
-        role = required(message, "role", str, "String", path)
-        if role not in _ROLES:
-            raise malformed(f"#/{path}/role: {role} is not a valid enum value")
+    for path, message, role in each_message(body, _ROLES):
         texts = content_texts(message.get("content"), f"{path}/content")
         for text in texts:
             conv.add_text(text)
@@ -45,12 +40,17 @@ def read(body: dict) -> Conversation:
     return conv
 
 
-def read_with_limits(body: dict) -> Conversation:
-    """An OpenAI-style chat body with ``max_tokens`` and ``stop`` (Jamba, Mistral chat models)."""
-    conv = read(body)
-    conv.max_tokens = optional_count(body, "max_tokens")
-    conv.stop_sequences = string_list(body, "stop")
-    return conv
+class ChatFormat(Format):
+    """An OpenAI-style chat format: OpenAI's finish reasons, and (for Jamba and Mistral chat)
+    a body read with ``max_tokens`` and ``stop``."""
+
+    stop_reasons = stop_reasons("stop", "length", "tool_calls")
+
+    def parse(self, body: dict, ctx: Context) -> Conversation:
+        conv = read(body)
+        conv.max_tokens = optional_count(body, "max_tokens")
+        conv.stop_sequences = string_list(body, "stop")
+        return conv
 
 
 def content_texts(content, path: str) -> list[str]:
@@ -119,6 +119,22 @@ def tool_call_deltas(plan: Plan) -> list[dict]:
              "function": {"name": call.name, "arguments": ""}}
     return [first] + [{"index": 0, "function": {"arguments": fragment}}
                       for fragment in call.fragments]
+
+
+def delta_stream(header: dict, pieces, plan: Plan, finish_reason: str) -> Iterator[dict]:
+    """Chat-completion chunks, each ``header`` plus ``choices[0].delta``: the assistant's
+    role, each text piece, the tool call's deltas, then the finish reason with the usage."""
+    yield _delta_chunk(header, {"role": "assistant", "content": ""})
+    for piece in pieces:
+        yield _delta_chunk(header, {"content": piece})
+    if plan.tool_call is not None:
+        for delta in tool_call_deltas(plan):
+            yield _delta_chunk(header, {"tool_calls": [delta]})
+    yield {**_delta_chunk(header, {}, finish_reason), "usage": usage(plan)}
+
+
+def _delta_chunk(header: dict, delta: dict, finish_reason=None) -> dict:
+    return {**header, "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
 
 
 def usage(plan: Plan) -> dict:

@@ -13,35 +13,22 @@ LangChain's template) the reply is the answer alone.
 from ..conversation import Conversation
 from ..planner import Plan, tokenize
 from . import prompts
-from .base import Context, Format, optional_count, required, stop_reasons, string_list
+from .base import Context
 
-TEMPLATES = (prompts.deepseek,)
 THINK_END = "\n</think>\n\n"
 
 
-class DeepSeek(Format):
+class DeepSeek(prompts.Completion):
     name = "deepseek"
-    stop_reasons = stop_reasons("stop", "length")
+    templates = (prompts.deepseek,)
+    choices_key = "choices"
 
     def parse(self, body: dict, ctx: Context) -> Conversation:
-        prompt = required(body, "prompt", str, "String")
-        conv = prompts.conversation(prompts.parse(prompt, TEMPLATES))
-        conv.max_tokens = optional_count(body, "max_tokens")
-        conv.stop_sequences = string_list(body, "stop")
-        conv.reasoning = bool(prompts.OPEN_THINK_AT_END.search(prompt))
+        conv = super().parse(body, ctx)
+        conv.reasoning = bool(prompts.OPEN_THINK_AT_END.search(body["prompt"]))
         return conv
 
-    def response(self, plan: Plan, ctx: Context) -> dict:
-        return {"choices": [{"text": "".join(_pieces(plan)),
-                             "stop_reason": self.stop_reason(plan)}]}
-
-    def stream(self, plan: Plan, ctx: Context):
-        for piece in _pieces(plan):
-            yield {"choices": [{"text": piece, "stop_reason": None}]}
-        yield {"choices": [{"text": "", "stop_reason": self.stop_reason(plan)}]}
-
-
-def _pieces(plan: Plan) -> list[str]:
-    if plan.reasoning is None:
-        return list(plan.tokens)
-    return [*plan.reasoning_tokens, *tokenize(THINK_END), *plan.tokens]
+    def pieces(self, plan: Plan) -> list[str]:
+        if plan.reasoning is None:
+            return super().pieces(plan)
+        return [*plan.reasoning_tokens, *tokenize(THINK_END), *plan.tokens]

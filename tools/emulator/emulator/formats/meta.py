@@ -9,7 +9,7 @@ stop_reason ``stop`` or ``length`` (null until the last chunk).
 from ..conversation import Conversation
 from ..planner import Plan
 from . import prompts
-from .base import Context, Format, optional_count, required, stop_reasons
+from .base import Context, Format, optional_count, stop_reasons
 
 TEMPLATES = (prompts.llama3, prompts.llama4, prompts.inst)
 
@@ -19,8 +19,7 @@ class Meta(Format):
     stop_reasons = stop_reasons("stop", "length")
 
     def parse(self, body: dict, ctx: Context) -> Conversation:
-        prompt = required(body, "prompt", str, "String")
-        conv = prompts.conversation(prompts.parse(prompt, TEMPLATES))
+        conv = prompts.read(body, TEMPLATES)
         conv.max_tokens = optional_count(body, "max_gen_len")
         return conv
 

@@ -12,40 +12,19 @@ Stream chunks carry the same ``message`` (not ``delta``); a tool call arrives wh
 one chunk, as Mistral sends it.
 """
 
-from ..conversation import Conversation
 from ..planner import Plan
 from . import chat, prompts
-from .base import Context, Format, optional_count, required, stop_reasons, string_list
-
-TEMPLATES = (prompts.inst,)
+from .base import Context
 
 
-class MistralText(Format):
+class MistralText(prompts.Completion):
     name = "mistral"
-    stop_reasons = stop_reasons("stop", "length")
-
-    def parse(self, body: dict, ctx: Context) -> Conversation:
-        prompt = required(body, "prompt", str, "String")
-        conv = prompts.conversation(prompts.parse(prompt, TEMPLATES))
-        conv.max_tokens = optional_count(body, "max_tokens")
-        conv.stop_sequences = string_list(body, "stop")
-        return conv
-
-    def response(self, plan: Plan, ctx: Context) -> dict:
-        return {"outputs": [{"text": plan.text, "stop_reason": self.stop_reason(plan)}]}
-
-    def stream(self, plan: Plan, ctx: Context):
-        for token in plan.tokens:
-            yield {"outputs": [{"text": token, "stop_reason": None}]}
-        yield {"outputs": [{"text": "", "stop_reason": self.stop_reason(plan)}]}
+    templates = (prompts.inst,)
+    choices_key = "outputs"
 
 
-class MistralChat(Format):
+class MistralChat(chat.ChatFormat):
     name = "mistral-chat"
-    stop_reasons = stop_reasons("stop", "length", "tool_calls")
-
-    def parse(self, body: dict, ctx: Context) -> Conversation:
-        return chat.read_with_limits(body)
 
     def response(self, plan: Plan, ctx: Context) -> dict:
         return {"choices": [{"index": 0, "message": self._message(plan, plan.text),

@@ -14,14 +14,13 @@ import time
 from ..conversation import Conversation
 from ..planner import Plan
 from . import chat
-from .base import Context, Format, malformed, optional, optional_count, stop_reasons, string_list
+from .base import Context, malformed, optional, optional_count, string_list
 
 REASONING_OPEN, REASONING_CLOSE = "<reasoning>", "</reasoning>"
 
 
-class OpenAI(Format):
+class OpenAI(chat.ChatFormat):
     name = "openai"
-    stop_reasons = stop_reasons("stop", "length", "tool_calls")
 
     def parse(self, body: dict, ctx: Context) -> Conversation:
         stream = optional(body, "stream", bool, "Boolean")
@@ -49,23 +48,14 @@ class OpenAI(Format):
                 "usage": chat.usage(plan)}
 
     def stream(self, plan: Plan, ctx: Context):
-        header = self._header(plan, ctx, "chat.completion.chunk")
-        yield _chunk(header, {"role": "assistant", "content": ""})
-        for piece in [*_reasoning_pieces(plan), *plan.tokens]:
-            yield _chunk(header, {"content": piece})
-        if plan.tool_call is not None:
-            for delta in chat.tool_call_deltas(plan):
-                yield _chunk(header, {"tool_calls": [delta]})
-        yield {**_chunk(header, {}, self.stop_reason(plan)), "usage": chat.usage(plan)}
+        yield from chat.delta_stream(self._header(plan, ctx, "chat.completion.chunk"),
+                                     [*_reasoning_pieces(plan), *plan.tokens], plan,
+                                     self.stop_reason(plan))
 
     @staticmethod
     def _header(plan: Plan, ctx: Context, kind: str) -> dict:
         return {"id": "chatcmpl-" + plan.key, "object": kind, "created": int(time.time()),
                 "model": ctx.model_id}
-
-
-def _chunk(header: dict, delta: dict, finish_reason=None) -> dict:
-    return {**header, "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
 
 
 def _reasoning_pieces(plan: Plan) -> list[str]:

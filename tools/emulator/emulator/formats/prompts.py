@@ -3,13 +3,16 @@
 Prompt-completion formats (Llama, Mistral text, Titan, DeepSeek-R1, Cohere Command) get
 the whole chat as one string. Each template below turns such a string back into turns;
 it returns None if its markers are absent, and the caller falls back to ``raw``: the
-whole prompt, stripped, as one user turn.
+whole prompt, stripped, as one user turn. ``read`` does this for a body's prompt field, and
+``Completion`` is the format Mistral text and DeepSeek-R1 share.
 """
 
 import re
 from dataclasses import dataclass
 
 from ..conversation import Conversation
+from ..planner import Plan
+from .base import Context, Format, optional_count, required, stop_reasons, string_list
 
 SYSTEM, USER, ASSISTANT, TOOL = "system", "user", "assistant", "tool"
 _ROLES = {"system": SYSTEM, "user": USER, "assistant": ASSISTANT, "ipython": TOOL,
@@ -110,6 +113,11 @@ def parse(prompt: str, templates) -> list[Turn]:
     return raw(prompt)
 
 
+def read(body: dict, templates, key: str = "prompt") -> Conversation:
+    """The conversation in the body's prompt string ``body[key]`` (required), by ``parse``."""
+    return conversation(parse(required(body, key, str, "String"), templates))
+
+
 def conversation(turns: list[Turn]) -> Conversation:
     """A Conversation from prompt turns (system turns first in the token count)."""
     conv = Conversation()
@@ -137,3 +145,35 @@ def _header_turns(found, special) -> list[Turn]:
 def _non_empty(turns: list[Turn]) -> list[Turn]:
     """Drop empty turns, such as the open assistant turn the model is to fill."""
     return [turn for turn in turns if turn.text]
+
+
+class Completion(Format):
+    """A prompt completion: ``{"prompt", "max_tokens", "stop", ...}`` with the prompt in one
+    of ``templates``. The response and every stream chunk are ``{CHOICES_KEY: [{"text",
+    "stop_reason"}]}`` (``stop`` or ``length``; null until the last chunk, which has no text).
+    """
+
+    templates = ()
+    choices_key = ""
+    stop_reasons = stop_reasons("stop", "length")
+
+    def parse(self, body: dict, ctx: Context) -> Conversation:
+        conv = read(body, self.templates)
+        conv.max_tokens = optional_count(body, "max_tokens")
+        conv.stop_sequences = string_list(body, "stop")
+        return conv
+
+    def pieces(self, plan: Plan) -> list[str]:
+        """The reply as streamed, piece by piece."""
+        return list(plan.tokens)
+
+    def response(self, plan: Plan, ctx: Context) -> dict:
+        return self._choices("".join(self.pieces(plan)), self.stop_reason(plan))
+
+    def stream(self, plan: Plan, ctx: Context):
+        for piece in self.pieces(plan):
+            yield self._choices(piece, None)
+        yield self._choices("", self.stop_reason(plan))
+
+    def _choices(self, text: str, stop_reason: str | None) -> dict:
+        return {self.choices_key: [{"text": text, "stop_reason": stop_reason}]}

@@ -12,7 +12,7 @@ and the completion reason only in the last (which also carries the last piece of
 from ..conversation import Conversation
 from ..planner import Plan
 from . import prompts
-from .base import Context, Format, expect, optional_count, required, stop_reasons, string_list
+from .base import Context, Format, expect, optional_count, stop_reasons, string_list
 
 TEMPLATES = (prompts.titan,)
 
@@ -22,8 +22,7 @@ class Titan(Format):
     stop_reasons = stop_reasons("FINISH", "LENGTH", stop="STOP_CRITERIA_MET")
 
     def parse(self, body: dict, ctx: Context) -> Conversation:
-        prompt = required(body, "inputText", str, "String")
-        conv = prompts.conversation(prompts.parse(prompt, TEMPLATES))
+        conv = prompts.read(body, TEMPLATES, "inputText")
         config = expect(body.get("textGenerationConfig") or {}, dict, "textGenerationConfig",
                         "JSONObject")
         conv.max_tokens = optional_count(config, "maxTokenCount", "textGenerationConfig",

@@ -1,39 +1,30 @@
-/// Token counts, as C-API.md's `usage` object.
-public struct ChatUsage: Sendable, Equatable {
-    public var inputTokens = 0
-    public var outputTokens = 0
-    public var cacheReadInputTokens = 0
-    public var cacheWriteInputTokens = 0
-
-    public init(inputTokens: Int = 0, outputTokens: Int = 0, cacheReadInputTokens: Int = 0, cacheWriteInputTokens: Int = 0) {
-        self.inputTokens = inputTokens
-        self.outputTokens = outputTokens
-        self.cacheReadInputTokens = cacheReadInputTokens
-        self.cacheWriteInputTokens = cacheWriteInputTokens
-    }
-
-    public var totalTokens: Int { inputTokens + outputTokens + cacheReadInputTokens + cacheWriteInputTokens }
-}
-
 /// What a provider's response parser extracts from one non-streaming response body.
-public struct ProviderReply: Sendable, Equatable {
+struct ProviderReply: Sendable, Equatable {
     /// Text, reasoning and tool-use blocks, in the order the model produced them.
-    public var blocks: [ContentBlock] = []
+    var blocks: [ContentBlock] = []
     /// The provider's own stop reason ("stop", "FINISH", "end_turn", ...), if it gave one.
-    public var providerStopReason: String?
+    var providerStopReason: String?
     /// Usage found in the body; nil when the provider reports it only in headers.
-    public var usage: ChatUsage?
+    var usage: ChatUsage?
 
-    public init(blocks: [ContentBlock] = [], providerStopReason: String? = nil, usage: ChatUsage? = nil) {
+    init(blocks: [ContentBlock] = [], providerStopReason: String? = nil, usage: ChatUsage? = nil) {
         self.blocks = blocks
         self.providerStopReason = providerStopReason
         self.usage = usage
+    }
+
+    /// Blocks in stream order: reasoning, then text, then the tool calls.
+    static func blocks(reasoning: String?, text: String, toolCalls: [ContentBlock]) -> [ContentBlock] {
+        var blocks: [ContentBlock] = []
+        if let reasoning, !reasoning.isEmpty { blocks.append(.reasoning(text: reasoning, signature: nil)) }
+        if !text.isEmpty { blocks.append(.text(text)) }
+        return blocks + toolCalls
     }
 }
 
 /// One increment of a streamed reply, as a provider's chunk parser reports it. Indices are
 /// content-block positions in the final message.
-public enum ChatDelta: Sendable, Equatable {
+enum ChatDelta: Sendable, Equatable {
     case text(index: Int, text: String)
     case reasoning(index: Int, text: String)
     case reasoningSignature(index: Int, signature: String)

@@ -1,0 +1,53 @@
+/// The chat API on the client: a request answered whole (`bedrock_chat`) or as a stream
+/// (`bedrock_stream_open`, `bedrock_chat_stream`).
+extension BedrockClient {
+    /// A chat request answered whole (`bedrock_chat`).
+    func chat(_ request: ChatRequest) throws(BedrockError) -> JSON {
+        let plan = try ChatPlan(request)
+        let exchange = try perform(plan.operation, modelId: request.model, body: try plan.body(stream: false),
+                                   extraHeaders: plan.extraHeaders)
+        guard let body = try? JSON.parse(exchange.body, field: "response") else {
+            throw BedrockError(.protocol, "response body is not valid JSON", httpStatus: exchange.head.status,
+                               requestId: exchange.head.requestId)
+        }
+        var accumulator = ChatAccumulator()
+        var trace: JSON?
+        if let format = plan.format {
+            let reply = try format.parseResponse(body, modelId: plan.baseModelId)
+            accumulator.apply(blocks: reply.blocks)
+            accumulator.setProviderStopReason(reply.providerStopReason)
+            if let usage = ChatPlan.usage(headers: exchange.head) ?? reply.usage { accumulator.setUsage(usage) }
+            if body[ChatPlan.guardrailActionMember]?.stringValue == "INTERVENED" {
+                accumulator.setProviderStopReason(StopReason.guardrailIntervened)
+                trace = body[ChatPlan.guardrailTraceMember]
+            }
+        } else {
+            let (reply, converseTrace) = try ConverseFormat().parseResponse(body)
+            accumulator.apply(blocks: reply.blocks)
+            accumulator.setProviderStopReason(reply.providerStopReason)
+            if let usage = reply.usage { accumulator.setUsage(usage) }
+            trace = converseTrace
+        }
+        var clientStopped = false
+        if !plan.clientStops.isEmpty {
+            var cutAccumulator = ChatAccumulator()
+            let blocks = accumulator.blocks.map { block -> ContentBlock in
+                guard case .text(let text) = block, !clientStopped else { return block }
+                let (kept, stopped) = StopSequenceCutter.cut(text, stops: plan.clientStops)
+                clientStopped = stopped
+                return .text(kept)
+            }
+            cutAccumulator.apply(blocks: blocks)
+            cutAccumulator.setUsage(accumulator.usage)
+            cutAccumulator.setProviderStopReason(accumulator.providerStopReason)
+            accumulator = cutAccumulator
+        }
+        return plan.response(from: accumulator, requestId: exchange.head.requestId, trace: trace,
+                             clientStopped: clientStopped).json
+    }
+
+    /// Opens a chat stream (`bedrock_stream_open`).
+    func openChatStream(_ request: ChatRequest) throws(BedrockError) -> ChatStream {
+        try ChatStream(client: self, request: request)
+    }
+}
