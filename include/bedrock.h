@@ -231,7 +231,10 @@ bedrock_status bedrock_count_tokens(bedrock_client *client, const char *model_id
 bedrock_status bedrock_error_status(const bedrock_error *error);
 
 /* A message a person can read, naming the field, AWS error type, HTTP status and request id
-   where known. Borrowed: valid until bedrock_error_free(error). Never contains secrets. */
+   where known. Borrowed: valid until bedrock_error_free(error). Never contains secrets: the
+   secrets the client knows (config, environment, shared files, the credentials it signs
+   with) are redacted from it, and from the JSON form, as is any piece of one 8 bytes or
+   longer, whether the library, a parser or the service wrote the text. */
 const char *bedrock_error_message(const bedrock_error *error);
 
 /* The error as JSON text, borrowed like the message: {"status", "status_name", "message",

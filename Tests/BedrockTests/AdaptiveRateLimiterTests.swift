@@ -39,9 +39,7 @@ final class AdaptiveRateLimiterTests: XCTestCase {
 
     func test_rates_matchBotocoresClientRateLimiter() throws {
         struct File: Decodable { var cases: [Case] }
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Vectors/adaptive/cases.json")
-        let cases = try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
+        let cases = try decodeVectors(File.self, from: "adaptive/cases.json").cases
         XCTAssertEqual(cases.count, 20)
         for item in cases {
             let clock = FakeClock(item.start)

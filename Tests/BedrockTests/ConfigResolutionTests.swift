@@ -5,27 +5,20 @@ import XCTest
 
 /// Region, endpoint, profile and credential resolution from config, environment and files.
 final class ConfigResolutionTests: XCTestCase {
-    private var directory: URL!
+    private var folder: SharedFilesFolder!
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        folder = try SharedFilesFolder()
     }
 
     override func tearDownWithError() throws {
-        try FileManager.default.removeItem(at: directory)
+        try folder.remove()
     }
 
     /// An environment whose shared files are `config` and `credentials` in a fresh folder.
     private func environment(config: String = "", credentials: String = "",
                              _ variables: [String: String] = [:]) throws -> Environment {
-        let configPath = directory.appendingPathComponent("config").path
-        let credentialsPath = directory.appendingPathComponent("credentials").path
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        try credentials.write(toFile: credentialsPath, atomically: true, encoding: .utf8)
-        // IMDS off: the chain must not reach for this machine's instance metadata.
-        return Environment(["AWS_CONFIG_FILE": configPath, "AWS_SHARED_CREDENTIALS_FILE": credentialsPath,
-                            "HOME": directory.path, "AWS_EC2_METADATA_DISABLED": "true"].merging(variables) { $1 })
+        try folder.environment(config: config, credentials: credentials, variables)
     }
 
     private func resolve(_ json: String, _ environment: Environment) throws -> ResolvedClientConfig {
@@ -99,20 +92,14 @@ final class ConfigResolutionTests: XCTestCase {
     func test_awsProfileVariable_selectsProfile_andMissingProfileIsConfigError() throws {
         let config = "[profile dev]\nregion = ca-central-1\n"
         XCTAssertEqual(try resolve("{}", environment(config: config, ["AWS_PROFILE": "dev"])).region, "ca-central-1")
-        XCTAssertThrowsError(try resolve("{}", environment(config: config, ["AWS_PROFILE": "nope"]))) { error in
-            XCTAssertEqual((error as? BedrockError)?.status, .config)
-            XCTAssertTrue((error as? BedrockError)?.message.contains("nope") ?? false)
-        }
+        assertBedrockError(try resolve("{}", environment(config: config, ["AWS_PROFILE": "nope"])), status: .config,
+                           mentions: ["nope"])
     }
 
     func test_noCredentials_listsProvidersTried() throws {
         let resolved = try resolve(#"{"region": "us-east-1"}"#, environment())
-        XCTAssertThrowsError(try sigV4Credentials(resolved)) { error in
-            let error = error as? BedrockError
-            XCTAssertEqual(error?.status, .credentials)
-            XCTAssertTrue(error?.message.contains("environment") ?? false)
-            XCTAssertTrue(error?.message.contains("profile \"default\"") ?? false)
-        }
+        assertBedrockError(try sigV4Credentials(resolved), status: .credentials,
+                           mentions: ["environment", "profile \"default\""])
     }
 
     func test_halfSetEnvironmentKeys_isCredentialsError() throws {
@@ -152,10 +139,8 @@ final class ConfigResolutionTests: XCTestCase {
             (#"{"unknown_field": 1}"#, "config.unknown_field"),
         ]
         for (json, field) in cases {
-            XCTAssertThrowsError(try ClientConfig(json: JSON.parse(json, field: "config"))) { error in
-                XCTAssertEqual((error as? BedrockError)?.status, .invalidArgument, json)
-                XCTAssertTrue((error as? BedrockError)?.message.contains(field) ?? false, json)
-            }
+            assertBedrockError(try ClientConfig(json: JSON.parse(json, field: "config")), status: .invalidArgument, json,
+                               mentions: [field])
         }
     }
 

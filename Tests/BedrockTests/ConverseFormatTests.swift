@@ -334,14 +334,7 @@ final class ConverseFormatTests: XCTestCase {
             ("Nova", { try AmazonFormat().requestBody(nova, modelId: nova.model, stream: false) }),
         ]
         for (label, attempt) in attempts {
-            XCTAssertThrowsError(try attempt(), label, file: file, line: line) { error in
-                guard let error = error as? BedrockError else { return XCTFail("\(label): not a BedrockError: \(error)", file: file, line: line) }
-                XCTAssertEqual(error.status, .invalidArgument, "\(label): \(error.message)", file: file, line: line)
-                for fragment in fragments {
-                    XCTAssertTrue(error.message.contains(fragment), "\(label): \(error.message) does not mention \(fragment)",
-                                  file: file, line: line)
-                }
-            }
+            assertBedrockError(try attempt(), status: .invalidArgument, label, mentions: fragments, file: file, line: line)
         }
     }
 

@@ -8,37 +8,26 @@ import XCTest
 /// needs no server; the Python tests reach every provider over HTTP), and the credential
 /// cache's refresh windows with a clock the tests move.
 final class CredentialChainTests: XCTestCase {
-    private var directory: URL!
+    private var folder: SharedFilesFolder!
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        folder = try SharedFilesFolder()
     }
 
     override func tearDownWithError() throws {
-        try FileManager.default.removeItem(at: directory)
+        try folder.remove()
     }
 
     private func context(config: String = "", credentials: String = "", profile: String = "default",
                          region: String = "us-east-1", _ variables: [String: String] = [:]) throws -> CredentialContext {
-        let configPath = directory.appendingPathComponent("config").path
-        let credentialsPath = directory.appendingPathComponent("credentials").path
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        try credentials.write(toFile: credentialsPath, atomically: true, encoding: .utf8)
-        let environment = Environment(["AWS_CONFIG_FILE": configPath, "AWS_SHARED_CREDENTIALS_FILE": credentialsPath,
-                                       "HOME": directory.path, "AWS_EC2_METADATA_DISABLED": "true"]
-            .merging(variables) { $1 })
+        let environment = try folder.environment(config: config, credentials: credentials, variables)
         return CredentialContext(environment: environment, files: try SharedConfigFiles.load(environment: environment),
                                  profileName: profile, region: region, http: HTTPFetcher(options: TransportOptions()))
     }
 
     private func assertCredentialsError(_ expression: @autoclosure () throws -> Credentials?, contains text: String,
                                         file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try expression(), file: file, line: line) { error in
-            XCTAssertEqual((error as? BedrockError)?.status, .credentials, file: file, line: line)
-            let message = (error as? BedrockError)?.message ?? ""
-            XCTAssertTrue(message.contains(text), "\"\(message)\" lacks \"\(text)\"", file: file, line: line)
-        }
+        assertBedrockError(try expression(), status: .credentials, mentions: [text], file: file, line: line)
     }
 
     // MARK: - Order
@@ -84,7 +73,7 @@ final class CredentialChainTests: XCTestCase {
     // MARK: - credential_process (real processes)
 
     func test_process_runsWithoutAShell_andReadsItsOutput() throws {
-        let script = directory.appendingPathComponent("creds.sh").path
+        let script = folder.url.appendingPathComponent("creds.sh").path
         try "#!/bin/sh\nprintf '%s' '{\"Version\": 1, \"AccessKeyId\": \"AKID\", \"SecretAccessKey\": \"'\"$1\"'\", \"Expiration\": \"2026-11-25T10:00:00Z\"}'\n"
             .write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)

@@ -43,11 +43,9 @@ final class CredentialParsingTests: XCTestCase {
     }
 
     func test_stsResponse_forAnotherAction_isRejected() {
-        XCTAssertThrowsError(try STSClient.credentials(fromResponse: Array(Self.assumeRoleResponse.utf8),
-                                                       action: "AssumeRoleWithWebIdentity", source: source)) { error in
-            XCTAssertEqual((error as? BedrockError)?.status, .credentials)
-            XCTAssertTrue((error as? BedrockError)?.message.contains("AssumeRoleWithWebIdentityResult.Credentials") ?? false)
-        }
+        assertBedrockError(try STSClient.credentials(fromResponse: Array(Self.assumeRoleResponse.utf8),
+                                                     action: "AssumeRoleWithWebIdentity", source: source),
+                           status: .credentials, mentions: ["AssumeRoleWithWebIdentityResult.Credentials"])
     }
 
     func test_stsResponse_missingField_namesIt() {

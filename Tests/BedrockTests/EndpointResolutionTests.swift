@@ -6,9 +6,6 @@ import XCTest
 /// Endpoints from region and FIPS/dual-stack flags, compared with botocore's endpoint-ruleset
 /// resolver on the table in Vectors/endpoints (tools/vectors/gen_endpoint_vectors.py).
 final class EndpointResolutionTests: XCTestCase {
-    private static let vectors = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Vectors/endpoints")
-
     private struct Case: Decodable {
         var region: String
         var fips: Bool
@@ -16,10 +13,6 @@ final class EndpointResolutionTests: XCTestCase {
         var endpoint_url: String?
         var url: String?
         var error: String?
-    }
-
-    private func load<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
-        try JSONDecoder().decode(type, from: Data(contentsOf: Self.vectors.appendingPathComponent(name)))
     }
 
     private func resolve(_ item: Case) throws -> String {
@@ -35,7 +28,7 @@ final class EndpointResolutionTests: XCTestCase {
 
     func test_everyCase_matchesBotocoresRulesetResolver() throws {
         struct File: Decodable { var cases: [Case] }
-        let cases = try load("cases.json", as: File.self).cases
+        let cases = try decodeVectors(File.self, from: "endpoints/cases.json").cases
         XCTAssertGreaterThanOrEqual(cases.count, 100)
         for item in cases {
             let label = "\(item.region) fips=\(item.fips) dualstack=\(item.dualstack) endpoint=\(item.endpoint_url ?? "-")"
@@ -63,7 +56,7 @@ final class EndpointResolutionTests: XCTestCase {
             var regions: [String: [String: String]]
         }
         struct File: Decodable { var partitions: [Entry] }
-        let entries = try load("partitions.json", as: File.self).partitions
+        let entries = try decodeVectors(File.self, from: "endpoints/partitions.json").partitions
         XCTAssertEqual(entries.map(\.id), Partition.all.map(\.id))
         for (entry, partition) in zip(entries, Partition.all) {
             XCTAssertEqual(entry.regionRegex, partition.regionRegex, entry.id)
@@ -81,11 +74,9 @@ final class EndpointResolutionTests: XCTestCase {
     func test_invalidFlagValue_isConfigErrorNamingIt() {
         var config = ClientConfig()
         config.region = "us-east-1"
-        XCTAssertThrowsError(try ResolvedClientConfig(config, environment: Environment([
-            "AWS_USE_FIPS_ENDPOINT": "yes", "AWS_CONFIG_FILE": "/nonexistent"]))) { error in
-            XCTAssertEqual((error as? BedrockError)?.status, .config)
-            XCTAssertTrue((error as? BedrockError)?.message.contains("AWS_USE_FIPS_ENDPOINT") ?? false)
-        }
+        assertBedrockError(try ResolvedClientConfig(config, environment: Environment([
+            "AWS_USE_FIPS_ENDPOINT": "yes", "AWS_CONFIG_FILE": "/nonexistent"])), status: .config,
+                           mentions: ["AWS_USE_FIPS_ENDPOINT"])
     }
 
     func test_ignoreConfiguredEndpointURLs_skipsEnvironmentEndpoint() throws {

@@ -546,8 +546,7 @@ private struct Vectors {
     var valid: [ValidVector]
     var invalid: [InvalidVector]
 
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Vectors/eventstream")
+    static let directory = vectorsDirectory.appendingPathComponent("eventstream")
 
     struct LoadError: Error, CustomStringConvertible {
         var description: String

@@ -41,14 +41,8 @@ extension ProviderFormatTesting {
     /// The request is refused as an invalid argument whose message names every fragment.
     func assertInvalidArgument(_ request: ChatRequest, mentions fragments: String..., stream: Bool = false,
                                file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try body(request, stream: stream), file: file, line: line) { error in
-            guard let error = error as? BedrockError else { return XCTFail("not a BedrockError: \(error)", file: file, line: line) }
-            XCTAssertEqual(error.status, .invalidArgument, error.message, file: file, line: line)
-            for fragment in fragments {
-                XCTAssertTrue(error.message.contains(fragment), "\(error.message) does not mention \(fragment)",
-                              file: file, line: line)
-            }
-        }
+        assertBedrockError(try body(request, stream: stream), status: .invalidArgument, mentions: fragments,
+                           file: file, line: line)
     }
 
     /// Runs this provider's vector cases (Vectors/providers/<provider>.json) through the format:
@@ -92,13 +86,7 @@ func providerJSON(_ text: String, file: StaticString = #filePath, line: UInt = #
 /// The expression throws a protocol error (a malformed reply) whose message names every fragment.
 func assertProtocolError<T>(_ expression: @autoclosure () throws -> T, _ message: String = "", mentions fragments: String...,
                             file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertThrowsError(try expression(), message, file: file, line: line) { error in
-        guard let error = error as? BedrockError else { return XCTFail("not a BedrockError: \(error)", file: file, line: line) }
-        XCTAssertEqual(error.status, .protocol, "\(message): \(error.message)", file: file, line: line)
-        for fragment in fragments {
-            XCTAssertTrue(error.message.contains(fragment), "\(error.message) does not mention \(fragment)", file: file, line: line)
-        }
-    }
+    assertBedrockError(try expression(), status: .protocol, message, mentions: fragments, file: file, line: line)
 }
 
 /// A stream's deltas, and the content blocks they add up to.
@@ -186,8 +174,7 @@ struct ProviderVectors {
     var cases: [Case]
     var responses: [Response]
 
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Vectors/providers")
+    static let directory = vectorsDirectory.appendingPathComponent("providers")
 
     static func load(_ provider: Provider) throws -> ProviderVectors {
         let url = directory.appendingPathComponent("\(provider.rawValue).json")

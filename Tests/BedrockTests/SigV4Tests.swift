@@ -46,10 +46,7 @@ final class SigV4Tests: XCTestCase {
     }
 
     static func loadVectors() throws -> VectorFile {
-        let url = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()
-            .appendingPathComponent("Vectors/sigv4/cases.json")
-        return try JSONDecoder().decode(VectorFile.self, from: Data(contentsOf: url))
+        try decodeVectors(VectorFile.self, from: "sigv4/cases.json")
     }
 
     static func bodyBytes(_ input: Input) throws -> [UInt8] {
@@ -207,49 +204,40 @@ final class SigV4Tests: XCTestCase {
         }
     }
 
-    func test_invalidHeaderNameOrReservedHeader_isRejected() {
+    /// What a plain signer refuses an empty-bodied request with; nil when it signs it.
+    private func signingError(method: String = "POST", host: String = "h", path: String = "/", query: String = "",
+                              headers: [(name: String, value: String)] = [], timestamp: Int64 = 0) -> SigningError? {
         let signer = SigV4Signer(credentials: Credentials(accessKeyId: "AKID", secretAccessKey: "s"),
                                  service: "bedrock", region: "us-east-1")
-        func sign(_ headers: [(name: String, value: String)]) -> SigningError? {
-            do {
-                _ = try signer.sign(method: "POST", host: "h", path: "/", query: "", headers: headers,
-                                    body: [UInt8](), timestamp: 0)
-                return nil
-            } catch {
-                return error
-            }
+        do {
+            _ = try signer.sign(method: method, host: host, path: path, query: query, headers: headers,
+                                body: [UInt8](), timestamp: timestamp)
+            return nil
+        } catch {
+            return error
         }
-        XCTAssertEqual(sign([("Bad Name", "v")]), .invalidHeaderName("Bad Name"))
-        XCTAssertEqual(sign([("X-Colon:", "v")]), .invalidHeaderName("X-Colon:"))
-        XCTAssertEqual(sign([("", "v")]), .invalidHeaderName(""))
-        XCTAssertEqual(sign([("authorization", "v")]), .reservedHeader("authorization"))
-        XCTAssertEqual(sign([("X-Amz-Date", "v")]), .reservedHeader("X-Amz-Date"))
+    }
+
+    func test_invalidHeaderNameOrReservedHeader_isRejected() {
+        XCTAssertEqual(signingError(headers: [("Bad Name", "v")]), .invalidHeaderName("Bad Name"))
+        XCTAssertEqual(signingError(headers: [("X-Colon:", "v")]), .invalidHeaderName("X-Colon:"))
+        XCTAssertEqual(signingError(headers: [("", "v")]), .invalidHeaderName(""))
+        XCTAssertEqual(signingError(headers: [("authorization", "v")]), .reservedHeader("authorization"))
+        XCTAssertEqual(signingError(headers: [("X-Amz-Date", "v")]), .reservedHeader("X-Amz-Date"))
     }
 
     func test_invalidRequestParts_areRejected() {
-        let signer = SigV4Signer(credentials: Credentials(accessKeyId: "AKID", secretAccessKey: "s"),
-                                 service: "bedrock", region: "us-east-1")
-        func sign(method: String = "POST", host: String = "h", path: String = "/", query: String = "",
-                  timestamp: Int64 = 0) -> SigningError? {
-            do {
-                _ = try signer.sign(method: method, host: host, path: path, query: query, headers: [],
-                                    body: [UInt8](), timestamp: timestamp)
-                return nil
-            } catch {
-                return error
-            }
-        }
-        XCTAssertNil(sign())
-        XCTAssertEqual(sign(method: "PO ST"), .invalidMethod)
-        XCTAssertEqual(sign(host: ""), .invalidHost)
-        XCTAssertEqual(sign(host: "h\r\nX: y"), .invalidHost)
-        XCTAssertEqual(sign(path: "model"), .invalidPath)
-        XCTAssertEqual(sign(path: "/a b"), .invalidPath)
-        XCTAssertEqual(sign(path: "/a?b"), .invalidPath)
-        XCTAssertEqual(sign(query: "a=b#frag"), .invalidQuery)
-        XCTAssertEqual(sign(query: "a=\n"), .invalidQuery)
-        XCTAssertEqual(sign(timestamp: -1), .invalidTimestamp(-1))
-        XCTAssertEqual(sign(timestamp: SigV4Signer.latestTimestamp + 1), .invalidTimestamp(SigV4Signer.latestTimestamp + 1))
+        XCTAssertNil(signingError())
+        XCTAssertEqual(signingError(method: "PO ST"), .invalidMethod)
+        XCTAssertEqual(signingError(host: ""), .invalidHost)
+        XCTAssertEqual(signingError(host: "h\r\nX: y"), .invalidHost)
+        XCTAssertEqual(signingError(path: "model"), .invalidPath)
+        XCTAssertEqual(signingError(path: "/a b"), .invalidPath)
+        XCTAssertEqual(signingError(path: "/a?b"), .invalidPath)
+        XCTAssertEqual(signingError(query: "a=b#frag"), .invalidQuery)
+        XCTAssertEqual(signingError(query: "a=\n"), .invalidQuery)
+        XCTAssertEqual(signingError(timestamp: -1), .invalidTimestamp(-1))
+        XCTAssertEqual(signingError(timestamp: SigV4Signer.latestTimestamp + 1), .invalidTimestamp(SigV4Signer.latestTimestamp + 1))
     }
 
     func test_unsignedHeaders_areLeftOutOfTheSignature() throws {

@@ -30,6 +30,13 @@ static int harness_checks = 0;
         __FILE__, __LINE__, h_ ? h_ : "(null)", (needle)); } \
 } while (0)
 
+/* `call` returns `want`, and the error it stored in `err` says `fragment`; the error is freed. */
+#define CHECK_ERROR(call, want, err, fragment) do { \
+    CHECK_STATUS((call), (want)); \
+    CHECK_CONTAINS(bedrock_error_message(err), (fragment)); \
+    bedrock_error_free(err); \
+} while (0)
+
 /* Prints the tally in the plain form test runners read, and returns the exit code. */
 static inline int harness_finish(const char *name) {
     printf("%s: %d checks, %d failed\n", name, harness_checks, harness_failures);

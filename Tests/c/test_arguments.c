@@ -53,42 +53,17 @@ static void test_null_arguments(void) {
     CHECK(err == NULL);
 
     char *response = (char *)0x1;
-    CHECK_STATUS(bedrock_converse(NULL, "m", "{}", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
+    const bedrock_status invalid = BEDROCK_ERR_INVALID_ARGUMENT;
+    CHECK_ERROR(bedrock_converse(NULL, "m", "{}", &response, &err), invalid, err, "client");
     CHECK(response == NULL);
-    CHECK_CONTAINS(bedrock_error_message(err), "client");
-    bedrock_error_free(err);
-
-    CHECK_STATUS(bedrock_converse(client, NULL, "{}", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
-    CHECK_CONTAINS(bedrock_error_message(err), "model_id");
-    bedrock_error_free(err);
-
-    CHECK_STATUS(bedrock_converse(client, "", "{}", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
-    CHECK_CONTAINS(bedrock_error_message(err), "model_id");
-    bedrock_error_free(err);
-
-    CHECK_STATUS(bedrock_converse(client, "m\xff", "{}", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
-    CHECK_CONTAINS(bedrock_error_message(err), "UTF-8");
-    bedrock_error_free(err);
-
-    CHECK_STATUS(bedrock_converse(client, "m", NULL, &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
-    CHECK_CONTAINS(bedrock_error_message(err), "request");
-    bedrock_error_free(err);
-
-    CHECK_STATUS(bedrock_converse(client, "m", "{\"messages\": [", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
-    CHECK_CONTAINS(bedrock_error_message(err), "request: invalid JSON");
-    bedrock_error_free(err);
-
-    CHECK_STATUS(bedrock_converse(client, "m", "[1, 2]", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
-    CHECK_CONTAINS(bedrock_error_message(err), "expected a JSON object");
-    bedrock_error_free(err);
-
-    CHECK_STATUS(bedrock_converse(client, "m", "{}", NULL, &err), BEDROCK_ERR_INVALID_ARGUMENT);
-    CHECK_CONTAINS(bedrock_error_message(err), "response_json");
-    bedrock_error_free(err);
-
-    CHECK_STATUS(bedrock_converse_stream(client, "m", "{}", NULL, NULL, &err), BEDROCK_ERR_INVALID_ARGUMENT);
-    CHECK_CONTAINS(bedrock_error_message(err), "on_event");
-    bedrock_error_free(err);
+    CHECK_ERROR(bedrock_converse(client, NULL, "{}", &response, &err), invalid, err, "model_id");
+    CHECK_ERROR(bedrock_converse(client, "", "{}", &response, &err), invalid, err, "model_id");
+    CHECK_ERROR(bedrock_converse(client, "m\xff", "{}", &response, &err), invalid, err, "UTF-8");
+    CHECK_ERROR(bedrock_converse(client, "m", NULL, &response, &err), invalid, err, "request");
+    CHECK_ERROR(bedrock_converse(client, "m", "{\"messages\": [", &response, &err), invalid, err, "request: invalid JSON");
+    CHECK_ERROR(bedrock_converse(client, "m", "[1, 2]", &response, &err), invalid, err, "expected a JSON object");
+    CHECK_ERROR(bedrock_converse(client, "m", "{}", NULL, &err), invalid, err, "response_json");
+    CHECK_ERROR(bedrock_converse_stream(client, "m", "{}", NULL, NULL, &err), invalid, err, "on_event");
 
     CHECK_STATUS(bedrock_converse_stream(NULL, "m", "{}", never_called, NULL, NULL), BEDROCK_ERR_INVALID_ARGUMENT);
 

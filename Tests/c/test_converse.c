@@ -8,12 +8,16 @@
 
 static const char *url;
 
-/* A Converse request whose one user message says `text`. */
+/* A Converse request whose one user message says `text`, written into `buffer`. */
+static char *write_request(char *buffer, size_t size, const char *text) {
+    snprintf(buffer, size, "{\"messages\": [{\"role\": \"user\", \"content\": [{\"text\": \"%s\"}]}]}", text);
+    return buffer;
+}
+
+/* The same in a static buffer, for the tests on the main thread. */
 static char *request_saying(const char *text) {
     static char buffer[4096];
-    snprintf(buffer, sizeof buffer,
-             "{\"messages\": [{\"role\": \"user\", \"content\": [{\"text\": \"%s\"}]}]}", text);
-    return buffer;
+    return write_request(buffer, sizeof buffer, text);
 }
 
 typedef struct {
@@ -180,8 +184,7 @@ static void *converse_in_thread(void *arg) {
     w->ok = 1;
     for (int i = 0; i < 5; i++) {
         char request[256];
-        snprintf(request, sizeof request,
-                 "{\"messages\": [{\"role\": \"user\", \"content\": [{\"text\": \"%s\"}]}]}", text);
+        write_request(request, sizeof request, text);
         char *response = NULL;
         if (bedrock_converse(w->client, MODEL, request, &response, NULL) != BEDROCK_OK || !strstr(response, want)) {
             w->ok = 0;

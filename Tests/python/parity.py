@@ -11,7 +11,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from bedrock_testlib import EMULATOR_CREDENTIALS
+from bedrock_testlib import emulator_aws_settings, langchain_reply
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 
@@ -84,9 +84,7 @@ def _to_langchain_block(block: dict) -> dict:
 
 
 def langchain_model(cls, request: dict, emulator_url: str, **extra):
-    settings = dict(region_name="us-east-1", endpoint_url=emulator_url,
-                    aws_access_key_id=EMULATOR_CREDENTIALS["access_key_id"],
-                    aws_secret_access_key=EMULATOR_CREDENTIALS["secret_access_key"], **extra)
+    settings = {**emulator_aws_settings(emulator_url), **extra}
     if "temperature" in request:
         settings["temperature"] = request["temperature"]
     if "max_tokens" in request:
@@ -112,12 +110,7 @@ def run_langchain(cls, request: dict, emulator_url: str, stream: bool, **extra) 
     model = langchain_model(cls, request, emulator_url, **extra)
     messages = to_langchain_messages(request["messages"])
     clear_recorded(emulator_url)
-    if stream:
-        message = None
-        for chunk in model.stream(messages):
-            message = chunk if message is None else message + chunk
-    else:
-        message = model.invoke(messages)
+    message = langchain_reply(model, messages, stream)
     entry = _last_request(emulator_url)
     usage = message.usage_metadata or {}
     metadata = message.response_metadata

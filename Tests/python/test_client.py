@@ -22,7 +22,7 @@ from bedrock_chat import (
     ThrottledError,
     ValidationError,
 )
-from bedrock_testlib import EMULATOR_CREDENTIALS, MODEL, say
+from bedrock_testlib import EMULATOR_CREDENTIALS, MODEL, emulator_aws_settings, say
 
 
 def test_version_is_semver():
@@ -37,9 +37,7 @@ def test_converse_returns_the_reply(client):
 
 
 def test_converse_matches_boto3(client, emulator_url):
-    boto = boto3.client("bedrock-runtime", endpoint_url=emulator_url, region_name="us-east-1",
-                        aws_access_key_id=EMULATOR_CREDENTIALS["access_key_id"],
-                        aws_secret_access_key=EMULATOR_CREDENTIALS["secret_access_key"])
+    boto = boto3.client("bedrock-runtime", **emulator_aws_settings(emulator_url))
     request = say("same answer from both clients")
     ours = client.converse(MODEL, request)
     theirs = boto.converse(modelId=MODEL, **request)
@@ -170,6 +168,45 @@ def test_bad_arguments(client):
         client.converse("", say("hi"))
     with pytest.raises(InvalidArgumentError, match="config.timeout_ms"):
         Client(region="us-east-1", timeout_ms="soon")
+
+
+@pytest.mark.parametrize("config, field", [
+    # Unknown members are refused at every depth, not only at the top.
+    ({"credentials": {"access_key_id": "A", "secret_access_key": "s", "sesion_token": "t"}},
+     "config.credentials.sesion_token"),
+    # A count or a time in milliseconds is an integer, written as one, in its range.
+    ({"timeout_ms": 2.5}, "config.timeout_ms"),
+    ({"timeout_ms": 1e18}, "config.timeout_ms"),
+    ({"read_timeout_ms": 10**12}, "config.read_timeout_ms"),
+    ({"connect_timeout_ms": -1}, "config.connect_timeout_ms"),
+    ({"max_attempts": 0}, "config.max_attempts"),
+    ({"max_attempts": 21}, "config.max_attempts"),
+    ({"max_attempts": 3.0}, "config.max_attempts"),
+    # Values sent in headers are checked when the client is made, not at the first call.
+    ({"credentials": {"access_key_id": "A\r\nX: y", "secret_access_key": "s"}}, "config.credentials.access_key_id"),
+    ({"credentials": {"access_key_id": "A", "secret_access_key": "s\n"}}, "config.credentials.secret_access_key"),
+    ({"credentials": {"access_key_id": "A", "secret_access_key": "s", "session_token": "t\r"}},
+     "config.credentials.session_token"),
+    ({"bearer_token": "token\r\nX-Injected: 1"}, "config.bearer_token"),
+    ({"user_agent_suffix": "app/1\r\n"}, "config.user_agent_suffix"),
+])
+def test_config_is_strict_at_every_depth(config, field):
+    with pytest.raises(InvalidArgumentError) as caught:
+        Client(region="us-east-1", **config)
+    assert caught.value.field == field
+
+
+def test_max_attempts_from_the_environment_is_range_checked(monkeypatch):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1000000")
+    with pytest.raises(ConfigError, match="AWS_MAX_ATTEMPTS must be an integer from 1 to 20"):
+        Client(region="us-east-1")
+
+
+@pytest.mark.parametrize("model_id", [".", ".."])
+def test_dot_segment_model_ids_are_refused_before_sending(client, model_id):
+    with pytest.raises(InvalidArgumentError) as caught:
+        client.converse(model_id, say("hi"))
+    assert caught.value.field == "model_id" and caught.value.attempts is None
 
 
 def test_read_timeout(emulator_url):

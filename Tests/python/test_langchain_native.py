@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from langchain_core.load import dumpd, dumps, load
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import tool
@@ -24,7 +24,7 @@ from typing_extensions import TypedDict
 
 from bedrock_chat import Client, InvalidArgumentError, ThrottledError
 from bedrock_chat.langchain import ChatBedrockNative, convert_messages
-from bedrock_testlib import EMULATOR_CREDENTIALS
+from bedrock_testlib import EMULATOR_CREDENTIALS, collect, emulator_aws_settings
 from parity import clear_cache, clear_recorded, recorded
 
 CLAUDE = "anthropic.claude-3-5-sonnet-20240620-v1:0"
@@ -34,9 +34,7 @@ PDF = base64.b64encode(b"%PDF-1.4 tiny").decode()
 
 @pytest.fixture
 def settings(emulator_url):
-    return {"region_name": "us-east-1", "endpoint_url": emulator_url,
-            "aws_access_key_id": EMULATOR_CREDENTIALS["access_key_id"],
-            "aws_secret_access_key": EMULATOR_CREDENTIALS["secret_access_key"]}
+    return emulator_aws_settings(emulator_url)
 
 
 @pytest.fixture
@@ -47,14 +45,6 @@ def model(settings):
 def sent(emulator_url: str) -> dict[str, Any]:
     """The last request the emulator received: operation and body."""
     return recorded(emulator_url)[-1]
-
-
-def collect(chunks) -> AIMessageChunk:
-    full = None
-    for chunk in chunks:
-        full = chunk if full is None else full + chunk
-    assert full is not None
-    return full
 
 
 # ---- message conversion ---------------------------------------------------------------------

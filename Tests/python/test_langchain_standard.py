@@ -24,7 +24,7 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 from langchain_tests.unit_tests import ChatModelUnitTests
 
 from bedrock_chat.langchain import ChatBedrockNative
-from bedrock_testlib import EMULATOR_CREDENTIALS
+from bedrock_testlib import emulator_aws_settings, langchain_reply
 
 MODEL_ID = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 OTHER_MODEL_ID = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -128,9 +128,7 @@ class TestChatBedrockNativeUnit(_Capabilities, ChatModelUnitTests):
 class TestChatBedrockNativeIntegration(_Capabilities, ChatModelIntegrationTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
-        return {"model": MODEL_ID, "region_name": "us-east-1", "endpoint_url": _emulator["url"],
-                "aws_access_key_id": EMULATOR_CREDENTIALS["access_key_id"],
-                "aws_secret_access_key": EMULATOR_CREDENTIALS["secret_access_key"]}
+        return {"model": MODEL_ID, **emulator_aws_settings(_emulator["url"])}
 
     @property
     def supports_image_urls(self) -> bool:
@@ -154,12 +152,7 @@ class TestChatBedrockNativeIntegration(_Capabilities, ChatModelIntegrationTests)
         messages = [system, HumanMessage("What does the reference say?")]
         result: Any = None
         for _ in range(calls):
-            if stream:
-                result = None
-                for chunk in model.stream(messages):
-                    result = chunk if result is None else result + chunk
-            else:
-                result = model.invoke(messages)
+            result = langchain_reply(model, messages, stream)
         assert isinstance(result, AIMessage)
         return result
 

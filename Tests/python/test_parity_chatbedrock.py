@@ -101,12 +101,10 @@ def test_anthropic_multi_turn_tool_use(client, emulator_url, stream):
 def test_anthropic_structured_output(client, emulator_url):
     schema = {"title": "Person", "description": "A person.", "type": "object",
               "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}, "required": ["name", "age"]}
-    from bedrock_testlib import EMULATOR_CREDENTIALS
+    from bedrock_testlib import emulator_aws_settings
     from parity import clear_recorded, recorded, to_langchain_messages
 
-    model = ChatBedrock(model_id=CLAUDE, region_name="us-east-1", endpoint_url=emulator_url,
-                        aws_access_key_id=EMULATOR_CREDENTIALS["access_key_id"],
-                        aws_secret_access_key=EMULATOR_CREDENTIALS["secret_access_key"])
+    model = ChatBedrock(model_id=CLAUDE, **emulator_aws_settings(emulator_url))
     messages = [["human", "Describe Ada Lovelace."]]
     clear_recorded(emulator_url)
     theirs = model.with_structured_output(schema).invoke(to_langchain_messages(messages))

@@ -14,6 +14,20 @@ func withCStatus(_ err: UnsafeMutablePointer<OpaquePointer?>?, _ body: () throws
     }
 }
 
+/// Runs a call on the client behind `handle`, as `withCStatus`, with the client's secrets
+/// taken out of any error (bedrock.h: a message never contains secrets).
+func withCStatus(_ err: UnsafeMutablePointer<OpaquePointer?>?, client handle: OpaquePointer?,
+                 _ body: (BedrockClient) throws(BedrockError) -> Void) -> Int32 {
+    withCStatus(err) { () throws(BedrockError) in
+        let client = try clientArgument(handle)
+        do throws(BedrockError) {
+            try body(client)
+        } catch {
+            throw client.redacted(error)
+        }
+    }
+}
+
 /// A C string argument as Swift text: NULL or invalid UTF-8 is INVALID_ARGUMENT naming `field`.
 func stringArgument(_ pointer: UnsafePointer<CChar>?, field: String) throws(BedrockError) -> String {
     guard let pointer else { throw .invalidArgument("\(field)", "must not be NULL") }

@@ -47,8 +47,7 @@ public func bedrock_converse(_ client: OpaquePointer?, _ modelId: UnsafePointer<
                              _ responseJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                              _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     responseJSON?.pointee = nil
-    return withCStatus(err) { () throws(BedrockError) in
-        let client = try clientArgument(client)
+    return withCStatus(err, client: client) { (client) throws(BedrockError) in
         let modelId = try stringArgument(modelId, field: "model_id")
         let request = try jsonArgument(requestJSON, field: "request")
         let out = try outArgument(responseJSON, field: "response_json")
@@ -61,8 +60,7 @@ public func bedrock_converse_stream(_ client: OpaquePointer?, _ modelId: UnsafeP
                                     _ requestJSON: UnsafePointer<CChar>?, _ onEvent: EventCallback?,
                                     _ userData: UnsafeMutableRawPointer?,
                                     _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-    withCStatus(err) { () throws(BedrockError) in
-        let client = try clientArgument(client)
+    withCStatus(err, client: client) { (client) throws(BedrockError) in
         let modelId = try stringArgument(modelId, field: "model_id")
         let request = try jsonArgument(requestJSON, field: "request")
         guard let onEvent else { throw .invalidArgument("on_event", "must not be NULL") }
@@ -108,8 +106,7 @@ public func bedrock_chat(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<
                          _ responseJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                          _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     responseJSON?.pointee = nil
-    return withCStatus(err) { () throws(BedrockError) in
-        let client = try clientArgument(client)
+    return withCStatus(err, client: client) { (client) throws(BedrockError) in
         let request = try ChatRequest(json: try jsonArgument(requestJSON, field: "request"))
         let out = try outArgument(responseJSON, field: "response_json")
         out.pointee = try mallocCString(try client.chat(request).serialized())
@@ -120,8 +117,7 @@ public func bedrock_chat(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<
 public func bedrock_chat_stream(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<CChar>?,
                                 _ onEvent: EventCallback?, _ userData: UnsafeMutableRawPointer?,
                                 _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-    withCStatus(err) { () throws(BedrockError) in
-        let client = try clientArgument(client)
+    withCStatus(err, client: client) { (client) throws(BedrockError) in
         let request = try ChatRequest(json: try jsonArgument(requestJSON, field: "request"))
         guard let onEvent else { throw .invalidArgument("on_event", "must not be NULL") }
         let stream = try client.openChatStream(request)
@@ -134,8 +130,7 @@ public func bedrock_stream_open(_ client: OpaquePointer?, _ requestJSON: UnsafeP
                                 _ out: UnsafeMutablePointer<OpaquePointer?>?,
                                 _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     out?.pointee = nil
-    return withCStatus(err) { () throws(BedrockError) in
-        let client = try clientArgument(client)
+    return withCStatus(err, client: client) { (client) throws(BedrockError) in
         let request = try ChatRequest(json: try jsonArgument(requestJSON, field: "request"))
         let out = try outArgument(out, field: "out")
         out.pointee = OpaquePointer(Unmanaged.passRetained(try client.openChatStream(request)).toOpaque())
@@ -149,7 +144,11 @@ public func bedrock_stream_next(_ stream: OpaquePointer?, _ eventJSON: UnsafeMut
     return withCStatus(err) { () throws(BedrockError) in
         let stream = try streamArgument(stream)
         let out = try outArgument(eventJSON, field: "event_json")
-        if let event = try stream.next() { out.pointee = try mallocCString(event.serialized()) }
+        do throws(BedrockError) {
+            if let event = try stream.next() { out.pointee = try mallocCString(event.serialized()) }
+        } catch {
+            throw stream.client.redacted(error)
+        }
     }
 }
 
@@ -173,8 +172,7 @@ public func bedrock_invoke_model(_ client: OpaquePointer?, _ modelId: UnsafePoin
                                  _ responseBody: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                                  _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     responseBody?.pointee = nil
-    return withCStatus(err) { () throws(BedrockError) in
-        let client = try clientArgument(client)
+    return withCStatus(err, client: client) { (client) throws(BedrockError) in
         let modelId = try stringArgument(modelId, field: "model_id")
         let body = try stringArgument(bodyJSON, field: "body_json")
         let out = try outArgument(responseBody, field: "response_body")
@@ -187,8 +185,7 @@ public func bedrock_invoke_model_stream(_ client: OpaquePointer?, _ modelId: Uns
                                         _ bodyJSON: UnsafePointer<CChar>?, _ onChunk: EventCallback?,
                                         _ userData: UnsafeMutableRawPointer?,
                                         _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-    withCStatus(err) { () throws(BedrockError) in
-        let client = try clientArgument(client)
+    withCStatus(err, client: client) { (client) throws(BedrockError) in
         let modelId = try stringArgument(modelId, field: "model_id")
         let body = try stringArgument(bodyJSON, field: "body_json")
         guard let onChunk else { throw .invalidArgument("on_chunk", "must not be NULL") }
@@ -204,8 +201,7 @@ public func bedrock_count_tokens(_ client: OpaquePointer?, _ modelId: UnsafePoin
                                  _ responseJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                                  _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     responseJSON?.pointee = nil
-    return withCStatus(err) { () throws(BedrockError) in
-        let client = try clientArgument(client)
+    return withCStatus(err, client: client) { (client) throws(BedrockError) in
         let modelId = try stringArgument(modelId, field: "model_id")
         let request = try jsonArgument(requestJSON, field: "request")
         let out = try outArgument(responseJSON, field: "response_json")

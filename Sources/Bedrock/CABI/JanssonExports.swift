@@ -7,8 +7,7 @@ public func bedrock_chat_j(_ client: OpaquePointer?, _ request: UnsafePointer<js
                            _ response: UnsafeMutablePointer<UnsafeMutablePointer<json_t>?>?,
                            _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     response?.pointee = nil
-    return withCStatus(err) { () throws(BedrockError) in
-        let client = try clientArgument(client)
+    return withCStatus(err, client: client) { (client) throws(BedrockError) in
         guard let request else { throw .invalidArgument("request", "must not be NULL") }
         let out = try outArgument(response, field: "response")
         let reply = try client.chat(try ChatRequest(json: JSON(jansson: request)))

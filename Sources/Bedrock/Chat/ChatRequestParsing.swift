@@ -1,6 +1,9 @@
 /// Reading a chat request from its JSON form (docs/c-api.md, "Chat request"). Every error names the
 /// field, e.g. `messages[2].content[0].data: required for an image block`.
 extension ChatRequest {
+    /// Token counts (`max_tokens`, `top_k`): what a provider's 32-bit field can hold.
+    static let countRange = 0...Int(Int32.max)
+
     init(json: JSON) throws(BedrockError) {
         guard case .object(let object) = json else {
             throw .invalidArgument("request", "expected a JSON object, got \(json.typeName)")
@@ -38,8 +41,8 @@ extension ChatRequest {
         }
         temperature = try fields.number("temperature")
         topP = try fields.number("top_p")
-        maxTokens = try fields.nonNegativeInt("max_tokens")
-        topK = try fields.nonNegativeInt("top_k")
+        maxTokens = try fields.integer("max_tokens", in: Self.countRange)
+        topK = try fields.integer("top_k", in: Self.countRange)
         stop = try Self.stopSequences(object["stop"])
         if let toolsJSON = object["tools"], toolsJSON != .null {
             guard case .array(let list) = toolsJSON else {

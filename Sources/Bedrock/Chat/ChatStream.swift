@@ -3,6 +3,8 @@
 /// holding the whole response, which equals what `chat` returns for the same request.
 /// `next` does the network work on the caller's thread; `cancel` may come from any thread.
 final class ChatStream: @unchecked Sendable {
+    /// Kept alive by the stream, which may outlive the caller's reference (bedrock.h).
+    let client: BedrockClient
     private let plan: ChatPlan
     private let call: EventStreamCall
     private var parser: any StreamChunkParser
@@ -14,6 +16,7 @@ final class ChatStream: @unchecked Sendable {
     private var ended = false
 
     init(client: BedrockClient, request: ChatRequest) throws(BedrockError) {
+        self.client = client
         plan = try ChatPlan(request)
         call = try client.openStream(plan.streamOperation, modelId: request.model, body: try plan.body(stream: true),
                                      extraHeaders: plan.extraHeaders)

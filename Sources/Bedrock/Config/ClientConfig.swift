@@ -23,10 +23,41 @@ struct ClientConfig: Sendable, Equatable {
     var useFIPSEndpoint: Bool?
     var useDualStackEndpoint: Bool?
 
+    /// Milliseconds: up to a day; 0 means no limit of the library's own (curl's defaults).
+    static let timeoutRange = 0...86_400_000
+    /// As the AWS SDKs allow; more attempts only hide an outage for longer.
+    static let maxAttemptsRange = 1...20
+
     init() {}
 
-    /// Reads the config JSON, naming the field in any error.
+    /// Reads the config JSON, naming the field in any error. An error may quote what the
+    /// caller wrote, so the secrets the JSON holds are taken out of it.
     init(json: JSON) throws(BedrockError) {
+        do {
+            try self.init(reading: json)
+        } catch {
+            throw Self.secrets(in: json).redact(error)
+        }
+    }
+
+    /// The secrets a config JSON holds, read leniently, before anything is checked.
+    static func secrets(in json: JSON) -> SecretRedactor {
+        var secrets = SecretRedactor()
+        secrets.add(json["bearer_token"]?.stringValue)
+        secrets.add(json["credentials"]?["secret_access_key"]?.stringValue)
+        secrets.add(json["credentials"]?["session_token"]?.stringValue)
+        return secrets
+    }
+
+    /// The secrets this config holds.
+    var secrets: SecretRedactor {
+        var secrets = SecretRedactor()
+        secrets.add(bearerToken)
+        secrets.add(credentials)
+        return secrets
+    }
+
+    private init(reading json: JSON) throws(BedrockError) {
         guard case .object(let object) = json else {
             throw .invalidArgument("config", "expected a JSON object, got \(json.typeName)")
         }
@@ -34,14 +65,11 @@ struct ClientConfig: Sendable, Equatable {
         region = try fields.string("region")
         profile = try fields.string("profile")
         endpointURL = try fields.string("endpoint_url")
-        bearerToken = try fields.string("bearer_token")
-        connectTimeoutMs = try fields.nonNegativeInt("connect_timeout_ms")
-        timeoutMs = try fields.nonNegativeInt("timeout_ms")
-        readTimeoutMs = try fields.nonNegativeInt("read_timeout_ms")
-        maxAttempts = try fields.nonNegativeInt("max_attempts")
-        if let maxAttempts, maxAttempts < 1 {
-            throw .invalidArgument("config.max_attempts", "must be at least 1, got \(maxAttempts)")
-        }
+        bearerToken = try fields.headerValue("bearer_token")
+        connectTimeoutMs = try fields.integer("connect_timeout_ms", in: Self.timeoutRange)
+        timeoutMs = try fields.integer("timeout_ms", in: Self.timeoutRange)
+        readTimeoutMs = try fields.integer("read_timeout_ms", in: Self.timeoutRange)
+        maxAttempts = try fields.integer("max_attempts", in: Self.maxAttemptsRange)
         if let mode = try fields.string("retry_mode") {
             guard let parsed = RetryMode(rawValue: mode) else {
                 throw .invalidArgument("config.retry_mode", "expected \"standard\" or \"adaptive\", got \"\(mode)\"")
@@ -51,7 +79,7 @@ struct ClientConfig: Sendable, Equatable {
         caFile = try fields.string("ca_file")
         proxy = try fields.string("proxy")
         verifyTLS = try fields.bool("verify_tls")
-        userAgentSuffix = try fields.string("user_agent_suffix")
+        userAgentSuffix = try fields.headerValue("user_agent_suffix")
         useFIPSEndpoint = try fields.bool("use_fips_endpoint")
         useDualStackEndpoint = try fields.bool("use_dualstack_endpoint")
         if let value = object["credentials"], value != .null {
@@ -59,20 +87,18 @@ struct ClientConfig: Sendable, Equatable {
                 throw .invalidArgument("config.credentials", "expected an object, got \(value.typeName)")
             }
             let credentialFields = ConfigFields(object: credentialObject, context: "config.credentials")
-            guard let accessKeyId = try credentialFields.string("access_key_id"),
-                  let secretAccessKey = try credentialFields.string("secret_access_key") else {
+            guard let accessKeyId = try credentialFields.headerValue("access_key_id"),
+                  let secretAccessKey = try credentialFields.headerValue("secret_access_key") else {
                 throw .invalidArgument("config.credentials", "access_key_id and secret_access_key are both required")
             }
             credentials = Credentials(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey,
-                                      sessionToken: try credentialFields.string("session_token"))
+                                      sessionToken: try credentialFields.headerValue("session_token"))
+            try credentialFields.rejectUnknown(["access_key_id", "secret_access_key", "session_token"])
         }
-        let known: Set<String> = ["region", "profile", "endpoint_url", "credentials", "bearer_token",
+        try fields.rejectUnknown(["region", "profile", "endpoint_url", "credentials", "bearer_token",
                                   "connect_timeout_ms", "timeout_ms", "read_timeout_ms", "max_attempts",
                                   "retry_mode", "ca_file", "proxy", "verify_tls", "user_agent_suffix",
-                                  "use_fips_endpoint", "use_dualstack_endpoint"]
-        if let unknown = object.keys.first(where: { !known.contains($0) }) {
-            throw .invalidArgument("config.\(unknown)", "unknown field")
-        }
+                                  "use_fips_endpoint", "use_dualstack_endpoint"])
     }
 }
 
@@ -103,12 +129,33 @@ struct ConfigFields {
         return flag
     }
 
-    func nonNegativeInt(_ key: String) throws(BedrockError) -> Int? {
+    /// An integer in `range`, written as one: `2.5` and `1e3` are numbers, not integers.
+    func integer(_ key: String, in range: ClosedRange<Int>) throws(BedrockError) -> Int? {
         guard let value = present(key) else { return nil }
-        guard let number = value.int64Value, let integer = Int(exactly: number) else {
-            throw .invalidArgument("\(context).\(key)", "expected an integer, got \(value.typeName)")
+        guard case .int(let number) = value else {
+            let shown = if case .double = value { value.serialized() } else { value.typeName }
+            throw .invalidArgument("\(context).\(key)", "expected an integer, got \(shown)")
         }
-        guard integer >= 0 else { throw .invalidArgument("\(context).\(key)", "must not be negative, got \(integer)") }
+        guard let integer = Int(exactly: number), range.contains(integer) else {
+            throw .invalidArgument("\(context).\(key)", "expected an integer from \(range.lowerBound) to \(range.upperBound), got \(number)")
+        }
         return integer
+    }
+
+    /// A string that is sent in an HTTP header (a key, a token): no CR, LF or other control
+    /// character, which would fail only at the first call, or inject headers.
+    func headerValue(_ key: String) throws(BedrockError) -> String? {
+        guard let text = try string(key) else { return nil }
+        guard SigV4Signer.isHeaderValueSafe(text) else {
+            throw .invalidArgument("\(context).\(key)", "contains CR, LF or another control character")
+        }
+        return text
+    }
+
+    /// Fails on the first member that is not in `known`, naming it.
+    func rejectUnknown(_ known: Set<String>) throws(BedrockError) {
+        if let unknown = object.keys.first(where: { !known.contains($0) }) {
+            throw .invalidArgument("\(context).\(unknown)", "unknown field")
+        }
     }
 }

@@ -19,6 +19,9 @@ struct ResolvedClientConfig: Sendable {
     var transport: TransportOptions
     var maxAttempts: Int
     var retryMode: ClientConfig.RetryMode
+    /// Every secret the configuration, the environment and the shared files hold: errors are
+    /// redacted with them before they reach the caller.
+    var secrets: SecretRedactor
 
     /// A true/false setting from the environment or a profile; anything else is an error
     /// naming it, rather than a silent false.
@@ -31,12 +34,42 @@ struct ResolvedClientConfig: Sendable {
         }
     }
 
+    /// A max_attempts setting from the environment or a profile, in the range the config takes.
+    private static func maxAttempts(_ name: String, _ values: [String: String]) throws(BedrockError) -> Int? {
+        guard let text = values[name], !text.isEmpty else { return nil }
+        guard let count = Int(text), ClientConfig.maxAttemptsRange.contains(count) else {
+            let range = ClientConfig.maxAttemptsRange
+            throw .config("config.max_attempts", "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), not \"\(text)\"")
+        }
+        return count
+    }
+
     private static func flag(_ name: String, _ environment: Environment) throws(BedrockError) -> Bool? {
         try flag(name, environment.variables)
     }
 
+    /// The environment variables that hold secrets.
+    static let secretVariables = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", BearerToken.environmentVariable]
+    /// The shared-file settings that hold secrets.
+    static let secretSettings = ["aws_secret_access_key", "aws_session_token"]
+
     init(_ config: ClientConfig, environment: Environment) throws(BedrockError) {
-        let files = try SharedConfigFiles.load(environment: environment)
+        var secrets = config.secrets
+        for name in Self.secretVariables { secrets.add(environment[name]) }
+        do {
+            let files = try SharedConfigFiles.load(environment: environment)
+            for profile in files.profiles.values {
+                for name in Self.secretSettings { secrets.add(profile[name]) }
+            }
+            try self.init(config, environment: environment, files: files, secrets: secrets)
+        } catch {
+            throw secrets.redact(error)
+        }
+    }
+
+    private init(_ config: ClientConfig, environment: Environment, files: SharedConfigFiles,
+                 secrets: SecretRedactor) throws(BedrockError) {
+        self.secrets = secrets
         let profileName = config.profile ?? environment["AWS_PROFILE"] ?? environment["AWS_DEFAULT_PROFILE"]
         if let profileName, files.profile(profileName) == nil {
             throw .config("config.profile", "\"\(profileName)\" not found in the shared config or credentials file")
@@ -85,9 +118,6 @@ struct ResolvedClientConfig: Sendable {
             let warning = "libbedrock: warning: verify_tls is false; TLS certificates will not be checked for \(endpoint.hostHeader)\n"
             _ = warning.withCString { write(STDERR_FILENO, $0, strlen($0)) }
         }
-        if let suffix = config.userAgentSuffix, suffix.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) {
-            throw BedrockError.invalidArgument("config.user_agent_suffix", "must not contain CR or LF")
-        }
         transport.userAgent = [BedrockVersion.userAgent, config.userAgentSuffix].compactMap { $0 }.joined(separator: " ")
         self.transport = transport
 
@@ -110,8 +140,9 @@ struct ResolvedClientConfig: Sendable {
             throw .config("config.endpoint_url", "a bearer token needs an https endpoint (or a loopback address), not \(endpoint.scheme)://\(endpoint.hostHeader)")
         }
 
-        maxAttempts = config.maxAttempts ?? environment["AWS_MAX_ATTEMPTS"].flatMap { Int($0) }
-            ?? profile["max_attempts"].flatMap { Int($0) } ?? Self.defaultMaxAttempts
+        let environmentAttempts = try Self.maxAttempts("AWS_MAX_ATTEMPTS", environment.variables)
+        let profileAttempts = try Self.maxAttempts("max_attempts", profile)
+        maxAttempts = config.maxAttempts ?? environmentAttempts ?? profileAttempts ?? Self.defaultMaxAttempts
         retryMode = config.retryMode ?? (environment["AWS_RETRY_MODE"] ?? profile["retry_mode"])
             .flatMap { ClientConfig.RetryMode(rawValue: $0) } ?? .standard
     }

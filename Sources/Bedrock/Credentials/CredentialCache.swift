@@ -67,6 +67,9 @@ final class CredentialCache: Sendable {
         return fresh.credentials
     }
 
+    /// The credentials cached now, if any, without fetching.
+    var cached: Credentials? { current.withLock { $0?.credentials } }
+
     private func needsRefresh(_ credentials: Credentials, within window: Int64) -> Bool {
         guard let expiration = credentials.expiration else { return false }
         let (remaining, overflow) = expiration.subtractingReportingOverflow(clock())

@@ -52,9 +52,11 @@ struct ProcessCredentialProvider: CredentialProvider {
         case .exited(0):
             break
         case .exited(let code):
-            throw BedrockError(.credentials, "\(name): \"\(program)\" exited with status \(code)\(Self.quoted(stderr: output.stderr))")
+            throw Self.secrets(inOutput: output.stdout).redact(BedrockError(
+                .credentials, "\(name): \"\(program)\" exited with status \(code)\(Self.quoted(stderr: output.stderr))"))
         case .signalled(let signal):
-            throw BedrockError(.credentials, "\(name): \"\(program)\" was killed by signal \(signal)\(Self.quoted(stderr: output.stderr))")
+            throw Self.secrets(inOutput: output.stdout).redact(BedrockError(
+                .credentials, "\(name): \"\(program)\" was killed by signal \(signal)\(Self.quoted(stderr: output.stderr))"))
         }
         return try Self.parse(output: output.stdout, source: name)
     }
@@ -76,6 +78,16 @@ struct ProcessCredentialProvider: CredentialProvider {
                            secretAccessKey: try document.string("SecretAccessKey"),
                            sessionToken: try document.optionalString("SessionToken"),
                            expiration: expiration)
+    }
+
+    /// The secrets a failed command's stdout holds, if it is a credential document: its stderr
+    /// is quoted in the error and may repeat them.
+    private static func secrets(inOutput stdout: [UInt8]) -> SecretRedactor {
+        var secrets = SecretRedactor()
+        guard let document = try? JSON.parse(stdout, field: "output") else { return secrets }
+        secrets.add(document["SecretAccessKey"]?.stringValue)
+        secrets.add(document["SessionToken"]?.stringValue)
+        return secrets
     }
 
     /// ": <stderr>" trimmed and shortened, or "" when the command wrote nothing there.

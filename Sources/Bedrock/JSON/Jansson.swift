@@ -9,9 +9,12 @@ extension JSON {
         guard let base = text.baseAddress?.assumingMemoryBound(to: CChar.self),
               let root = json_loadb(base, text.count, Int(JSON_DECODE_ANY | JSON_ALLOW_NUL), &error) else {
             if text.isEmpty { throw .invalidArgument("\(field)", "empty JSON text") }
-            let reason = withUnsafeBytes(of: &error.text) { raw in
+            let text = withUnsafeBytes(of: &error.text) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
+            // jansson quotes the token it stopped at ("invalid token near 'wJalr...'"), which
+            // may be a secret in a config or a request: the position says where it is instead.
+            let reason = text.firstRange(of: " near '").map { String(text[..<$0.lowerBound]) } ?? text
             throw .invalidArgument("\(field)", "invalid JSON at line \(error.line), column \(error.column): \(reason)")
         }
         defer { json_decref(root) }

@@ -33,6 +33,14 @@ final class BedrockClient: Sendable {
         self.init(config: try ResolvedClientConfig(config, environment: environment))
     }
 
+    /// `error` without any secret this client knows: those of its configuration, the
+    /// environment and the shared files, and the credentials it signs with now.
+    func redacted(_ error: BedrockError) -> BedrockError {
+        var secrets = config.secrets
+        secrets.add(credentialCache?.cached)
+        return secrets.redact(error)
+    }
+
     // MARK: - Operations
 
     /// Converse: sends a Converse request body and returns the response body text.

@@ -30,6 +30,11 @@ enum RuntimeOperation: Sendable {
         if modelId.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
             throw .invalidArgument(field, "contains a control character")
         }
+        // Dots are unreserved, so they are sent as they are: "." and ".." would be path
+        // segments that take the request to another path.
+        if modelId == "." || modelId == ".." {
+            throw .invalidArgument(field, "\"\(modelId)\" is a path segment, not a model id")
+        }
     }
 }
 

@@ -258,19 +258,23 @@ final class HTTPExchange: @unchecked Sendable {
     }
 }
 
+/// The exchange and the bytes a curl data callback was given; nil when curl's size overflows.
+private func callbackArguments(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
+                               _ context: UnsafeMutableRawPointer?) -> (HTTPExchange, UnsafeRawBufferPointer)? {
+    let (length, overflow) = size.multipliedReportingOverflow(by: count)
+    guard !overflow, let data, let context else { return nil }
+    return (Unmanaged<HTTPExchange>.fromOpaque(context).takeUnretainedValue(), UnsafeRawBufferPointer(start: data, count: length))
+}
+
 private func headerCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
                             _ context: UnsafeMutableRawPointer?) -> Int {
-    let (length, overflow) = size.multipliedReportingOverflow(by: count)
-    guard !overflow, let data, let context else { return 0 }
-    let exchange = Unmanaged<HTTPExchange>.fromOpaque(context).takeUnretainedValue()
-    exchange.receiveHeader(UnsafeRawBufferPointer(start: data, count: length))
-    return length
+    guard let (exchange, bytes) = callbackArguments(data, size, count, context) else { return 0 }
+    exchange.receiveHeader(bytes)
+    return bytes.count
 }
 
 private func writeCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
                            _ context: UnsafeMutableRawPointer?) -> Int {
-    let (length, overflow) = size.multipliedReportingOverflow(by: count)
-    guard !overflow, let data, let context else { return 0 }
-    let exchange = Unmanaged<HTTPExchange>.fromOpaque(context).takeUnretainedValue()
-    return exchange.receiveBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+    guard let (exchange, bytes) = callbackArguments(data, size, count, context) else { return 0 }
+    return exchange.receiveBody(bytes) ? bytes.count : 0
 }

@@ -214,6 +214,17 @@ inline std::string take(char *string) {
     return owned ? std::string(owned.get()) : std::string();
 }
 
+/* Runs a C call whose last two arguments are `T **out, bedrock_error **error`, and returns
+   what it stored in `out` (the caller owns it). Throws the call's error. */
+template <typename T, typename Call>
+T *call_returning(Call call) {
+    T *out = nullptr;
+    bedrock_error *error = nullptr;
+    bedrock_status status = call(&out, &error);
+    check(status, error);
+    return out;
+}
+
 /* The state a streaming call's C callback shares with the C++ callback. */
 struct CallbackState {
     const std::function<bool(std::string_view)> *on_event;
@@ -402,30 +413,24 @@ public:
 
     /* bedrock_chat: the provider-independent request in, the chat response JSON out. */
     std::string chat(const std::string &request_json) const {
-        char *response = nullptr;
-        bedrock_error *error = nullptr;
-        bedrock_status status = bedrock_chat(handle_, request_json.c_str(), &response, &error);
-        detail::check(status, error);
-        return detail::take(response);
+        return detail::take(detail::call_returning<char>([&](char **response, bedrock_error **error) {
+            return bedrock_chat(handle_, request_json.c_str(), response, error);
+        }));
     }
 
     /* bedrock_chat_j: `request` is borrowed; the response is a new reference. */
     Json chat_j(const json_t *request) const {
-        json_t *response = nullptr;
-        bedrock_error *error = nullptr;
-        bedrock_status status = bedrock_chat_j(handle_, request, &response, &error);
-        detail::check(status, error);
-        return Json(response);
+        return Json(detail::call_returning<json_t>([&](json_t **response, bedrock_error **error) {
+            return bedrock_chat_j(handle_, request, response, error);
+        }));
     }
 
     /* bedrock_stream_open: validates, plans and signs the request now (throwing if that
        fails); the request goes out with the first next() or iteration. */
     Stream chat_stream(const std::string &request_json) const {
-        bedrock_stream *stream = nullptr;
-        bedrock_error *error = nullptr;
-        bedrock_status status = bedrock_stream_open(handle_, request_json.c_str(), &stream, &error);
-        detail::check(status, error);
-        return Stream(stream);
+        return Stream(detail::call_returning<bedrock_stream>([&](bedrock_stream **stream, bedrock_error **error) {
+            return bedrock_stream_open(handle_, request_json.c_str(), stream, error);
+        }));
     }
 
     /* bedrock_chat_stream: calls `on_event` with each event's JSON until the stream ends
@@ -438,11 +443,9 @@ public:
 
     /* bedrock_converse: the Converse request body in, Bedrock's Converse response body out. */
     std::string converse(const std::string &model_id, const std::string &request_json) const {
-        char *response = nullptr;
-        bedrock_error *error = nullptr;
-        bedrock_status status = bedrock_converse(handle_, model_id.c_str(), request_json.c_str(), &response, &error);
-        detail::check(status, error);
-        return detail::take(response);
+        return detail::take(detail::call_returning<char>([&](char **response, bedrock_error **error) {
+            return bedrock_converse(handle_, model_id.c_str(), request_json.c_str(), response, error);
+        }));
     }
 
     /* bedrock_converse_stream: each event as boto3 yields it, e.g. {"contentBlockDelta": ...}. */
@@ -455,11 +458,9 @@ public:
 
     /* bedrock_invoke_model: the provider's own body in, the provider's response body out. */
     std::string invoke_model(const std::string &model_id, const std::string &body_json) const {
-        char *response = nullptr;
-        bedrock_error *error = nullptr;
-        bedrock_status status = bedrock_invoke_model(handle_, model_id.c_str(), body_json.c_str(), &response, &error);
-        detail::check(status, error);
-        return detail::take(response);
+        return detail::take(detail::call_returning<char>([&](char **response, bedrock_error **error) {
+            return bedrock_invoke_model(handle_, model_id.c_str(), body_json.c_str(), response, error);
+        }));
     }
 
     /* bedrock_invoke_model_stream: each chunk as the provider's JSON. */
@@ -472,12 +473,9 @@ public:
 
     /* bedrock_count_tokens: {"input": {"converse": {...}}} in, {"inputTokens": N} out. */
     std::string count_tokens(const std::string &model_id, const std::string &request_json) const {
-        char *response = nullptr;
-        bedrock_error *error = nullptr;
-        bedrock_status status =
-            bedrock_count_tokens(handle_, model_id.c_str(), request_json.c_str(), &response, &error);
-        detail::check(status, error);
-        return detail::take(response);
+        return detail::take(detail::call_returning<char>([&](char **response, bedrock_error **error) {
+            return bedrock_count_tokens(handle_, model_id.c_str(), request_json.c_str(), response, error);
+        }));
     }
 
     bedrock_client *get() const noexcept { return handle_; }
@@ -487,11 +485,10 @@ public:
 
 private:
     struct FromConfig {};
-    Client(FromConfig, const char *config_json) {
-        bedrock_error *error = nullptr;
-        bedrock_status status = bedrock_client_new(config_json, &handle_, &error);
-        detail::check(status, error);
-    }
+    Client(FromConfig, const char *config_json)
+        : handle_(detail::call_returning<bedrock_client>([&](bedrock_client **client, bedrock_error **error) {
+              return bedrock_client_new(config_json, client, error);
+          })) {}
 
     bedrock_client *handle_ = nullptr;
 };

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import os
 from pathlib import Path
+from typing import Any
 
 EVENT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
 
@@ -42,54 +43,38 @@ def _load() -> tuple[ctypes.CDLL, Path]:
 def _declare(lib: ctypes.CDLL) -> None:
     # Returned strings that the caller must free are c_void_p: c_char_p would copy and leak.
     # Borrowed strings (static, or owned by an error object) are c_char_p.
-    P = ctypes.POINTER
-    c_void_pp = P(ctypes.c_void_p)
-    lib.bedrock_version.restype = ctypes.c_char_p
-    lib.bedrock_version.argtypes = []
-    lib.bedrock_version_number.restype = ctypes.c_int
-    lib.bedrock_version_number.argtypes = []
-    lib.bedrock_status_name.restype = ctypes.c_char_p
-    lib.bedrock_status_name.argtypes = [ctypes.c_int]
-    lib.bedrock_status_string.restype = ctypes.c_char_p
-    lib.bedrock_status_string.argtypes = [ctypes.c_int]
-    lib.bedrock_client_new.restype = ctypes.c_int
-    lib.bedrock_client_new.argtypes = [ctypes.c_char_p, c_void_pp, c_void_pp]
-    lib.bedrock_client_free.restype = None
-    lib.bedrock_client_free.argtypes = [ctypes.c_void_p]
-    lib.bedrock_converse.restype = ctypes.c_int
-    lib.bedrock_converse.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, c_void_pp, c_void_pp]
-    lib.bedrock_converse_stream.restype = ctypes.c_int
-    lib.bedrock_converse_stream.argtypes = [
-        ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, EVENT_FN, ctypes.c_void_p, c_void_pp,
-    ]
-    lib.bedrock_chat.restype = ctypes.c_int
-    lib.bedrock_chat.argtypes = [ctypes.c_void_p, ctypes.c_char_p, c_void_pp, c_void_pp]
-    lib.bedrock_stream_open.restype = ctypes.c_int
-    lib.bedrock_stream_open.argtypes = [ctypes.c_void_p, ctypes.c_char_p, c_void_pp, c_void_pp]
-    lib.bedrock_stream_next.restype = ctypes.c_int
-    lib.bedrock_stream_next.argtypes = [ctypes.c_void_p, c_void_pp, c_void_pp]
-    lib.bedrock_stream_cancel.restype = None
-    lib.bedrock_stream_cancel.argtypes = [ctypes.c_void_p]
-    lib.bedrock_stream_free.restype = None
-    lib.bedrock_stream_free.argtypes = [ctypes.c_void_p]
-    lib.bedrock_invoke_model.restype = ctypes.c_int
-    lib.bedrock_invoke_model.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, c_void_pp, c_void_pp]
-    lib.bedrock_invoke_model_stream.restype = ctypes.c_int
-    lib.bedrock_invoke_model_stream.argtypes = [
-        ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, EVENT_FN, ctypes.c_void_p, c_void_pp,
-    ]
-    lib.bedrock_count_tokens.restype = ctypes.c_int
-    lib.bedrock_count_tokens.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, c_void_pp, c_void_pp]
-    lib.bedrock_error_status.restype = ctypes.c_int
-    lib.bedrock_error_status.argtypes = [ctypes.c_void_p]
-    lib.bedrock_error_message.restype = ctypes.c_char_p
-    lib.bedrock_error_message.argtypes = [ctypes.c_void_p]
-    lib.bedrock_error_json.restype = ctypes.c_char_p
-    lib.bedrock_error_json.argtypes = [ctypes.c_void_p]
-    lib.bedrock_error_free.restype = None
-    lib.bedrock_error_free.argtypes = [ctypes.c_void_p]
-    lib.bedrock_string_free.restype = None
-    lib.bedrock_string_free.argtypes = [ctypes.c_void_p]
+    c_int, c_char_p, c_void_p = ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p
+    c_void_pp = ctypes.POINTER(c_void_p)
+    # (client, model_id, request, out, err), and its streaming form (..., on_event, user, err).
+    model_call = [c_void_p, c_char_p, c_char_p, c_void_pp, c_void_pp]
+    model_stream = [c_void_p, c_char_p, c_char_p, EVENT_FN, c_void_p, c_void_pp]
+    signatures: dict[str, tuple[Any, list[Any]]] = {
+        "bedrock_version": (c_char_p, []),
+        "bedrock_version_number": (c_int, []),
+        "bedrock_status_name": (c_char_p, [c_int]),
+        "bedrock_status_string": (c_char_p, [c_int]),
+        "bedrock_client_new": (c_int, [c_char_p, c_void_pp, c_void_pp]),
+        "bedrock_client_free": (None, [c_void_p]),
+        "bedrock_converse": (c_int, model_call),
+        "bedrock_converse_stream": (c_int, model_stream),
+        "bedrock_chat": (c_int, [c_void_p, c_char_p, c_void_pp, c_void_pp]),
+        "bedrock_stream_open": (c_int, [c_void_p, c_char_p, c_void_pp, c_void_pp]),
+        "bedrock_stream_next": (c_int, [c_void_p, c_void_pp, c_void_pp]),
+        "bedrock_stream_cancel": (None, [c_void_p]),
+        "bedrock_stream_free": (None, [c_void_p]),
+        "bedrock_invoke_model": (c_int, model_call),
+        "bedrock_invoke_model_stream": (c_int, model_stream),
+        "bedrock_count_tokens": (c_int, model_call),
+        "bedrock_error_status": (c_int, [c_void_p]),
+        "bedrock_error_message": (c_char_p, [c_void_p]),
+        "bedrock_error_json": (c_char_p, [c_void_p]),
+        "bedrock_error_free": (None, [c_void_p]),
+        "bedrock_string_free": (None, [c_void_p]),
+    }
+    for name, (restype, argtypes) in signatures.items():
+        function = getattr(lib, name)
+        function.restype = restype
+        function.argtypes = argtypes
 
 
 lib, path = _load()

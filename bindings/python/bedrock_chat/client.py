@@ -60,6 +60,15 @@ def _encode(request: Request) -> bytes:
     return (request if isinstance(request, str) else json.dumps(request)).encode("utf-8")
 
 
+def _call_returning_handle(function: Any, *arguments: Any) -> int | None:
+    """Calls a library function whose last two parameters are ``T **out, bedrock_error **err``
+    and returns the handle it stored (the caller frees it); frees the error."""
+    handle = ctypes.c_void_p()
+    err = ctypes.c_void_p()
+    _check(function(*arguments, ctypes.byref(handle), ctypes.byref(err)), err)
+    return handle.value
+
+
 def _call_returning_json(function: Any, *arguments: Any) -> Any:
     """Calls a library function whose last two parameters are ``char **out, bedrock_error **err``
     and returns the parsed JSON it stored; frees the string and the error."""
@@ -92,11 +101,7 @@ class Client:
         self._users = 0
         self._closing = False
         merged = {**(config or {}), **kwargs}
-        handle = ctypes.c_void_p()
-        err = ctypes.c_void_p()
-        _check(lib.bedrock_client_new(json.dumps(merged).encode("utf-8"), ctypes.byref(handle),
-                                      ctypes.byref(err)), err)
-        self._handle = handle.value
+        self._handle = _call_returning_handle(lib.bedrock_client_new, json.dumps(merged).encode("utf-8"))
 
     # ---- lifetime ---------------------------------------------------------------------------
 
@@ -255,14 +260,12 @@ class _PulledStream:
         self._close_requested = False
         client_handle = client._acquire()
         try:
-            handle = ctypes.c_void_p()
-            err = ctypes.c_void_p()
-            _check(lib.bedrock_stream_open(client_handle, body, ctypes.byref(handle), ctypes.byref(err)), err)
+            handle = _call_returning_handle(lib.bedrock_stream_open, client_handle, body)
         except BaseException:
             client._release()
             raise
         self._client: Client | None = client  # keeps the client alive while the stream is
-        self._handle = handle.value
+        self._handle = handle
 
     def next_event(self) -> dict[str, Any] | None:
         """Blocks for the next event; None at the end (or once closed). Raises the typed error
