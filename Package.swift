@@ -16,7 +16,15 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Bedrock", dependencies: ["CCurl", "CJansson", "CCrypto", "CZlib"]),
+        .systemLibrary(name: "CLinux"),
+        .target(name: "Bedrock", dependencies: ["CCurl", "CJansson", "CCrypto", "CZlib", "CLinux"]),
         .testTarget(name: "BedrockTests", dependencies: ["Bedrock"], exclude: ["Vectors"]),
     ]
 )
+
+// The event-stream decoder benchmark (bench/eventstream), built in release by bench/run.sh with
+// BEDROCK_BENCH=1 set. It is declared only then, so that `swift build` and `swift test` leave it out.
+if Context.environment["BEDROCK_BENCH"] == "1" {
+    package.targets.append(.executableTarget(name: "bench-eventstream", dependencies: ["Bedrock", "CZlib"],
+                                             path: "bench/eventstream"))
+}

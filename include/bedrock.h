@@ -87,7 +87,8 @@ typedef enum bedrock_status {
     BEDROCK_ERR_SERVICE = 11,         /* InternalServer, ServiceUnavailable, other HTTP 5xx */
     BEDROCK_ERR_PROTOCOL = 12,        /* a malformed response body or event-stream frame */
     BEDROCK_ERR_CANCELLED = 13,       /* a callback returned non-zero, or bedrock_stream_cancel() */
-    BEDROCK_ERR_INTERNAL = 14         /* a bug or out of memory in the library */
+    BEDROCK_ERR_INTERNAL = 14,        /* a bug or out of memory in the library */
+    BEDROCK_ERR_LIMIT = 15            /* a multi handle's max_pending calls are in flight */
 } bedrock_status;
 
 /* Opaque handles. */
@@ -224,6 +225,137 @@ bedrock_status bedrock_converse_stream(bedrock_client *client, const char *model
    {"input": {"invokeModel": {"body": "..."}}}; *response_json is {"inputTokens": N}. */
 bedrock_status bedrock_count_tokens(bedrock_client *client, const char *model_id, const char *request_json,
                                     char **response_json, bedrock_error **err);
+
+/* ---- Event loops: many calls on one thread ------------------------------------------- */
+/*
+ * A bedrock_multi runs many calls at once, with no thread of its own: the host's event loop
+ * (epoll, libuv, libevent, nginx, asyncio) drives it, as libcurl's multi interface, libpq and
+ * hiredis are driven. Calls on one multi share its connections: HTTP/1.1 keep-alive, or
+ * HTTP/2 streams multiplexed on one connection. Retry backoff and the adaptive rate limiter are
+ * timers, never a sleep; a credential fetch (STS, SSO, IMDS, container, credential_process)
+ * runs on one helper thread per client while only the calls that need it wait.
+ *
+ * Three ways to drive it:
+ *   Simple mode. Poll bedrock_multi_fd() for reading (with poll, epoll or select), with
+ *     bedrock_multi_timeout_ms() as the longest wait, and call bedrock_multi_perform() when it
+ *     is readable or the time is up.
+ *   Socket mode. bedrock_multi_use_loop() hands the sockets to watch and one timer to the
+ *     host's loop, as CURLMOPT_SOCKETFUNCTION and CURLMOPT_TIMERFUNCTION do; the host calls
+ *     bedrock_multi_socket_action() when one is ready or the timer fires.
+ *   Queue mode. A multi created with {"queue": true} takes NULL callbacks; perform (or
+ *     socket_action) queues items instead, which bedrock_multi_read() hands out one at a time:
+ *     for an FFI host that prefers no C callbacks.
+ *
+ * RULES
+ *   One thread drives a multi at a time (perform, socket_action, read, free). Starting a call,
+ *   bedrock_call_cancel() and bedrock_multi_wakeup() may come from any thread.
+ *   Callbacks run only on the driving thread, inside perform or socket_action, and never
+ *   inside curl's own callbacks: events are handed out after curl returns, so a callback may
+ *   start, cancel or free calls. Calling perform or socket_action from inside a callback is
+ *   BEDROCK_ERR_INVALID_ARGUMENT, not a deadlock.
+ *   on_done runs exactly once per call, after its last event, whatever happens: success,
+ *   failure, cancellation, or bedrock_multi_free().
+ *   A stream is retried only before its first event reaches the caller.
+ *   The multi keeps its client alive; the client may be freed first.
+ */
+typedef struct bedrock_multi bedrock_multi;  /* many calls in flight, one driving thread at a time */
+typedef struct bedrock_call bedrock_call;    /* one call in flight; the caller frees it */
+
+/* Runs once per call, after its last event, on the driving thread. Arguments are borrowed.
+   result_json on success: what the blocking form returns (bedrock_chat's response, the
+   Converse body, the InvokeModel body); for bedrock_multi_chat_stream, the same response
+   object that ends the stream's "message" event; NULL for the raw streams and on failure. */
+typedef void (*bedrock_done_fn)(bedrock_call *call, bedrock_status status, const char *result_json,
+                                const bedrock_error *err, void *user_data);
+
+/* Creates a multi on `client`. options_json (NULL for the defaults): {"queue": false,
+   "max_connections": 64, "max_concurrent_streams": 100 (per HTTP/2 connection),
+   "max_pending": 10000 (calls started and not yet done; past it a start returns
+   BEDROCK_ERR_LIMIT), "http_version": "auto" | "1.1" | "2"}. "auto" is HTTP/2 through ALPN
+   over TLS with a fallback to 1.1, and 1.1 over plain http; "2" is HTTP/2 always (prior
+   knowledge over plain http). Free it with bedrock_multi_free(). */
+bedrock_status bedrock_multi_new(bedrock_client *client, const char *options_json, bedrock_multi **out,
+                                 bedrock_error **err);
+
+/* Cancels what is still in flight, running each on_done with BEDROCK_ERR_CANCELLED, then frees
+   the multi. Call handles stay valid until bedrock_call_free(). Inside a callback the free is
+   deferred until the callbacks return. NULL is a no-op. */
+void bedrock_multi_free(bedrock_multi *multi);
+
+/* Start a call: they never block, and any thread may call them. They mirror the blocking API:
+   the same arguments, checked now (a bad request fails here, with no on_done), and the same
+   events (on_event, as bedrock_event_fn: return non-zero to cancel). *out receives the call's
+   handle, which the caller frees with bedrock_call_free(), at any time. In queue mode pass
+   NULL callbacks. */
+bedrock_status bedrock_multi_chat(bedrock_multi *multi, const char *request_json, bedrock_done_fn on_done,
+                                  void *user_data, bedrock_call **out, bedrock_error **err);
+bedrock_status bedrock_multi_chat_stream(bedrock_multi *multi, const char *request_json, bedrock_event_fn on_event,
+                                         bedrock_done_fn on_done, void *user_data, bedrock_call **out,
+                                         bedrock_error **err);
+bedrock_status bedrock_multi_converse(bedrock_multi *multi, const char *model_id, const char *request_json,
+                                      bedrock_done_fn on_done, void *user_data, bedrock_call **out,
+                                      bedrock_error **err);
+bedrock_status bedrock_multi_converse_stream(bedrock_multi *multi, const char *model_id, const char *request_json,
+                                             bedrock_event_fn on_event, bedrock_done_fn on_done, void *user_data,
+                                             bedrock_call **out, bedrock_error **err);
+bedrock_status bedrock_multi_invoke_model(bedrock_multi *multi, const char *model_id, const char *body_json,
+                                          bedrock_done_fn on_done, void *user_data, bedrock_call **out,
+                                          bedrock_error **err);
+bedrock_status bedrock_multi_invoke_model_stream(bedrock_multi *multi, const char *model_id, const char *body_json,
+                                                 bedrock_event_fn on_event, bedrock_done_fn on_done,
+                                                 void *user_data, bedrock_call **out, bedrock_error **err);
+
+/* Simple mode: one fd for the host's poll/epoll/select, readable whenever there is work
+   (socket I/O, an expired timer, a wakeup). The host then calls perform, which never blocks
+   longer than wait_ms, runs callbacks, and reports how many calls are still running. The fd
+   belongs to the multi: do not read or close it. */
+int bedrock_multi_fd(const bedrock_multi *multi);
+/* Milliseconds until the multi has timed work (0: now), or -1 when no timer is pending. */
+long bedrock_multi_timeout_ms(const bedrock_multi *multi);
+bedrock_status bedrock_multi_perform(bedrock_multi *multi, int wait_ms, int *running, bedrock_error **err);
+
+/* Socket mode, for libuv, libevent and nginx, as curl's CURLMOPT_SOCKETFUNCTION and
+   CURLMOPT_TIMERFUNCTION. on_socket asks the host to watch fd for `what` (BEDROCK_POLL_IN,
+   BEDROCK_POLL_OUT, both) or to stop (BEDROCK_POLL_REMOVE); fd_data is what the host attached
+   with bedrock_multi_assign(). on_timer asks to be called back after timeout_ms (-1: cancel
+   the timer); each call replaces the last. Both run on the driving thread, and the first
+   on_socket call, for the multi's wakeup fd, comes from bedrock_multi_use_loop() itself.
+   Their return values are ignored. */
+enum { BEDROCK_POLL_IN = 1, BEDROCK_POLL_OUT = 2, BEDROCK_POLL_REMOVE = 4 };
+typedef int (*bedrock_socket_fn)(bedrock_multi *multi, int fd, int what, void *loop_data, void *fd_data);
+typedef int (*bedrock_timer_fn)(bedrock_multi *multi, long timeout_ms, void *loop_data);
+bedrock_status bedrock_multi_use_loop(bedrock_multi *multi, bedrock_socket_fn on_socket, bedrock_timer_fn on_timer,
+                                      void *loop_data, bedrock_error **err);
+void bedrock_multi_assign(bedrock_multi *multi, int fd, void *fd_data);
+/* The host saw fd ready for `events` (BEDROCK_POLL_IN | BEDROCK_POLL_OUT), or its timer fired
+   (fd -1). Runs callbacks, and reports how many calls are still running. */
+bedrock_status bedrock_multi_socket_action(bedrock_multi *multi, int fd /* -1: the timer fired */, int events,
+                                           int *running, bedrock_error **err);
+
+/* Queue mode: the oldest item, owned by the caller (bedrock_string_free):
+   {"type": "event", "event": {...}} or {"type": "done", "status": <int>, "status_name",
+   "result": <object> | null, "error": <error JSON> | null}. *call says whose (borrowed: the
+   caller's own handle). A NULL item means the queue is empty. */
+bedrock_status bedrock_multi_read(bedrock_multi *multi, bedrock_call **call, char **item_json, bedrock_error **err);
+
+/* Any thread: makes the multi's fd readable, so that a perform blocked in the host's poll
+   returns promptly. */
+void bedrock_multi_wakeup(bedrock_multi *multi);
+
+/* Any thread: ends the call; on_done runs once with BEDROCK_ERR_CANCELLED (unless the call
+   already ended). NULL is a no-op. */
+void bedrock_call_cancel(bedrock_call *call);
+
+/* Frees a call handle. A call not yet done is cancelled first: its on_done still runs once,
+   with the handle valid until it returns. Inside a callback the free is deferred. NULL is a
+   no-op. */
+void bedrock_call_free(bedrock_call *call);
+
+/* The call's figures so far, as JSON owned by the caller (bedrock_string_free): {"attempts",
+   "latency_ms", "time_to_first_byte_ms", "time_to_first_token_ms", "retry_wait_ms",
+   "credential_wait_ms", "bytes_sent", "bytes_received", "events", "http_version",
+   "connection_reused", "request_id"}. */
+bedrock_status bedrock_call_metrics(const bedrock_call *call, char **metrics_json, bedrock_error **err);
 
 /* ---- Errors and strings -------------------------------------------------------------- */
 

@@ -15,5 +15,14 @@ static inline CURLcode bedrock_curl_setopt_data_fn(CURL *h, CURLoption o, bedroc
 static inline CURLcode bedrock_curl_setopt_xferinfo_fn(CURL *h, CURLoption o, bedrock_curl_xferinfo_fn f) { return curl_easy_setopt(h, o, f); }
 static inline CURLcode bedrock_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode bedrock_curl_getinfo_ptr(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }
+static inline CURLcode bedrock_curl_getinfo_off(CURL *h, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(h, i, v); }
+static inline CURLcode bedrock_curl_getinfo_voidp(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode bedrock_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+static inline CURLMcode bedrock_curl_multi_setopt_ptr(CURLM *m, CURLMoption o, void *v) { return curl_multi_setopt(m, o, v); }
+static inline CURLMcode bedrock_curl_multi_setopt_socket_fn(CURLM *m, curl_socket_callback f) {
+    return curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, f);
+}
+static inline CURLMcode bedrock_curl_multi_setopt_timer_fn(CURLM *m, curl_multi_timer_callback f) {
+    return curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, f);
+}
 #endif

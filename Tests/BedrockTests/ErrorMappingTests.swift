@@ -56,10 +56,22 @@ final class ErrorMappingTests: XCTestCase {
         XCTAssertEqual(notJSON.message, "HTTP 502: <html> (HTTP 502)")
     }
 
-    func test_statusNames_matchTheHeader() {
-        XCTAssertEqual(BedrockStatus.allCases.count, 15)
-        XCTAssertEqual(BedrockStatus.throttled.name, "BEDROCK_ERR_THROTTLED")
-        XCTAssertEqual(BedrockStatus.protocol.rawValue, 12)
+    /// Every `BEDROCK_OK`/`BEDROCK_ERR_*` enumerator of include/bedrock.h, by name and value, is
+    /// a case here, and no other.
+    func test_statusNamesAndValues_matchTheHeader() throws {
+        let header = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../include/bedrock.h").standardizedFileURL
+        let text = try String(contentsOf: header, encoding: .utf8)
+        let pattern = try NSRegularExpression(pattern: #"^\s*(BEDROCK_(?:OK|ERR_[A-Z_]+)) = (\d+)"#, options: .anchorsMatchLines)
+        var declared: [String: Int32] = [:]
+        for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+            guard let name = Range(match.range(at: 1), in: text), let value = Range(match.range(at: 2), in: text) else { continue }
+            declared[String(text[name])] = Int32(text[value])
+        }
+        XCTAssertEqual(declared.count, BedrockStatus.allCases.count)
+        for status in BedrockStatus.allCases {
+            XCTAssertEqual(declared[status.name], status.rawValue, status.name)
+        }
     }
 
     func test_errorJSON_carriesDetails() throws {

@@ -123,7 +123,7 @@ def test_unknown_status_is_a_plain_bedrock_error():
 
 
 def test_every_status_has_its_class():
-    for status in range(1, 15):
+    for status in range(1, 16):
         cls = type(error_from_json(json.dumps({"status": status, "message": "m"})))
         assert cls is not BedrockError and cls.status == status
         assert bedrock_chat._lib.bedrock_status_name(status).decode().startswith("BEDROCK_ERR_")

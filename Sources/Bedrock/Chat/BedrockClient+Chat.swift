@@ -6,17 +6,29 @@ extension BedrockClient {
         let plan = try ChatPlan(request)
         let exchange = try perform(plan.operation, modelId: request.model, body: try plan.body(stream: false),
                                    extraHeaders: plan.extraHeaders)
-        guard let body = try? JSON.parse(exchange.body, field: "response") else {
-            throw BedrockError(.protocol, "response body is not valid JSON", httpStatus: exchange.head.status,
-                               requestId: exchange.head.requestId)
+        return try plan.reply(head: exchange.head, body: exchange.body)
+    }
+
+    /// Opens a chat stream (`bedrock_stream_open`).
+    func openChatStream(_ request: ChatRequest) throws(BedrockError) -> ChatStream {
+        try ChatStream(client: self, request: request)
+    }
+}
+
+extension ChatPlan {
+    /// The chat response for a whole 2xx response, read with the plan's format.
+    func reply(head: HTTPResponseHead, body bytes: [UInt8]) throws(BedrockError) -> JSON {
+        guard let body = try? JSON.parse(bytes, field: "response") else {
+            throw BedrockError(.protocol, "response body is not valid JSON", httpStatus: head.status,
+                               requestId: head.requestId)
         }
         var accumulator = ChatAccumulator()
         var trace: JSON?
-        if let format = plan.format {
-            let reply = try format.parseResponse(body, modelId: plan.baseModelId)
+        if let format = format {
+            let reply = try format.parseResponse(body, modelId: baseModelId)
             accumulator.apply(blocks: reply.blocks)
             accumulator.setProviderStopReason(reply.providerStopReason)
-            if let usage = ChatPlan.usage(headers: exchange.head) ?? reply.usage { accumulator.setUsage(usage) }
+            if let usage = ChatPlan.usage(headers: head) ?? reply.usage { accumulator.setUsage(usage) }
             if body[ChatPlan.guardrailActionMember]?.stringValue == "INTERVENED" {
                 accumulator.setProviderStopReason(StopReason.guardrailIntervened)
                 trace = body[ChatPlan.guardrailTraceMember]
@@ -29,11 +41,11 @@ extension BedrockClient {
             trace = converseTrace
         }
         var clientStopped = false
-        if !plan.clientStops.isEmpty {
+        if !clientStops.isEmpty {
             var cutAccumulator = ChatAccumulator()
             let blocks = accumulator.blocks.map { block -> ContentBlock in
                 guard case .text(let text) = block, !clientStopped else { return block }
-                let (kept, stopped) = StopSequenceCutter.cut(text, stops: plan.clientStops)
+                let (kept, stopped) = StopSequenceCutter.cut(text, stops: clientStops)
                 clientStopped = stopped
                 return .text(kept)
             }
@@ -42,12 +54,7 @@ extension BedrockClient {
             cutAccumulator.setProviderStopReason(accumulator.providerStopReason)
             accumulator = cutAccumulator
         }
-        return plan.response(from: accumulator, requestId: exchange.head.requestId, trace: trace,
+        return response(from: accumulator, requestId: head.requestId, trace: trace,
                              clientStopped: clientStopped).json
-    }
-
-    /// Opens a chat stream (`bedrock_stream_open`).
-    func openChatStream(_ request: ChatRequest) throws(BedrockError) -> ChatStream {
-        try ChatStream(client: self, request: request)
     }
 }

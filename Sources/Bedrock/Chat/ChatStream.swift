@@ -5,50 +5,94 @@
 final class ChatStream: @unchecked Sendable {
     /// Kept alive by the stream, which may outlive the caller's reference (bedrock.h).
     let client: BedrockClient
-    private let plan: ChatPlan
     private let call: EventStreamCall
-    private var parser: any StreamChunkParser
-    private var accumulator = ChatAccumulator()
-    private var cutter: StopSequenceCutter?
-    private var trace: JSON?
+    private var translator: ChatStreamTranslator
     private var queued: [JSON] = []
-    private var started = false
-    private var ended = false
 
     init(client: BedrockClient, request: ChatRequest) throws(BedrockError) {
         self.client = client
-        plan = try ChatPlan(request)
+        let plan = try ChatPlan(request)
         call = try client.openStream(plan.streamOperation, modelId: request.model, body: try plan.body(stream: true),
                                      extraHeaders: plan.extraHeaders)
-        parser = plan.format?.makeStreamParser(modelId: plan.baseModelId) ?? ConverseStreamParser()
-        cutter = plan.clientStops.isEmpty ? nil : StopSequenceCutter(stops: plan.clientStops)
+        translator = ChatStreamTranslator(plan: plan)
     }
 
     /// The next event, or nil after the `message` event.
     func next() throws(BedrockError) -> JSON? {
-        while queued.isEmpty, !ended {
-            let event = try call.next()
-            if !started {
-                started = true
-                queued.append(ChatAccumulator.event("start", [
-                    "model_id": .string(plan.request.model),
-                    "request_id": call.head.requestId.map(JSON.string) ?? .null,
-                ]))
+        while queued.isEmpty, !translator.ended {
+            if let raw = try call.next() {
+                queued += try translator.events(from: raw, requestId: call.head.requestId)
+            } else {
+                queued += translator.finish(requestId: call.head.requestId)
             }
-            guard let event else {
-                end()
-                break
-            }
-            for delta in try deltas(from: event) { apply(delta) }
-            if cutter?.stopped == true { end() }
         }
         return queued.isEmpty ? nil : queued.removeFirst()
     }
 
     /// Ends a blocked or later `next` with CANCELLED. Safe from any thread.
     func cancel() { call.cancel() }
+}
 
-    private func deltas(from event: JSON) throws(BedrockError) -> [ChatDelta] {
+/// Turns a chat stream's raw events (ConverseStream events, or InvokeModelWithResponseStream
+/// chunks in the provider's format) into chat events: `start`, deltas, and at the end `usage`,
+/// `stop` and `message`. Push-driven, so both the pull stream (`ChatStream`) and an event
+/// loop (`bedrock_multi_chat_stream`) use it.
+struct ChatStreamTranslator {
+    let plan: ChatPlan
+    private var parser: any StreamChunkParser
+    private var accumulator = ChatAccumulator()
+    private var cutter: StopSequenceCutter?
+    private var trace: JSON?
+    private(set) var started = false
+    /// Set once the final `message` has been made; no event follows it.
+    private(set) var ended = false
+
+    init(plan: ChatPlan) {
+        self.plan = plan
+        parser = plan.format?.makeStreamParser(modelId: plan.baseModelId) ?? ConverseStreamParser()
+        cutter = plan.clientStops.isEmpty ? nil : StopSequenceCutter(stops: plan.clientStops)
+    }
+
+    /// The `start` event, once: before the first raw event, or at the end of an empty stream.
+    mutating func start(requestId: String?) -> [JSON] {
+        guard !started else { return [] }
+        started = true
+        return [ChatAccumulator.event("start", [
+            "model_id": .string(plan.request.model),
+            "request_id": requestId.map(JSON.string) ?? .null,
+        ])]
+    }
+
+    /// The chat events one raw event makes. When a client-side stop sequence cuts the reply,
+    /// the closing events follow at once and `ended` is set: the rest is not read.
+    mutating func events(from raw: JSON, requestId: String?) throws(BedrockError) -> [JSON] {
+        var events = start(requestId: requestId)
+        for delta in try deltas(from: raw) { apply(delta, into: &events) }
+        if cutter?.stopped == true { events += finish(requestId: requestId) }
+        return events
+    }
+
+    /// The closing events: `usage`, `stop` and the whole response as `message`.
+    mutating func finish(requestId: String?) -> [JSON] {
+        guard !ended else { return [] }
+        var events = start(requestId: requestId)
+        ended = true
+        for delta in parser.finish() { apply(delta, into: &events) }
+        if var cutter, !cutter.stopped {
+            apply(.text(index: 0, text: cutter.flush()), into: &events)
+            self.cutter = cutter
+        }
+        let response = plan.response(from: accumulator, requestId: requestId, trace: trace,
+                                     clientStopped: cutter?.stopped ?? false)
+        events.append(ChatAccumulator.event("usage", ["usage": response.usage.json]))
+        var stop = JSONObject(["type": .string("stop"), "stop_reason": .string(response.stopReason)])
+        if let providerReason = response.providerStopReason { stop["provider_stop_reason"] = .string(providerReason) }
+        events.append(.object(stop))
+        events.append(ChatAccumulator.event("message", ["message": response.json]))
+        return events
+    }
+
+    private mutating func deltas(from event: JSON) throws(BedrockError) -> [ChatDelta] {
         guard plan.format != nil else {
             if let trace = event["metadata"]?["trace"] { self.trace = trace }
             return try parser.parse(chunk: event)
@@ -74,28 +118,12 @@ final class ChatStream: @unchecked Sendable {
         return deltas
     }
 
-    private func apply(_ delta: ChatDelta) {
+    private mutating func apply(_ delta: ChatDelta, into events: inout [JSON]) {
         var delta = delta
         if case .text(let index, let text) = delta, var cutter {
             delta = .text(index: index, text: cutter.feed(text))
             self.cutter = cutter
         }
-        if let event = accumulator.apply(delta) { queued.append(event) }
-    }
-
-    private func end() {
-        ended = true
-        for delta in parser.finish() { apply(delta) }
-        if var cutter, !cutter.stopped {
-            apply(.text(index: 0, text: cutter.flush()))
-            self.cutter = cutter
-        }
-        let response = plan.response(from: accumulator, requestId: call.head.requestId, trace: trace,
-                                     clientStopped: cutter?.stopped ?? false)
-        queued.append(ChatAccumulator.event("usage", ["usage": response.usage.json]))
-        var stop = JSONObject(["type": .string("stop"), "stop_reason": .string(response.stopReason)])
-        if let providerReason = response.providerStopReason { stop["provider_stop_reason"] = .string(providerReason) }
-        queued.append(.object(stop))
-        queued.append(ChatAccumulator.event("message", ["message": response.json]))
+        if let event = accumulator.apply(delta) { events.append(event) }
     }
 }

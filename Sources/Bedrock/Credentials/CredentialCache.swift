@@ -67,6 +67,15 @@ final class CredentialCache: Sendable {
         return fresh.credentials
     }
 
+    /// Credentials good to sign with now without fetching, or nil when a fetch must come
+    /// first (nothing cached, or inside the mandatory window). An event loop parks the call
+    /// and runs `credentials()` off its thread.
+    var usableWithoutFetching: Credentials? {
+        guard let entry = current.withLock({ $0 }),
+              !needsRefresh(entry.credentials, within: Self.mandatoryRefreshSeconds) else { return nil }
+        return entry.credentials
+    }
+
     /// The credentials cached now, if any, without fetching.
     var cached: Credentials? { current.withLock { $0?.credentials } }
 

@@ -13,11 +13,11 @@
 /// throws that same error, because the frame boundaries are lost and cannot be found again.
 ///
 /// Not thread-safe; a decoder belongs to one stream, which one thread drives at a time.
-struct EventStreamDecoder: Sendable {
+package struct EventStreamDecoder: Sendable {
     /// Upper bounds on what a frame may claim, so a corrupt or hostile length cannot make the
     /// decoder reserve gigabytes. The spec caps a payload at 24 MiB and the headers at 128 KiB;
     /// the default message limit is both caps plus framing, so no conforming message is refused.
-    struct Limits: Sendable, Equatable {
+    package struct Limits: Sendable, Equatable {
         /// The largest total length (prelude + headers + payload + trailer) accepted.
         var maximumMessageLength: Int
         /// The largest headers section accepted.
@@ -29,7 +29,7 @@ struct EventStreamDecoder: Sendable {
             self.maximumHeadersLength = maximumHeadersLength
         }
 
-        static let `default` = Limits()
+        package static let `default` = Limits()
     }
 
     let limits: Limits
@@ -46,7 +46,7 @@ struct EventStreamDecoder: Sendable {
     /// Buffers larger than this are released rather than kept for reuse after a message.
     private static let retainedBufferCapacity = 1024 * 1024
 
-    init(limits: Limits = .default) {
+    package init(limits: Limits = .default) {
         self.limits = limits
     }
 
@@ -57,8 +57,8 @@ struct EventStreamDecoder: Sendable {
     ///
     /// - Throws: an `EventStreamError` for a malformed frame, after the messages before it have
     ///   gone to `onMessage`; every later call throws the same error.
-    mutating func feed(_ bytes: UnsafeRawBufferPointer,
-                              onMessage: (EventStreamMessage) -> Void) throws(EventStreamError) {
+    package mutating func feed(_ bytes: UnsafeRawBufferPointer,
+                               onMessage: (EventStreamMessage) -> Void) throws(EventStreamError) {
         if let failure { throw failure }
         buffer.append(contentsOf: bytes)
         defer { compact() }
@@ -71,7 +71,7 @@ struct EventStreamDecoder: Sendable {
     ///
     /// - Throws: `EventStreamError.truncated` when part of a message is still buffered (the
     ///   stream was cut short), or the error the decoder already failed with.
-    func finish() throws(EventStreamError) {
+    package func finish() throws(EventStreamError) {
         if let failure { throw failure }
         let pending = bufferedByteCount
         if pending > 0 {

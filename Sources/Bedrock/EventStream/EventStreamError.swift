@@ -4,7 +4,7 @@
 /// test says exactly what was wrong. All of them mean "the service sent a malformed response"
 /// (`BEDROCK_ERR_PROTOCOL`); after any of them the stream cannot be resynchronised, because the
 /// frame boundaries are no longer known.
-enum EventStreamError: Error, Equatable, Sendable {
+package enum EventStreamError: Error, Equatable, Sendable {
     /// The CRC-32 of the first 8 bytes does not match the prelude CRC. `expected` is the value
     /// in the frame, `actual` the value computed over the bytes received.
     case preludeChecksumMismatch(expected: UInt32, actual: UInt32)
@@ -53,7 +53,7 @@ enum EventStreamError: Error, Equatable, Sendable {
 }
 
 extension EventStreamError: CustomStringConvertible {
-    var description: String {
+    package var description: String {
         switch self {
         case let .preludeChecksumMismatch(expected, actual):
             "event-stream prelude CRC mismatch: expected \(hex(expected)), got \(hex(actual))"

@@ -5,11 +5,11 @@
 /// total_length: u32 | headers_length: u32 | prelude_crc: u32 | headers | payload | message_crc: u32
 /// ```
 /// all big-endian, both CRCs being CRC-32 of every byte before them.
-struct EventStreamMessage: Equatable, Sendable {
+package struct EventStreamMessage: Equatable, Sendable {
     /// The headers in wire order. The spec says a name appears at most once and order carries no
     /// meaning; the decoder keeps them as sent and does not reject duplicates.
     var headers: [EventStreamHeader]
-    var payload: [UInt8]
+    package var payload: [UInt8]
 
     init(headers: [EventStreamHeader] = [], payload: [UInt8] = []) {
         self.headers = headers

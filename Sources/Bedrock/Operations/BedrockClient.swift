@@ -13,19 +13,33 @@ final class BedrockClient: Sendable {
     /// Shared by every call on this client, as the SDKs share them per client.
     let retryQuota = RetryQuota()
     private let rateLimiter: AdaptiveRateLimiter?
+    /// For event loops: refreshes credentials on a helper thread; nil for bearer-token clients.
+    private let backgroundFetch: BackgroundCredentialFetch?
 
     init(config: ResolvedClientConfig) {
         self.config = config
         if case .sigV4(let chain) = config.authentication {
-            credentialCache = CredentialCache(chain: chain)
+            let cache = CredentialCache(chain: chain)
+            credentialCache = cache
+            backgroundFetch = BackgroundCredentialFetch(cache: cache)
         } else {
             credentialCache = nil
+            backgroundFetch = nil
         }
         retryPolicy = RetryPolicy(maxAttempts: config.maxAttempts)
         rateLimiter = config.retryMode == .adaptive ? AdaptiveRateLimiter() : nil
     }
 
-    private func newRetryAttempts() -> RetryAttempts {
+    /// Whether a request can be signed now without waiting for a credential fetch.
+    var canSignWithoutWaiting: Bool { credentialCache == nil || credentialCache?.usableWithoutFetching != nil }
+
+    /// Fetches credentials on a helper thread, then calls `completion` there.
+    func fetchCredentialsInBackground(then completion: @escaping BackgroundCredentialFetch.Completion) {
+        guard let backgroundFetch else { return completion(nil) }
+        backgroundFetch.fetch(then: completion)
+    }
+
+    func newRetryAttempts() -> RetryAttempts {
         RetryAttempts(policy: retryPolicy, quota: retryQuota, limiter: rateLimiter)
     }
 
@@ -136,9 +150,10 @@ final class BedrockClient: Sendable {
         return EventStreamCall(connect: connect, retries: newRetryAttempts())
     }
 
-    /// Builds and signs one request.
+    /// Builds and signs one request. `waiting: false` signs only with credentials already
+    /// usable (`canSignWithoutWaiting`), for an event loop that must not block on a fetch.
     func signedRequest(_ operation: RuntimeOperation, modelId: String, body: [UInt8],
-                       extraHeaders: [HTTPHeader]) throws(BedrockError) -> HTTPRequest {
+                       extraHeaders: [HTTPHeader], waiting: Bool = true) throws(BedrockError) -> HTTPRequest {
         try RuntimeOperation.validate(modelId: modelId)
         let path = config.endpoint.wirePath(operation.path(modelId: modelId))
         var headers = [
@@ -156,7 +171,9 @@ final class BedrockClient: Sendable {
             })
         case .sigV4:
             guard let credentialCache else { throw BedrockError(.internal, "SigV4 client without a credential cache") }
-            let signer = SigV4Signer(credentials: try credentialCache.credentials(),
+            let credentials = waiting ? try credentialCache.credentials() : credentialCache.usableWithoutFetching
+            guard let credentials else { throw BedrockError(.internal, "signing without waiting needs cached credentials") }
+            let signer = SigV4Signer(credentials: credentials,
                                      service: ResolvedClientConfig.signingService, region: config.region)
             headers += try mapSigningError { () throws(SigningError) in
                 try signer.sign(method: "POST", host: config.endpoint.hostHeader, path: path, query: "",

@@ -15,6 +15,7 @@ enum BedrockStatus: Int32, Sendable, CaseIterable {
     case `protocol` = 12
     case cancelled = 13
     case `internal` = 14
+    case limit = 15
 
     /// The C enumerator's name, e.g. `BEDROCK_ERR_THROTTLED`.
     var name: String { cName.description }
@@ -37,6 +38,7 @@ enum BedrockStatus: Int32, Sendable, CaseIterable {
         case .protocol: "BEDROCK_ERR_PROTOCOL"
         case .cancelled: "BEDROCK_ERR_CANCELLED"
         case .internal: "BEDROCK_ERR_INTERNAL"
+        case .limit: "BEDROCK_ERR_LIMIT"
         }
     }
 
@@ -58,6 +60,7 @@ enum BedrockStatus: Int32, Sendable, CaseIterable {
         case .protocol: "malformed response from the service"
         case .cancelled: "cancelled"
         case .internal: "internal library error or out of memory"
+        case .limit: "too many calls in flight on the multi handle (max_pending)"
         }
     }
 }

@@ -53,17 +53,23 @@ final class AdaptiveRateLimiter: Sendable {
     /// Before each attempt: once throttling has switched the limiter on, waits for a token.
     func acquire() {
         while true {
-            let wait = state.withLock { state -> Double in
-                guard state.enabled else { return 0 }
-                Self.refill(&state, now: clock())
-                if state.capacity >= 1 {
-                    state.capacity -= 1
-                    return 0
-                }
-                return (1 - state.capacity) / state.fillRate
-            }
+            let wait = tryAcquire()
             if wait <= 0 { return }
             sleep(wait)
+        }
+    }
+
+    /// Takes a token if one is there and returns 0; otherwise returns how many seconds until
+    /// one will be, without waiting (for an event loop, which sets a timer instead).
+    func tryAcquire() -> Double {
+        state.withLock { state -> Double in
+            guard state.enabled else { return 0 }
+            Self.refill(&state, now: clock())
+            if state.capacity >= 1 {
+                state.capacity -= 1
+                return 0
+            }
+            return (1 - state.capacity) / state.fillRate
         }
     }
 

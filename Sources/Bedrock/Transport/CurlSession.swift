@@ -2,7 +2,7 @@ import CCurl
 import Synchronization
 
 /// curl_global_init is not safe to race, so it runs once, the first time a client is made.
-private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+let curlGlobalInitResult: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 
 /// A curl multi handle with one easy handle. The multi handle owns the connection cache, so
 /// reusing a session across calls reuses its keep-alive connections. A session is used by one
@@ -12,8 +12,8 @@ final class CurlSession: @unchecked Sendable {
     let easy: UnsafeMutableRawPointer
 
     init() throws(BedrockError) {
-        guard curlGlobalInit == CURLE_OK else {
-            throw BedrockError(.internal, "curl_global_init failed with code \(curlGlobalInit.rawValue)")
+        guard curlGlobalInitResult == CURLE_OK else {
+            throw BedrockError(.internal, "curl_global_init failed with code \(curlGlobalInitResult.rawValue)")
         }
         guard let multi = curl_multi_init() else { throw BedrockError(.internal, "curl_multi_init failed") }
         guard let easy = curl_easy_init() else {

@@ -89,6 +89,10 @@ struct RetryAttempts {
     /// Called before each attempt is sent.
     func beforeAttempt() { limiter?.acquire() }
 
+    /// Before each attempt, for a caller that must not block: 0 when the attempt may go now,
+    /// else the seconds to wait before asking again.
+    func secondsBeforeAttempt() -> Double { limiter?.tryAcquire() ?? 0 }
+
     /// Called when an attempt has a response or a failure, to feed the rate limiter.
     func afterAttempt(error: BedrockError?) {
         limiter?.record(throttled: error.map { RetryPolicy.reason(for: $0) == .throttling } ?? false)
@@ -97,13 +101,20 @@ struct RetryAttempts {
     /// Decides whether to retry after `error`; if so, waits and returns true. Otherwise it
     /// stamps the error with the attempts made.
     mutating func shouldRetry(after error: inout BedrockError) -> Bool {
+        guard let delay = retryDelayMs(after: &error) else { return false }
+        sleepMilliseconds(delay)
+        return true
+    }
+
+    /// Decides whether to retry after `error`, without waiting: the backoff in milliseconds
+    /// before the next attempt, or nil (and the error stamped with the attempts made).
+    mutating func retryDelayMs(after error: inout BedrockError) -> Double? {
         error.attempts = attempt
         guard attempt < policy.maxAttempts, let reason = RetryPolicy.reason(for: error),
-              let cost = quota.acquire(for: reason) else { return false }
+              let cost = quota.acquire(for: reason) else { return nil }
         spent += cost
         attempt += 1
-        sleepMilliseconds(policy.delayMs(beforeRetry: attempt - 1, random: Double.random(in: 0..<1)))
-        return true
+        return policy.delayMs(beforeRetry: attempt - 1, random: Double.random(in: 0..<1))
     }
 
     func recordSuccess() { quota.recordSuccess(refund: spent) }

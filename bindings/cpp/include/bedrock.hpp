@@ -172,6 +172,7 @@ using ServiceError = StatusError<BEDROCK_ERR_SERVICE>;
 using ProtocolError = StatusError<BEDROCK_ERR_PROTOCOL>;
 using CancelledError = StatusError<BEDROCK_ERR_CANCELLED>;
 using InternalError = StatusError<BEDROCK_ERR_INTERNAL>;
+using LimitError = StatusError<BEDROCK_ERR_LIMIT>;
 
 namespace detail {
 
@@ -196,6 +197,7 @@ namespace detail {
     case BEDROCK_ERR_PROTOCOL: throw ProtocolError(message, std::move(json));
     case BEDROCK_ERR_CANCELLED: throw CancelledError(message, std::move(json));
     case BEDROCK_ERR_INTERNAL: throw InternalError(message, std::move(json));
+    case BEDROCK_ERR_LIMIT: throw LimitError(message, std::move(json));
     default: throw Error(status, message, std::move(json));
     }
 }

@@ -18,6 +18,7 @@ from .errors import (
     CredentialsError,
     InternalError,
     InvalidArgumentError,
+    LimitError,
     ModelError,
     NetworkError,
     NotFoundError,
@@ -44,5 +45,5 @@ __all__ = [
     "Client", "ChatStream", "AsyncChatStream", "Request",
     "BedrockError", "InvalidArgumentError", "ConfigError", "CredentialsError", "NetworkError",
     "BedrockTimeoutError", "ThrottledError", "AccessDeniedError", "ValidationError", "NotFoundError",
-    "ModelError", "ServiceError", "ProtocolError", "CancelledError", "InternalError",
+    "ModelError", "ServiceError", "ProtocolError", "CancelledError", "InternalError", "LimitError",
 ]

@@ -128,6 +128,11 @@ class InternalError(BedrockError):
     status = 14
 
 
+class LimitError(BedrockError):
+    """BEDROCK_ERR_LIMIT: a multi handle already has max_pending calls in flight."""
+    status = 15
+
+
 _BY_STATUS: dict[int, type[BedrockError]] = {cls.status: cls for cls in BedrockError.__subclasses__()}
 
 

@@ -1,0 +1,517 @@
+import CCurl
+import Synchronization
+
+/// A `bedrock_multi`'s options (options_json), every one optional.
+struct MultiOptions {
+    enum HTTPVersion: String {
+        case http1 = "1.1", http2 = "2", auto
+    }
+
+    static let defaultMaxConnections = 64
+    /// curl's own default for streams on one HTTP/2 connection.
+    static let defaultMaxConcurrentStreams = 100
+    static let defaultMaxPending = 10_000
+    static let countRange = 1...1_000_000
+
+    var queue = false
+    var maxConnections = defaultMaxConnections
+    var maxConcurrentStreams = defaultMaxConcurrentStreams
+    var maxPending = defaultMaxPending
+    var httpVersion = HTTPVersion.auto
+
+    init() {}
+
+    init(json: JSON) throws(BedrockError) {
+        guard case .object(let object) = json else {
+            throw .invalidArgument("options", "expected a JSON object, got \(json.typeName)")
+        }
+        let fields = ConfigFields(object: object, context: "options")
+        queue = try fields.bool("queue") ?? false
+        maxConnections = try fields.integer("max_connections", in: Self.countRange) ?? Self.defaultMaxConnections
+        maxConcurrentStreams = try fields.integer("max_concurrent_streams", in: Self.countRange)
+            ?? Self.defaultMaxConcurrentStreams
+        maxPending = try fields.integer("max_pending", in: Self.countRange) ?? Self.defaultMaxPending
+        if let version = try fields.string("http_version") {
+            guard let parsed = HTTPVersion(rawValue: version) else {
+                throw .invalidArgument("options.http_version", "expected \"1.1\", \"2\" or \"auto\", got \"\(version)\"")
+            }
+            httpVersion = parsed
+        }
+        try fields.rejectUnknown(["queue", "max_connections", "max_concurrent_streams", "max_pending", "http_version"])
+    }
+
+    /// The CURL_HTTP_VERSION_* for an endpoint: "2" is HTTP/2 through ALPN over TLS and with
+    /// prior knowledge over plain http; "auto" is HTTP/2 where TLS offers it, else 1.1.
+    func curlHTTPVersion(endpointScheme: String) -> Int {
+        switch httpVersion {
+        case .http1: Int(CURL_HTTP_VERSION_1_1)
+        case .http2: endpointScheme == "https" ? Int(CURL_HTTP_VERSION_2_0) : Int(CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
+        case .auto: Int(CURL_HTTP_VERSION_2TLS)
+        }
+    }
+}
+
+/// Many calls in flight on one thread that the host's event loop drives (`bedrock_multi`).
+///
+/// Calls start from any thread: they are queued and the engine is woken. The driving thread
+/// (inside `perform` or `socketAction`) signs and sends them, reads what arrives, retries with
+/// backoff timers (never a sleep), parks calls that wait for a credential fetch (which runs on
+/// a helper thread), and then, after curl has returned, hands events and results to the
+/// callbacks or the queue. So a callback may start, cancel or free calls freely.
+final class BedrockMulti: @unchecked Sendable {
+    /// How often in-flight transfers are checked against read_timeout_ms.
+    static let readTimeoutSweepMs: UInt64 = 50
+
+    let client: BedrockClient
+    let options: MultiOptions
+    private let engine: MultiEngine
+    private let httpVersion: Int
+
+    /// Work handed over by other threads: calls to start, calls to cancel, fetched credentials.
+    private struct Inbox {
+        var starts: [MultiCall] = []
+        var cancels: [MultiCall] = []
+        var credentialResults: [BedrockError?] = []
+    }
+    private let inbox = Mutex(Inbox())
+    /// Calls started and not yet done, counted at start for max_pending.
+    private let pendingCount = Atomic<Int>(0)
+    /// Queue mode: items waiting for bedrock_multi_read.
+    private let queue = Mutex<[(MultiCall, String)]>([])
+
+    // The driving thread's own state.
+    private var active: [ObjectIdentifier: MultiCall] = [:]
+    private var byTransfer: [ObjectIdentifier: MultiCall] = [:]
+    private var waiting: [MultiCall] = []
+    private var parked: [MultiCall] = []
+    private var parkedSince: UInt64?
+    private var toDispatch: [MultiCall] = []
+    private var nextSweep: UInt64 = 0
+    private(set) var inCallback = false
+    private var freeRequested = false
+
+    init(client: BedrockClient, options: MultiOptions) throws(BedrockError) {
+        self.client = client
+        self.options = options
+        engine = try MultiEngine(settings: .init(maxConnections: options.maxConnections,
+                                                 maxConcurrentStreams: options.maxConcurrentStreams))
+        httpVersion = options.curlHTTPVersion(endpointScheme: client.config.endpoint.scheme)
+    }
+
+    var pollFD: Int32 { engine.pollFD }
+
+    /// Milliseconds until something is due (curl's timer, a retry, a read-timeout check), 0 when
+    /// work is waiting, -1 when nothing is pending.
+    var timeoutMs: Int {
+        let now = monotonicMilliseconds()
+        guard let deadline = nextDeadline(now: now) else { return -1 }
+        return deadline > now ? Int(deadline - now) : 0
+    }
+
+    var running: Int { pendingCount.load(ordering: .acquiring) }
+
+    // MARK: - Starting and cancelling (any thread)
+
+    func start(_ request: MultiCall.Request, kind: MultiCall.Kind, onEvent: MultiCall.EventHandler?,
+               onDone: MultiCall.DoneHandler?) throws(BedrockError) -> MultiCall {
+        if options.queue, onEvent != nil || onDone != nil {
+            throw .invalidArgument("on_done", "a multi in queue mode takes NULL callbacks; read results with bedrock_multi_read")
+        }
+        if !options.queue, onDone == nil {
+            throw .invalidArgument("on_done", "must not be NULL (or create the multi with {\"queue\": true})")
+        }
+        if !options.queue, kind.isStream, onEvent == nil {
+            throw .invalidArgument("on_event", "must not be NULL for a stream (or create the multi with {\"queue\": true})")
+        }
+        let limit = options.maxPending
+        var current = pendingCount.load(ordering: .relaxed)
+        while true {
+            guard current < limit else {
+                throw BedrockError(.limit, "\(limit) calls are already in flight on this multi handle (max_pending)")
+            }
+            let (exchanged, original) = pendingCount.compareExchange(expected: current, desired: current + 1,
+                                                                     ordering: .acquiringAndReleasing)
+            if exchanged { break }
+            current = original
+        }
+        let call = MultiCall(request: request, kind: kind, multi: self, retries: client.newRetryAttempts(),
+                             onEvent: onEvent, onDone: onDone)
+        inbox.withLock { $0.starts.append(call) }
+        engine.wakeup()
+        return call
+    }
+
+    /// Called by `MultiCall.cancel`, from any thread.
+    func requestCancel(_ call: MultiCall) {
+        inbox.withLock { $0.cancels.append(call) }
+        engine.wakeup()
+    }
+
+    func wakeup() { engine.wakeup() }
+
+    // MARK: - Driving (one thread)
+
+    /// Simple mode: waits up to `waitMs` for work on the poll fd, does it, runs the callbacks.
+    func perform(waitMs: Int) throws(BedrockError) -> Int {
+        try enterDriving("bedrock_multi_perform")
+        let now = monotonicMilliseconds()
+        var wait = max(0, waitMs)
+        if let deadline = nextDeadline(now: now) { wait = min(wait, deadline > now ? Int(deadline - now) : 0) }
+        if inboxHasWork() { wait = 0 }
+        _ = engine.waitAndAct(waitMs: Int32(clamping: wait))
+        afterActivity()
+        return running
+    }
+
+    /// Socket mode: the host saw `fd` ready for `events`, or its timer fired (fd -1).
+    func socketAction(fd: Int32, events: Int32) throws(BedrockError) -> Int {
+        try enterDriving("bedrock_multi_socket_action")
+        if fd >= 0 { _ = engine.hostSocketReady(fd, events: events) }
+        afterActivity()
+        return running
+    }
+
+    func use(_ loop: HostLoop) {
+        engine.use(loop)
+        engine.armTimer(nextDeadline(now: monotonicMilliseconds()), now: monotonicMilliseconds())
+    }
+
+    func assign(_ fd: Int32, data: UnsafeMutableRawPointer?) { engine.assign(fd, data: data) }
+
+    /// Queue mode: the oldest item, or nil.
+    func read() -> (MultiCall, String)? {
+        queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+    }
+
+    /// Cancels everything in flight, running each `on_done` with CANCELLED. Deferred to the end
+    /// of the callbacks when called from inside one.
+    func close() {
+        if inCallback {
+            freeRequested = true
+            return
+        }
+        takeInbox()
+        for call in Array(active.values) + waiting + parked {
+            end(call, BedrockError(.cancelled, "the multi handle was freed"))
+        }
+        waiting.removeAll()
+        parked.removeAll()
+        dispatch()
+        queue.withLock { $0.removeAll() }
+    }
+
+    private func enterDriving(_ function: String) throws(BedrockError) {
+        if inCallback {
+            throw BedrockError(.invalidArgument, "\(function): called from inside a callback; return first")
+        }
+    }
+
+    private func inboxHasWork() -> Bool {
+        inbox.withLock { !$0.starts.isEmpty || !$0.cancels.isEmpty || !$0.credentialResults.isEmpty }
+    }
+
+    private func afterActivity() {
+        takeInbox()
+        var now = monotonicMilliseconds()
+        engine.runDueTimer(now: now)
+        startDue(now: now)
+        for (transfer, code) in engine.completed() { complete(transfer, code: code) }
+        if now >= nextSweep { sweepReadTimeouts(now: now) }
+        dispatch()
+        // Calls a callback started go out now, not at the next wakeup.
+        takeInbox()
+        now = monotonicMilliseconds()
+        engine.runDueTimer(now: now)
+        dispatch()
+        engine.armTimer(nextDeadline(now: now), now: now)
+        if freeRequested {
+            freeRequested = false
+            close()
+        }
+    }
+
+    private func nextDeadline(now: UInt64) -> UInt64? {
+        var deadline = engine.curlDeadline
+        for call in waiting {
+            if let startAt = call.startAt { deadline = min(deadline ?? startAt, startAt) }
+        }
+        if !byTransfer.isEmpty, client.config.transport.readTimeoutMs > 0 {
+            deadline = min(deadline ?? nextSweep, max(nextSweep, now))
+        }
+        if !toDispatch.isEmpty { deadline = now }
+        return deadline
+    }
+
+    private func takeInbox() {
+        let work = inbox.withLock { inbox -> Inbox in
+            defer { inbox = Inbox() }
+            return inbox
+        }
+        for call in work.starts {
+            active[ObjectIdentifier(call)] = call
+            attempt(call)
+        }
+        for call in work.cancels where !call.finished {
+            end(call, BedrockError(.cancelled, "the call was cancelled"))
+        }
+        for failure in work.credentialResults { credentialsFetched(failure) }
+    }
+
+    // MARK: - Attempts
+
+    /// Sends the call's next attempt now, or sets it waiting: for the rate limiter, or parked
+    /// until credentials are fetched.
+    private func attempt(_ call: MultiCall) {
+        guard !call.finished else { return }
+        if call.cancelRequested.load(ordering: .acquiring) {
+            return end(call, BedrockError(.cancelled, "the call was cancelled"))
+        }
+        let wait = call.retries.secondsBeforeAttempt()
+        if wait > 0 {
+            let delay = UInt64(wait * 1_000)
+            call.startAt = monotonicMilliseconds() + delay
+            call.metrics.retryWaitMs += delay
+            waiting.append(call)
+            return
+        }
+        guard client.canSignWithoutWaiting else {
+            parked.append(call)
+            if parkedSince == nil {
+                parkedSince = monotonicMilliseconds()
+                client.fetchCredentialsInBackground { [weak self] failure in
+                    guard let self else { return }
+                    self.inbox.withLock { $0.credentialResults.append(failure) }
+                    self.engine.wakeup()
+                }
+            }
+            return
+        }
+        do throws(BedrockError) {
+            let request = try client.signedRequest(call.request.operation, modelId: call.request.modelId,
+                                                   body: call.request.body, extraHeaders: call.request.extraHeaders,
+                                                   waiting: false)
+            let transfer = try CurlTransfer(easy: try engine.makeEasy(), request: request,
+                                            options: client.config.transport, httpVersion: httpVersion)
+            if call.kind.isStream {
+                transfer.onBody = { [unowned call, unowned transfer, unowned self] (bytes) throws(BedrockError) in
+                    try call.receive(bytes, requestId: transfer.head.requestId)
+                    if !call.pending.isEmpty { self.markForDispatch(call) }
+                }
+            }
+            try engine.start(transfer)
+            call.transfer = transfer
+            call.metrics.attempts += 1
+            call.startAt = monotonicMilliseconds()
+            byTransfer[ObjectIdentifier(transfer)] = call
+        } catch {
+            end(call, error)
+        }
+    }
+
+    private func startDue(now: UInt64) {
+        guard waiting.contains(where: { ($0.startAt ?? 0) <= now }) else { return }
+        let due = waiting.filter { ($0.startAt ?? 0) <= now }
+        waiting.removeAll { ($0.startAt ?? 0) <= now }
+        for call in due { attempt(call) }
+    }
+
+    private func credentialsFetched(_ failure: BedrockError?) {
+        let calls = parked
+        parked.removeAll()
+        let waited = parkedSince.map { monotonicMilliseconds() - $0 } ?? 0
+        parkedSince = nil
+        for call in calls {
+            call.metrics.credentialWaitMs += waited
+            if let failure {
+                end(call, failure)
+            } else {
+                attempt(call)
+            }
+        }
+    }
+
+    /// A transfer ended: success, a retry after backoff, or the call's failure.
+    private func complete(_ transfer: CurlTransfer, code: CURLcode) {
+        guard let call = byTransfer.removeValue(forKey: ObjectIdentifier(transfer)) else { return }
+        call.metrics.record(easy: transfer.easy, attemptStarted: call.startAt ?? call.metrics.started, head: transfer.head)
+        engine.finish(transfer)
+        call.transfer = nil
+        var failure: BedrockError?
+        if !call.stoppedEarly {
+            failure = transfer.failure(code)
+            if failure == nil {
+                do throws(BedrockError) {
+                    try transfer.checkSuccess()
+                    if call.kind.isStream { try call.finishStream() }
+                } catch {
+                    failure = error
+                }
+            }
+        }
+        call.retries.afterAttempt(error: failure)
+        if var failure {
+            if !call.delivered, call.pending.isEmpty, !call.cancelRequested.load(ordering: .acquiring),
+               let delay = call.retries.retryDelayMs(after: &failure) {
+                call.resetForRetry()
+                call.startAt = monotonicMilliseconds() + UInt64(delay)
+                call.metrics.retryWaitMs += UInt64(delay)
+                waiting.append(call)
+                return
+            }
+            failure.attempts = call.retries.attempt
+            return end(call, failure)
+        }
+        call.retries.recordSuccess()
+        do throws(BedrockError) {
+            try call.succeed(head: transfer.head, body: transfer.body)
+            finish(call, status: .ok, failure: nil)
+        } catch {
+            end(call, error)
+        }
+    }
+
+    /// Ends a call with `error`, wherever it stands.
+    private func end(_ call: MultiCall, _ error: BedrockError) {
+        guard !call.finished else { return }
+        if let transfer = call.transfer {
+            byTransfer.removeValue(forKey: ObjectIdentifier(transfer))
+            engine.finish(transfer)
+            call.transfer = nil
+        }
+        waiting.removeAll { $0 === call }
+        parked.removeAll { $0 === call }
+        // A cancelled call hands out nothing more, only its on_done.
+        if error.status == .cancelled { call.pending.removeAll() }
+        finish(call, status: error.status, failure: client.redacted(error))
+    }
+
+    private func finish(_ call: MultiCall, status: BedrockStatus, failure: BedrockError?) {
+        call.finished = true
+        call.status = status
+        call.failure = failure
+        if status != .ok { call.result = nil }
+        call.metrics.ended = monotonicMilliseconds()
+        markForDispatch(call)
+    }
+
+    private func sweepReadTimeouts(now: UInt64) {
+        nextSweep = now + Self.readTimeoutSweepMs
+        let limit = UInt64(client.config.transport.readTimeoutMs)
+        guard limit > 0 else { return }
+        let stalled = byTransfer.values.filter { call in
+            guard let transfer = call.transfer else { return false }
+            // Bytes may have arrived after `now` was read.
+            return now > transfer.lastActivity && now - transfer.lastActivity >= limit
+        }
+        for call in stalled {
+            guard let transfer = call.transfer else { continue }
+            byTransfer.removeValue(forKey: ObjectIdentifier(transfer))
+            engine.finish(transfer)
+            call.transfer = nil
+            var failure = BedrockError(.timeout, "no data received for \(limit) ms (read_timeout_ms)")
+            call.retries.afterAttempt(error: failure)
+            if !call.delivered, call.pending.isEmpty, let delay = call.retries.retryDelayMs(after: &failure) {
+                call.resetForRetry()
+                call.startAt = now + UInt64(delay)
+                waiting.append(call)
+            } else {
+                failure.attempts = call.retries.attempt
+                end(call, failure)
+            }
+        }
+    }
+
+    // MARK: - Callbacks (after curl has returned)
+
+    private func markForDispatch(_ call: MultiCall) {
+        if !toDispatch.contains(where: { $0 === call }) { toDispatch.append(call) }
+    }
+
+    /// Hands out pending events, then each finished call's result, exactly once.
+    private func dispatch() {
+        guard !toDispatch.isEmpty else { return }
+        inCallback = true
+        defer { inCallback = false }
+        while !toDispatch.isEmpty {
+            let calls = toDispatch
+            toDispatch.removeAll()
+            for call in calls {
+                deliverEvents(of: call)
+                if call.finished, !call.doneDelivered { deliverDone(call) }
+            }
+        }
+    }
+
+    private func deliverEvents(of call: MultiCall) {
+        var index = 0
+        while index < call.pending.count, call.finished || !call.cancelRequested.load(ordering: .acquiring) {
+            let event = call.pending[index]
+            index += 1
+            call.delivered = true
+            call.metrics.events += 1
+            if call.metrics.firstToken == nil { call.metrics.firstToken = monotonicMilliseconds() }
+            if options.queue {
+                let item = "{\"type\":\"event\",\"event\":\(event)}"
+                queue.withLock { $0.append((call, item)) }
+            } else if let onEvent = call.onEvent, !onEvent(event) {
+                call.pending.removeFirst(index)
+                end(call, BedrockError(.cancelled, "cancelled by the event callback"))
+                return
+            }
+        }
+        call.pending.removeFirst(index)
+    }
+
+    private func deliverDone(_ call: MultiCall) {
+        call.doneDelivered = true
+        call.pending.removeAll()
+        active.removeValue(forKey: ObjectIdentifier(call))
+        call.owner.withLock { $0 = nil }
+        pendingCount.subtract(1, ordering: .acquiringAndReleasing)
+        if options.queue {
+            var item = JSONObject()
+            item["type"] = .string("done")
+            item["status"] = .int(Int64(call.status.rawValue))
+            item["status_name"] = .string(call.status.name)
+            item["result"] = call.result.flatMap { try? JSON.parse($0, field: "result") } ?? .null
+            item["error"] = call.failure?.json ?? .null
+            queue.withLock { $0.append((call, JSON.object(item).serialized())) }
+        } else {
+            call.onDone?(call, call.status, call.result, call.failure)
+        }
+    }
+}
+
+// MARK: - Starting each operation
+
+extension BedrockMulti {
+    /// bedrock_multi_chat and bedrock_multi_chat_stream: the request is read and planned now,
+    /// on the caller's thread, so a bad one fails here.
+    func startChat(_ request: ChatRequest, stream: Bool, onEvent: MultiCall.EventHandler?,
+                   onDone: MultiCall.DoneHandler?) throws(BedrockError) -> MultiCall {
+        let plan = try ChatPlan(request)
+        let call = MultiCall.Request(operation: stream ? plan.streamOperation : plan.operation, modelId: request.model,
+                                     body: try plan.body(stream: stream), extraHeaders: plan.extraHeaders)
+        let kind: MultiCall.Kind = stream ? .chatStream(ChatStreamTranslator(plan: plan)) : .chat(plan)
+        return try start(call, kind: kind, onEvent: onEvent, onDone: onDone)
+    }
+
+    /// bedrock_multi_converse and bedrock_multi_converse_stream.
+    func startConverse(modelId: String, request: JSON, stream: Bool, onEvent: MultiCall.EventHandler?,
+                       onDone: MultiCall.DoneHandler?) throws(BedrockError) -> MultiCall {
+        try RuntimeOperation.validate(modelId: modelId)
+        let call = MultiCall.Request(operation: stream ? .converseStream : .converse, modelId: modelId,
+                                     body: try BedrockClient.converseBody(request))
+        return try start(call, kind: stream ? .converseStream : .converse, onEvent: onEvent, onDone: onDone)
+    }
+
+    /// bedrock_multi_invoke_model and bedrock_multi_invoke_model_stream.
+    func startInvokeModel(modelId: String, body: String, stream: Bool, onEvent: MultiCall.EventHandler?,
+                          onDone: MultiCall.DoneHandler?) throws(BedrockError) -> MultiCall {
+        try RuntimeOperation.validate(modelId: modelId)
+        _ = try JSON.parse(body, field: "body_json")
+        let call = MultiCall.Request(operation: stream ? .invokeModelWithResponseStream : .invokeModel,
+                                     modelId: modelId, body: Array(body.utf8))
+        return try start(call, kind: stream ? .invokeModelStream : .invokeModel, onEvent: onEvent, onDone: onDone)
+    }
+}

@@ -1,0 +1,212 @@
+import CCurl
+import Synchronization
+
+/// One call on a `BedrockMulti` (a `bedrock_call`): what it sends, how it reads the response,
+/// and where it stands. The multi's driving thread owns every field except `cancelRequested`
+/// and `owner`, which a cancel from any thread reads.
+final class MultiCall: @unchecked Sendable {
+    /// What the call does with the response.
+    enum Kind {
+        /// The response body, checked to be a JSON object (Converse) or passed as is (InvokeModel).
+        case converse, invokeModel
+        /// The chat response, read with the plan's format.
+        case chat(ChatPlan)
+        /// Raw stream events as `{"<eventName>": {...}}` (ConverseStream).
+        case converseStream
+        /// Each chunk's decoded bytes (InvokeModelWithResponseStream).
+        case invokeModelStream
+        /// Chat events; the result is the final `message`'s response.
+        case chatStream(ChatStreamTranslator)
+
+        var isStream: Bool {
+            switch self {
+            case .converseStream, .invokeModelStream, .chatStream: true
+            case .converse, .invokeModel, .chat: false
+            }
+        }
+    }
+
+    /// Receives one event's JSON text; false stops the call (CANCELLED).
+    typealias EventHandler = (String) -> Bool
+    /// Runs once, after the last event: the status, the result JSON text (nil for raw streams
+    /// and failures) and the error.
+    typealias DoneHandler = (MultiCall, BedrockStatus, String?, BedrockError?) -> Void
+
+    struct Request {
+        var operation: RuntimeOperation
+        var modelId: String
+        var body: [UInt8]
+        var extraHeaders: [HTTPHeader] = []
+    }
+
+    let request: Request
+    private(set) var kind: Kind
+    let onEvent: EventHandler?
+    let onDone: DoneHandler?
+    /// The multi until the call is done; a cancel from another thread goes through it.
+    let owner: Mutex<BedrockMulti?>
+    let cancelRequested = Atomic<Bool>(false)
+
+    var retries: RetryAttempts
+    var transfer: CurlTransfer?
+    /// Retry backoff or a rate-limiter wait: the attempt starts at this time.
+    var startAt: UInt64?
+    /// Events decoded and not yet handed to the caller, as JSON text.
+    var pending: [String] = []
+    /// Whether any event reached the caller: a stream is not retried after that.
+    var delivered = false
+    /// The stream ended early on purpose (a client-side stop sequence): not a failure.
+    var stoppedEarly = false
+    var finished = false
+    var doneDelivered = false
+    var status = BedrockStatus.ok
+    var result: String?
+    var failure: BedrockError?
+    var metrics = CallMetrics()
+    private var decoder = EventStreamResponse()
+
+    init(request: Request, kind: Kind, multi: BedrockMulti, retries: RetryAttempts,
+         onEvent: EventHandler?, onDone: DoneHandler?) {
+        self.request = request
+        self.kind = kind
+        self.owner = Mutex(multi)
+        self.retries = retries
+        self.onEvent = onEvent
+        self.onDone = onDone
+        metrics.started = monotonicMilliseconds()
+    }
+
+    /// Any thread: asks the multi to end the call with CANCELLED.
+    func cancel() {
+        guard !cancelRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        owner.withLock { $0 }?.requestCancel(self)
+    }
+
+    /// A new attempt reads its stream from the start.
+    func resetForRetry() {
+        decoder = EventStreamResponse()
+        pending.removeAll()
+    }
+
+    // MARK: - Reading the response (inside curl's write callback: no caller code runs here)
+
+    /// Decodes stream bytes into events for the caller. A stream exception frame throws.
+    func receive(_ bytes: UnsafeRawBufferPointer, requestId: @autoclosure () -> String?) throws(BedrockError) {
+        try decoder.feed(bytes) { (raw) throws(BedrockError) in
+            guard !stoppedEarly else { return }
+            try accept(raw, requestId: requestId())
+        }
+        if stoppedEarly { throw BedrockError(.cancelled, "stopped at a stop sequence") }
+    }
+
+    private func accept(_ raw: JSON, requestId: String?) throws(BedrockError) {
+        switch kind {
+        case .converseStream:
+            pending.append(raw.serialized())
+        case .invokeModelStream:
+            guard let encoded = raw["chunk"]?["bytes"]?.stringValue else { return }
+            guard let bytes = base64Decoded(encoded) else {
+                throw BedrockError(.protocol, "InvokeModelWithResponseStream chunk is not valid base64")
+            }
+            pending.append(String(decoding: bytes, as: UTF8.self))
+        case .chatStream(var translator):
+            let events = try translator.events(from: raw, requestId: requestId)
+            stoppedEarly = translator.ended
+            kind = .chatStream(translator)
+            pending += events.map { $0.serialized() }
+            if stoppedEarly, let message = events.last?["message"] { result = message.serialized() }
+        case .converse, .invokeModel, .chat:
+            break
+        }
+    }
+
+    /// Checks that the stream did not stop inside a frame.
+    func finishStream() throws(BedrockError) {
+        guard !stoppedEarly else { return }
+        try decoder.finish()
+    }
+
+    /// The result of a successful response: the body, the chat response, or for a chat
+    /// stream the closing events and the final message.
+    func succeed(head: HTTPResponseHead, body: [UInt8]) throws(BedrockError) {
+        switch kind {
+        case .converse:
+            guard case .object = try? JSON.parse(body, field: "Converse response") else {
+                throw BedrockError(.protocol, "Converse response is not a JSON object", httpStatus: head.status,
+                                   requestId: head.requestId)
+            }
+            result = String(decoding: body, as: UTF8.self)
+        case .invokeModel:
+            result = String(decoding: body, as: UTF8.self)
+        case .chat(let plan):
+            result = try plan.reply(head: head, body: body).serialized()
+        case .chatStream(var translator):
+            guard !stoppedEarly else { return }
+            let events = translator.finish(requestId: head.requestId)
+            kind = .chatStream(translator)
+            pending += events.map { $0.serialized() }
+            result = events.last?["message"]?.serialized()
+        case .converseStream, .invokeModelStream:
+            result = nil
+        }
+    }
+}
+
+/// What `bedrock_call_metrics` reports for one call.
+struct CallMetrics {
+    var started: UInt64 = 0
+    var ended: UInt64?
+    var firstByte: UInt64?
+    var firstToken: UInt64?
+    var attempts = 0
+    var retryWaitMs: UInt64 = 0
+    var credentialWaitMs: UInt64 = 0
+    var bytesSent: Int64 = 0
+    var bytesReceived: Int64 = 0
+    var events = 0
+    var httpVersion: String?
+    var connectionReused = false
+    var requestId: String?
+
+    /// Reads what curl measured for one finished attempt.
+    mutating func record(easy: UnsafeMutableRawPointer, attemptStarted: UInt64, head: HTTPResponseHead) {
+        var sent: curl_off_t = 0, received: curl_off_t = 0, headerBytes = 0, firstByteMicros: curl_off_t = 0
+        var version = 0, connects = 0
+        if bedrock_curl_getinfo_off(easy, CURLINFO_SIZE_UPLOAD_T, &sent) == CURLE_OK { bytesSent += Int64(sent) }
+        if bedrock_curl_getinfo_off(easy, CURLINFO_SIZE_DOWNLOAD_T, &received) == CURLE_OK { bytesReceived += Int64(received) }
+        if bedrock_curl_getinfo_long(easy, CURLINFO_HEADER_SIZE, &headerBytes) == CURLE_OK { bytesReceived += Int64(headerBytes) }
+        if firstByte == nil, bedrock_curl_getinfo_off(easy, CURLINFO_STARTTRANSFER_TIME_T, &firstByteMicros) == CURLE_OK,
+           firstByteMicros > 0 {
+            firstByte = attemptStarted + UInt64(firstByteMicros / 1_000)
+        }
+        if bedrock_curl_getinfo_long(easy, CURLINFO_HTTP_VERSION, &version) == CURLE_OK {
+            httpVersion = switch version {
+            case Int(CURL_HTTP_VERSION_2_0): "2"
+            case Int(CURL_HTTP_VERSION_3): "3"
+            case Int(CURL_HTTP_VERSION_1_0): "1.0"
+            default: "1.1"
+            }
+        }
+        if bedrock_curl_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK { connectionReused = connects == 0 }
+        if let id = head.requestId { requestId = id }
+    }
+
+    /// The JSON object bedrock_call_metrics returns, and chat responses carry as "metrics".
+    func json(now: UInt64) -> JSON {
+        func since(_ time: UInt64?) -> JSON { time.map { .int(Int64($0 >= started ? $0 - started : 0)) } ?? .null }
+        var object = JSONObject()
+        object["attempts"] = .int(Int64(attempts))
+        object["latency_ms"] = since(ended ?? now)
+        object["time_to_first_byte_ms"] = since(firstByte)
+        object["time_to_first_token_ms"] = since(firstToken)
+        object["retry_wait_ms"] = .int(Int64(retryWaitMs))
+        object["credential_wait_ms"] = .int(Int64(credentialWaitMs))
+        object["bytes_sent"] = .int(bytesSent)
+        object["bytes_received"] = .int(bytesReceived)
+        object["events"] = .int(Int64(events))
+        object["http_version"] = httpVersion.map(JSON.string) ?? .null
+        object["connection_reused"] = .bool(connectionReused)
+        object["request_id"] = requestId.map(JSON.string) ?? .null
+        return .object(object)
+    }
+}

@@ -1,0 +1,277 @@
+import CCurl
+import CLinux
+import Glibc
+
+/// The host loop's side of socket mode: which fds to watch and when to call back
+/// (bedrock_multi_use_loop). The values are those of `BEDROCK_POLL_*`.
+struct HostLoop {
+    static let pollIn: Int32 = 1
+    static let pollOut: Int32 = 2
+    static let pollRemove: Int32 = 4
+
+    /// Watch `fd` for `what`; `fdData` is what the host attached with bedrock_multi_assign.
+    var watch: (_ fd: Int32, _ what: Int32, _ fdData: UnsafeMutableRawPointer?) -> Void
+    /// Call back after `timeoutMs` (-1: no timer); each call replaces the last.
+    var setTimer: (_ timeoutMs: Int) -> Void
+}
+
+/// curl's multi interface, driven by socket events the way event loops drive it
+/// (`curl_multi_socket_action`). curl says which sockets to watch and when its timer is due;
+/// the engine passes that on to the host's loop (socket mode), or keeps it in an epoll set of
+/// its own that the host polls through one fd (simple mode). A wakeup eventfd and a timerfd are
+/// in that set too, so the one fd is readable for socket I/O, a due timer or a wakeup.
+///
+/// Connections live in the multi handle, so every transfer on it shares them: HTTP/1.1
+/// keep-alive, or HTTP/2 streams multiplexed on one connection. One thread drives the engine;
+/// only `wakeup` may be called from others.
+final class MultiEngine {
+    let multi: UnsafeMutableRawPointer
+    /// The fd the host polls in simple mode (bedrock_multi_fd).
+    let pollFD: Int32
+    private let wakeFD: Int32
+    private let timerFD: Int32
+    /// When curl's own timer is due, on the monotonic clock in milliseconds.
+    private(set) var curlDeadline: UInt64?
+    /// Set in socket mode: curl's socket requests go to the host instead of the epoll set.
+    private var hostLoop: HostLoop?
+    /// The host's data for each fd (bedrock_multi_assign), passed back with socket requests.
+    private var fdData: [Int32: UnsafeMutableRawPointer] = [:]
+    /// Idle easy handles, reused so that each call does not allocate one.
+    private var idleEasy: [UnsafeMutableRawPointer] = []
+    private static let maxIdleEasy = 64
+    private static let epollBatch = 256
+
+    struct Settings {
+        var maxConnections = 0
+        var maxConcurrentStreams = 0
+    }
+
+    init(settings: Settings) throws(BedrockError) {
+        guard curlGlobalInitResult == CURLE_OK else {
+            throw BedrockError(.internal, "curl_global_init failed with code \(curlGlobalInitResult.rawValue)")
+        }
+        guard let multi = curl_multi_init() else { throw BedrockError(.internal, "curl_multi_init failed") }
+        let pollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        let wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        let timerFD = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))
+        guard pollFD >= 0, wakeFD >= 0, timerFD >= 0 else {
+            let reason = String(cString: strerror(errno))
+            for fd in [pollFD, wakeFD, timerFD] where fd >= 0 { close(fd) }
+            curl_multi_cleanup(multi)
+            throw BedrockError(.internal, "cannot create the multi handle's event fds: \(reason)")
+        }
+        self.multi = multi
+        self.pollFD = pollFD
+        self.wakeFD = wakeFD
+        self.timerFD = timerFD
+        Self.epollWatch(pollFD, wakeFD, events: EPOLLIN.rawValue, add: true)
+        Self.epollWatch(pollFD, timerFD, events: EPOLLIN.rawValue, add: true)
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        _ = bedrock_curl_multi_setopt_socket_fn(multi, engineSocketCallback)
+        _ = bedrock_curl_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, context)
+        _ = bedrock_curl_multi_setopt_timer_fn(multi, engineTimerCallback)
+        _ = bedrock_curl_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, context)
+        _ = bedrock_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        if settings.maxConnections > 0 {
+            _ = bedrock_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, settings.maxConnections)
+            _ = bedrock_curl_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, settings.maxConnections)
+        }
+        if settings.maxConcurrentStreams > 0 {
+            _ = bedrock_curl_multi_setopt_long(multi, CURLMOPT_MAX_CONCURRENT_STREAMS, settings.maxConcurrentStreams)
+        }
+    }
+
+    deinit {
+        for easy in idleEasy { curl_easy_cleanup(easy) }
+        curl_multi_cleanup(multi)
+        close(pollFD)
+        close(wakeFD)
+        close(timerFD)
+    }
+
+    // MARK: - Transfers
+
+    /// An easy handle for a new transfer, reused when one is idle.
+    func makeEasy() throws(BedrockError) -> UnsafeMutableRawPointer {
+        if let easy = idleEasy.popLast() { return easy }
+        guard let easy = curl_easy_init() else { throw BedrockError(.internal, "curl_easy_init failed") }
+        return easy
+    }
+
+    func start(_ transfer: CurlTransfer) throws(BedrockError) {
+        let added = curl_multi_add_handle(multi, transfer.easy)
+        guard added == CURLM_OK else {
+            throw BedrockError(.internal, "curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(added)))")
+        }
+    }
+
+    /// Takes a transfer off the multi handle (mid-response, curl closes its connection) and
+    /// keeps its easy handle for the next one.
+    func finish(_ transfer: CurlTransfer) {
+        curl_multi_remove_handle(multi, transfer.easy)
+        transfer.detach()
+        if idleEasy.count < Self.maxIdleEasy {
+            idleEasy.append(transfer.easy)
+        } else {
+            curl_easy_cleanup(transfer.easy)
+        }
+    }
+
+    /// The transfers that ended since the last call, with curl's result for each.
+    func completed() -> [(CurlTransfer, CURLcode)] {
+        var done: [(CurlTransfer, CURLcode)] = []
+        var pending: Int32 = 0
+        while let message = curl_multi_info_read(multi, &pending) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+            var context: UnsafeMutableRawPointer?
+            guard bedrock_curl_getinfo_voidp(easy, CURLINFO_PRIVATE, &context) == CURLE_OK, let context else { continue }
+            done.append((Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue(), message.pointee.data.result))
+        }
+        return done
+    }
+
+    // MARK: - Driving
+
+    /// Any thread: makes the poll fd readable (simple mode) or the wakeup fd (socket mode).
+    func wakeup() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, MemoryLayout<UInt64>.size)
+    }
+
+    /// Simple mode: waits up to `waitMs` for the epoll set, then hands ready sockets to curl.
+    /// Returns true when a wakeup arrived.
+    func waitAndAct(waitMs: Int32) -> Bool {
+        var events = [epoll_event](repeating: epoll_event(), count: Self.epollBatch)
+        let count = epoll_wait(pollFD, &events, Int32(Self.epollBatch), waitMs)
+        var woken = false
+        for event in events.prefix(Int(max(count, 0))) {
+            let fd = event.data.fd
+            if fd == wakeFD {
+                drain(wakeFD)
+                woken = true
+            } else if fd == timerFD {
+                drain(timerFD)
+            } else {
+                var mask: Int32 = 0
+                if event.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue) != 0 { mask |= CURL_CSELECT_IN }
+                if event.events & EPOLLOUT.rawValue != 0 { mask |= CURL_CSELECT_OUT }
+                if event.events & EPOLLERR.rawValue != 0 { mask |= CURL_CSELECT_ERR }
+                socketAction(fd, mask: mask)
+            }
+        }
+        return woken
+    }
+
+    /// Socket mode: the host saw `fd` ready. Returns true when it was the wakeup fd.
+    func hostSocketReady(_ fd: Int32, events: Int32) -> Bool {
+        if fd == wakeFD {
+            drain(wakeFD)
+            return true
+        }
+        var mask: Int32 = 0
+        if events & HostLoop.pollIn != 0 { mask |= CURL_CSELECT_IN }
+        if events & HostLoop.pollOut != 0 { mask |= CURL_CSELECT_OUT }
+        socketAction(fd, mask: mask)
+        return false
+    }
+
+    func socketAction(_ fd: Int32, mask: Int32) {
+        var running: Int32 = 0
+        _ = curl_multi_socket_action(multi, fd, mask, &running)
+    }
+
+    /// Runs curl's timer if it is due.
+    func runDueTimer(now: UInt64) {
+        guard let deadline = curlDeadline, deadline <= now else { return }
+        curlDeadline = nil
+        var running: Int32 = 0
+        _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+    }
+
+    /// Points the timerfd (simple mode) or the host's timer (socket mode) at `deadline`.
+    func armTimer(_ deadline: UInt64?, now: UInt64) {
+        if let hostLoop {
+            hostLoop.setTimer(deadline.map { Int($0 > now ? $0 - now : 0) } ?? -1)
+            return
+        }
+        var spec = itimerspec()
+        if let deadline {
+            // A zero it_value disarms the timer, so a due deadline becomes 1 ns from now.
+            let wait = deadline > now ? deadline - now : 0
+            spec.it_value.tv_sec = Int(wait / 1_000)
+            spec.it_value.tv_nsec = wait == 0 ? 1 : Int(wait % 1_000) * 1_000_000
+        }
+        _ = timerfd_settime(timerFD, 0, &spec, nil)
+    }
+
+    // MARK: - Socket mode
+
+    /// Hands socket and timer requests to the host from now on, starting with the wakeup fd.
+    func use(_ loop: HostLoop) {
+        hostLoop = loop
+        loop.watch(wakeFD, HostLoop.pollIn, nil)
+    }
+
+    func assign(_ fd: Int32, data: UnsafeMutableRawPointer?) {
+        fdData[fd] = data
+    }
+
+    // MARK: - curl's requests
+
+    fileprivate func watchSocket(_ fd: Int32, what: Int32) {
+        if let hostLoop {
+            if what == CURL_POLL_REMOVE {
+                hostLoop.watch(fd, HostLoop.pollRemove, fdData[fd])
+                fdData[fd] = nil
+            } else {
+                var wanted: Int32 = 0
+                if what == CURL_POLL_IN || what == CURL_POLL_INOUT { wanted |= HostLoop.pollIn }
+                if what == CURL_POLL_OUT || what == CURL_POLL_INOUT { wanted |= HostLoop.pollOut }
+                hostLoop.watch(fd, wanted, fdData[fd])
+            }
+            return
+        }
+        if what == CURL_POLL_REMOVE {
+            var unused = epoll_event()
+            _ = epoll_ctl(pollFD, EPOLL_CTL_DEL, fd, &unused)
+            return
+        }
+        var events: UInt32 = 0
+        if what == CURL_POLL_IN || what == CURL_POLL_INOUT { events |= EPOLLIN.rawValue }
+        if what == CURL_POLL_OUT || what == CURL_POLL_INOUT { events |= EPOLLOUT.rawValue }
+        // MOD first: curl asks again for a socket it already watches when the direction changes.
+        if !Self.epollWatch(pollFD, fd, events: events, add: false) {
+            Self.epollWatch(pollFD, fd, events: events, add: true)
+        }
+    }
+
+    fileprivate func setCurlTimer(_ timeoutMs: Int) {
+        curlDeadline = timeoutMs < 0 ? nil : monotonicMilliseconds() + UInt64(timeoutMs)
+    }
+
+    @discardableResult
+    private static func epollWatch(_ pollFD: Int32, _ fd: Int32, events: UInt32, add: Bool) -> Bool {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        return epoll_ctl(pollFD, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) == 0
+    }
+
+    private func drain(_ fd: Int32) {
+        var value: UInt64 = 0
+        _ = read(fd, &value, MemoryLayout<UInt64>.size)
+    }
+}
+
+private func engineSocketCallback(_ easy: UnsafeMutableRawPointer?, _ fd: curl_socket_t, _ what: Int32,
+                                  _ context: UnsafeMutableRawPointer?, _ socketData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let context else { return -1 }
+    Unmanaged<MultiEngine>.fromOpaque(context).takeUnretainedValue().watchSocket(fd, what: what)
+    return 0
+}
+
+private func engineTimerCallback(_ multi: UnsafeMutableRawPointer?, _ timeoutMs: Int, _ context: UnsafeMutableRawPointer?) -> Int32 {
+    guard let context else { return -1 }
+    Unmanaged<MultiEngine>.fromOpaque(context).takeUnretainedValue().setCurlTimer(timeoutMs)
+    return 0
+}
