@@ -178,9 +178,10 @@ bedrock_status bedrock_chat_stream(bedrock_client *client, const char *request_j
 bedrock_status bedrock_stream_open(bedrock_client *client, const char *request_json, bedrock_stream **out,
                                    bedrock_error **err);
 
-/* Waits for the next event (the same events as bedrock_chat_stream) and stores it in
-   *event_json, freed with bedrock_string_free(). After the "message" event it stores NULL and
-   returns BEDROCK_OK: the stream is over. A failure (or a cancel) returns its status; the
+/* Waits for the next event (the same events as bedrock_chat_stream, or for a stream from
+   bedrock_converse_stream_open() or bedrock_invoke_model_stream_open(), those of its callback
+   form) and stores it in *event_json, freed with bedrock_string_free(). After the last event
+   (a chat stream's "message") it stores NULL and returns BEDROCK_OK: the stream is over. A failure (or a cancel) returns its status; the
    stream is then over too. */
 bedrock_status bedrock_stream_next(bedrock_stream *stream, char **event_json, bedrock_error **err);
 
@@ -220,6 +221,16 @@ bedrock_status bedrock_converse(bedrock_client *client, const char *model_id, co
    stay delivered: a failure can follow events. */
 bedrock_status bedrock_converse_stream(bedrock_client *client, const char *model_id, const char *request_json,
                                        bedrock_event_fn on_event, void *user_data, bedrock_error **err);
+
+/* ConverseStream and InvokeModelWithResponseStream read by pulling, as bedrock_stream_open()
+   does for chat: bedrock_stream_next() yields the events the callback forms deliver (each
+   ConverseStream event as {"<eventName>": {...}}; each chunk's decoded bytes), then NULL at
+   the end. The request is checked now and sent by the first bedrock_stream_next(); the same
+   bedrock_stream rules apply (cancel from any thread, free with bedrock_stream_free()). */
+bedrock_status bedrock_converse_stream_open(bedrock_client *client, const char *model_id, const char *request_json,
+                                            bedrock_stream **out, bedrock_error **err);
+bedrock_status bedrock_invoke_model_stream_open(bedrock_client *client, const char *model_id, const char *body_json,
+                                                bedrock_stream **out, bedrock_error **err);
 
 /* CountTokens. `request_json` is {"input": {"converse": {...}}} or
    {"input": {"invokeModel": {"body": "..."}}}; *response_json is {"inputTokens": N}. */
@@ -304,6 +315,10 @@ bedrock_status bedrock_multi_invoke_model(bedrock_multi *multi, const char *mode
 bedrock_status bedrock_multi_invoke_model_stream(bedrock_multi *multi, const char *model_id, const char *body_json,
                                                  bedrock_event_fn on_event, bedrock_done_fn on_done,
                                                  void *user_data, bedrock_call **out, bedrock_error **err);
+/* CountTokens on the multi: result_json is {"inputTokens": N}, as bedrock_count_tokens. */
+bedrock_status bedrock_multi_count_tokens(bedrock_multi *multi, const char *model_id, const char *request_json,
+                                          bedrock_done_fn on_done, void *user_data, bedrock_call **out,
+                                          bedrock_error **err);
 
 /* Simple mode: one fd for the host's poll/epoll/select, readable whenever there is work
    (socket I/O, an expired timer, a wakeup). The host then calls perform, which never blocks

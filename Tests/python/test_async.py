@@ -84,18 +84,18 @@ async def test_cancelling_the_task_cancels_the_stream_promptly(client):
             first.append(event)
 
     task = asyncio.create_task(consume())
-    await asyncio.sleep(0.3)  # the worker is now blocked in bedrock_stream_next
+    await asyncio.sleep(0.3)  # the stream now waits for its next token
     started = time.monotonic()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert stream.closed
-    # bedrock_stream_cancel made the worker return: the stream is freed well before the next
-    # token would have come (5 s).
-    pulled = stream._stream
-    while pulled._handle is not None and time.monotonic() - started < 3:
+    # bedrock_call_cancel ended the call in the library: its handle is freed well before the
+    # next token would have come (5 s).
+    call = stream._call
+    while call.handle in call.multi._calls and time.monotonic() - started < 3:
         await asyncio.sleep(0.01)
-    assert pulled._handle is None
+    assert call.handle not in call.multi._calls
     assert time.monotonic() - started < 1.5
     assert [event["type"] for event in first] in ([], ["start"], ["start", "text"])
     # The client is still usable.
@@ -114,10 +114,16 @@ async def test_wait_for_timeout_cancels_the_stream(client):
 
 
 async def test_aclose_midway_frees_the_stream(client):
-    async with client.achat_stream(chat_request("one two three four five six seven")) as stream:
+    async with client.achat_stream(chat_request("[[fault:token_delay:200]] one two three four five six seven")) as stream:
         assert (await stream.__anext__())["type"] == "start"
-    assert stream.closed and stream._stream._handle is None
+    assert stream.closed
     assert [event async for event in stream] == []
+    call = stream._call
+    for _ in range(100):
+        if call.handle not in call.multi._calls:
+            break
+        await asyncio.sleep(0.01)
+    assert call.handle not in call.multi._calls
 
 
 async def test_cancel_method_raises_the_library_cancelled_error(client):
@@ -208,3 +214,68 @@ def test_a_stream_keeps_its_client_alive(emulator_url):
     import gc
     gc.collect()
     assert list(stream)[-1]["message"]["content"] == "You said: no client reference"
+
+
+# ---- the event loop drives the library: no threads --------------------------------------------
+
+
+async def test_hundreds_of_async_streams_with_no_thread_per_stream(client):
+    threads_before = threading.active_count()
+    peak = threads_before
+
+    async def one(n):
+        nonlocal peak
+        texts = []
+        async for event in client.achat_stream(chat_request(f"[[fault:token_delay:30]] async stream {n} a b c d e")):
+            peak = max(peak, threading.active_count())
+            if event["type"] == "text":
+                texts.append(event["text"])
+            elif event["type"] == "message":
+                assert "".join(texts) == event["message"]["content"]
+        return "".join(texts)
+
+    started = time.monotonic()
+    results = await asyncio.gather(*(one(n) for n in range(200)))
+    elapsed = time.monotonic() - started
+    assert results == [f"You said: [[fault:token_delay:30]] async stream {n} a b c d e" for n in range(200)]
+    assert peak == threads_before, "the asyncio API started threads"
+    print(f"200 async streams: {elapsed:.2f} s, threads {peak}")
+
+
+async def test_async_raw_streams(client):
+    events = [event async for event in client.aconverse_stream(MODEL, say("raw async converse"))]
+    assert "".join(e["contentBlockDelta"]["delta"]["text"] for e in events if "contentBlockDelta" in e) == \
+        "You said: raw async converse"
+    body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50,
+            "messages": [{"role": "user", "content": "raw async invoke"}]}
+    chunks = [chunk async for chunk in client.ainvoke_model_stream(CLAUDE, body)]
+    assert "".join(c["delta"]["text"] for c in chunks if c.get("type") == "content_block_delta") == \
+        "You said: raw async invoke"
+
+
+def test_under_uvloop(emulator_url):
+    uvloop = pytest.importorskip("uvloop")
+
+    async def main():
+        async with Client(region="us-east-1", endpoint_url=emulator_url, credentials=EMULATOR_CREDENTIALS) as c:
+            replies = await asyncio.gather(*(c.achat(chat_request(f"uvloop {n}")) for n in range(20)))
+            events = [e async for e in c.achat_stream(chat_request("[[fault:token_delay:20]] under uvloop"))]
+            task = asyncio.create_task(c.achat(chat_request("[[fault:delay:5000]] cancelled")))
+            await asyncio.sleep(0.2)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            return replies, events
+
+    replies, events = uvloop.run(main())
+    assert [r["content"] for r in replies] == [f"You said: uvloop {n}" for n in range(20)]
+    assert events[-1]["message"]["content"] == "You said: [[fault:token_delay:20]] under uvloop"
+
+
+def test_sync_raw_streams_run_on_the_calling_thread(client):
+    threads_before = threading.active_count()
+    stream = client.converse_stream(MODEL, say("no thread needed"))
+    first = next(stream)
+    assert threading.active_count() == threads_before
+    assert "messageStart" in first
+    assert any("contentBlockDelta" in e for e in stream)

@@ -64,25 +64,23 @@ func clientArgument(_ handle: OpaquePointer?) throws(BedrockError) -> BedrockCli
 /// The C callback type `bedrock_event_fn`.
 public typealias EventCallback = @convention(c) (UnsafePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32
 
-/// Calls a C event callback with `event`'s JSON text; a non-zero return cancels the call.
-func deliver(_ event: JSON, to callback: EventCallback, userData: UnsafeMutableRawPointer?) throws(BedrockError) {
-    let text = event.serialized()
-    let verdict = text.withCString { callback($0, strlen($0), userData) }
+/// Calls a C event callback with one event's JSON text; a non-zero return cancels the call.
+func deliver(_ event: String, to callback: EventCallback, userData: UnsafeMutableRawPointer?) throws(BedrockError) {
+    let verdict = event.withCString { callback($0, strlen($0), userData) }
     if verdict != 0 { throw BedrockError(.cancelled, "cancelled by the event callback (it returned \(verdict))") }
 }
 
-/// Calls a C callback with raw bytes (a provider's JSON chunk), NUL-terminated for C.
-func deliver(bytes: [UInt8], to callback: EventCallback, userData: UnsafeMutableRawPointer?) throws(BedrockError) {
-    let verdict = (bytes + [0]).withUnsafeBufferPointer { buffer in
-        buffer.withMemoryRebound(to: CChar.self) { callback($0.baseAddress, bytes.count, userData) }
-    }
-    if verdict != 0 { throw BedrockError(.cancelled, "cancelled by the chunk callback (it returned \(verdict))") }
+/// Reads a stream to its end, handing each event to a C callback.
+func deliverAll(_ stream: PullStream, to callback: EventCallback?, field: String,
+                userData: UnsafeMutableRawPointer?) throws(BedrockError) {
+    guard let callback else { throw .invalidArgument(field, "must not be NULL") }
+    while let event = try stream.next() { try deliver(event, to: callback, userData: userData) }
 }
 
 /// The stream behind a `bedrock_stream *`.
-func streamArgument(_ handle: OpaquePointer?) throws(BedrockError) -> ChatStream {
+func streamArgument(_ handle: OpaquePointer?) throws(BedrockError) -> PullStream {
     guard let handle else { throw .invalidArgument("stream", "must not be NULL") }
-    return Unmanaged<ChatStream>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    return Unmanaged<PullStream>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
 }
 
 /// A `bedrock_error`: the error plus the C strings its getters lend out.

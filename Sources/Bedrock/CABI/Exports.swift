@@ -63,10 +63,8 @@ public func bedrock_converse_stream(_ client: OpaquePointer?, _ modelId: UnsafeP
     withCStatus(err, client: client) { (client) throws(BedrockError) in
         let modelId = try stringArgument(modelId, field: "model_id")
         let request = try jsonArgument(requestJSON, field: "request")
-        guard let onEvent else { throw .invalidArgument("on_event", "must not be NULL") }
-        try client.converseStream(modelId: modelId, request: request) { (event) throws(BedrockError) in
-            try deliver(event, to: onEvent, userData: userData)
-        }
+        try deliverAll(try client.openConverseStream(modelId: modelId, request: request), to: onEvent,
+                       field: "on_event", userData: userData)
     }
 }
 
@@ -119,9 +117,7 @@ public func bedrock_chat_stream(_ client: OpaquePointer?, _ requestJSON: UnsafeP
                                 _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     withCStatus(err, client: client) { (client) throws(BedrockError) in
         let request = try ChatRequest(json: try jsonArgument(requestJSON, field: "request"))
-        guard let onEvent else { throw .invalidArgument("on_event", "must not be NULL") }
-        let stream = try client.openChatStream(request)
-        while let event = try stream.next() { try deliver(event, to: onEvent, userData: userData) }
+        try deliverAll(try client.openChatStream(request), to: onEvent, field: "on_event", userData: userData)
     }
 }
 
@@ -137,6 +133,36 @@ public func bedrock_stream_open(_ client: OpaquePointer?, _ requestJSON: UnsafeP
     }
 }
 
+@_cdecl("bedrock_converse_stream_open")
+public func bedrock_converse_stream_open(_ client: OpaquePointer?, _ modelId: UnsafePointer<CChar>?,
+                                         _ requestJSON: UnsafePointer<CChar>?,
+                                         _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                         _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    out?.pointee = nil
+    return withCStatus(err, client: client) { (client) throws(BedrockError) in
+        let modelId = try stringArgument(modelId, field: "model_id")
+        let request = try jsonArgument(requestJSON, field: "request")
+        let out = try outArgument(out, field: "out")
+        out.pointee = OpaquePointer(Unmanaged.passRetained(try client.openConverseStream(modelId: modelId, request: request))
+            .toOpaque())
+    }
+}
+
+@_cdecl("bedrock_invoke_model_stream_open")
+public func bedrock_invoke_model_stream_open(_ client: OpaquePointer?, _ modelId: UnsafePointer<CChar>?,
+                                             _ bodyJSON: UnsafePointer<CChar>?,
+                                             _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                             _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    out?.pointee = nil
+    return withCStatus(err, client: client) { (client) throws(BedrockError) in
+        let modelId = try stringArgument(modelId, field: "model_id")
+        let body = try stringArgument(bodyJSON, field: "body_json")
+        let out = try outArgument(out, field: "out")
+        out.pointee = OpaquePointer(Unmanaged.passRetained(try client.openInvokeModelStream(modelId: modelId, body: body))
+            .toOpaque())
+    }
+}
+
 @_cdecl("bedrock_stream_next")
 public func bedrock_stream_next(_ stream: OpaquePointer?, _ eventJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                                 _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
@@ -145,7 +171,7 @@ public func bedrock_stream_next(_ stream: OpaquePointer?, _ eventJSON: UnsafeMut
         let stream = try streamArgument(stream)
         let out = try outArgument(eventJSON, field: "event_json")
         do throws(BedrockError) {
-            if let event = try stream.next() { out.pointee = try mallocCString(event.serialized()) }
+            if let event = try stream.next() { out.pointee = try mallocCString(event) }
         } catch {
             throw stream.client.redacted(error)
         }
@@ -161,7 +187,7 @@ public func bedrock_stream_cancel(_ stream: OpaquePointer?) {
 @_cdecl("bedrock_stream_free")
 public func bedrock_stream_free(_ stream: OpaquePointer?) {
     guard let stream else { return }
-    Unmanaged<ChatStream>.fromOpaque(UnsafeRawPointer(stream)).release()
+    Unmanaged<PullStream>.fromOpaque(UnsafeRawPointer(stream)).release()
 }
 
 // MARK: - Raw InvokeModel and CountTokens
@@ -188,10 +214,8 @@ public func bedrock_invoke_model_stream(_ client: OpaquePointer?, _ modelId: Uns
     withCStatus(err, client: client) { (client) throws(BedrockError) in
         let modelId = try stringArgument(modelId, field: "model_id")
         let body = try stringArgument(bodyJSON, field: "body_json")
-        guard let onChunk else { throw .invalidArgument("on_chunk", "must not be NULL") }
-        try client.invokeModelStream(modelId: modelId, body: body) { (chunk) throws(BedrockError) in
-            try deliver(bytes: chunk, to: onChunk, userData: userData)
-        }
+        try deliverAll(try client.openInvokeModelStream(modelId: modelId, body: body), to: onChunk,
+                       field: "on_chunk", userData: userData)
     }
 }
 

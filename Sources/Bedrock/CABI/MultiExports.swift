@@ -103,6 +103,18 @@ public func bedrock_multi_invoke_model_stream(_ multi: OpaquePointer?, _ modelId
     }
 }
 
+@_cdecl("bedrock_multi_count_tokens")
+public func bedrock_multi_count_tokens(_ multi: OpaquePointer?, _ modelId: UnsafePointer<CChar>?,
+                                       _ requestJSON: UnsafePointer<CChar>?, _ onDone: DoneCallback?,
+                                       _ userData: UnsafeMutableRawPointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                       _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    startCall(multi, out, err) { (multi) throws(BedrockError) in
+        try multi.startCountTokens(modelId: try stringArgument(modelId, field: "model_id"),
+                                   request: try jsonArgument(requestJSON, field: "request"),
+                                   onDone: doneHandler(onDone, userData))
+    }
+}
+
 @_cdecl("bedrock_multi_fd")
 public func bedrock_multi_fd(_ multi: OpaquePointer?) -> Int32 {
     guard let multi = try? multiArgument(multi) else { return -1 }

@@ -1,5 +1,5 @@
-/// The chat API on the client: a request answered whole (`bedrock_chat`) or as a stream
-/// (`bedrock_stream_open`, `bedrock_chat_stream`).
+/// The chat API on the client: a request answered whole (`bedrock_chat`); its streams are
+/// `PullStream`s (`openChatStream`).
 extension BedrockClient {
     /// A chat request answered whole (`bedrock_chat`).
     func chat(_ request: ChatRequest) throws(BedrockError) -> JSON {
@@ -7,11 +7,6 @@ extension BedrockClient {
         let exchange = try perform(plan.operation, modelId: request.model, body: try plan.body(stream: false),
                                    extraHeaders: plan.extraHeaders)
         return try plan.reply(head: exchange.head, body: exchange.body)
-    }
-
-    /// Opens a chat stream (`bedrock_stream_open`).
-    func openChatStream(_ request: ChatRequest) throws(BedrockError) -> ChatStream {
-        try ChatStream(client: self, request: request)
     }
 }
 

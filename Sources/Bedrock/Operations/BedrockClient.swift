@@ -60,40 +60,22 @@ final class BedrockClient: Sendable {
     /// Converse: sends a Converse request body and returns the response body text.
     func converse(modelId: String, request: JSON) throws(BedrockError) -> String {
         let exchange = try perform(.converse, modelId: modelId, body: try Self.converseBody(request))
-        guard case .object = try? JSON.parse(exchange.body, field: "Converse response") else {
-            throw BedrockError(.protocol, "Converse response is not a JSON object", httpStatus: exchange.head.status,
-                               requestId: exchange.head.requestId)
-        }
-        return String(decoding: exchange.body, as: UTF8.self)
+        return try Self.converseResult(head: exchange.head, body: exchange.body)
     }
 
-    /// ConverseStream: calls `onEvent` with each event as `{"<eventName>": {...}}`, the way boto3
-    /// yields them. An exception event ends the call with its mapped status.
-    func converseStream(modelId: String, request: JSON,
-                               onEvent: (JSON) throws(BedrockError) -> Void) throws(BedrockError) {
-        let call = try openStream(.converseStream, modelId: modelId, body: try Self.converseBody(request))
-        while let event = try call.next() { try onEvent(event) }
+    /// A Converse response body, which must be a JSON object, as text.
+    static func converseResult(head: HTTPResponseHead, body: [UInt8]) throws(BedrockError) -> String {
+        guard case .object = try? JSON.parse(body, field: "Converse response") else {
+            throw BedrockError(.protocol, "Converse response is not a JSON object", httpStatus: head.status,
+                               requestId: head.requestId)
+        }
+        return String(decoding: body, as: UTF8.self)
     }
 
     /// InvokeModel: sends the provider's own body and returns the response body text.
     func invokeModel(modelId: String, body: String) throws(BedrockError) -> String {
         _ = try JSON.parse(body, field: "body_json")
         return String(decoding: try perform(.invokeModel, modelId: modelId, body: Array(body.utf8)).body, as: UTF8.self)
-    }
-
-    /// InvokeModelWithResponseStream: calls `onChunk` with each chunk's decoded bytes, the
-    /// provider's JSON chunk.
-    func invokeModelStream(modelId: String, body: String,
-                                  onChunk: ([UInt8]) throws(BedrockError) -> Void) throws(BedrockError) {
-        _ = try JSON.parse(body, field: "body_json")
-        let call = try openStream(.invokeModelWithResponseStream, modelId: modelId, body: Array(body.utf8))
-        while let event = try call.next() {
-            guard let encoded = event["chunk"]?["bytes"]?.stringValue else { continue }
-            guard let bytes = base64Decoded(encoded) else {
-                throw BedrockError(.protocol, "InvokeModelWithResponseStream chunk is not valid base64")
-            }
-            try onChunk(bytes)
-        }
     }
 
     /// CountTokens: `request` is the CountTokens body (`{"input": {...}}`); returns the response text.

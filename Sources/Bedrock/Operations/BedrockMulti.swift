@@ -41,12 +41,15 @@ struct MultiOptions {
     }
 
     /// The CURL_HTTP_VERSION_* for an endpoint: "2" is HTTP/2 through ALPN over TLS and with
-    /// prior knowledge over plain http; "auto" is HTTP/2 where TLS offers it, else 1.1.
+    /// prior knowledge over plain http; "auto" is HTTP/2 where TLS offers it, and 1.1 over
+    /// plain http (where curl would otherwise hold new requests back, waiting to learn whether
+    /// the first connection multiplexes).
     func curlHTTPVersion(endpointScheme: String) -> Int {
-        switch httpVersion {
+        let tls = endpointScheme == "https"
+        return switch httpVersion {
         case .http1: Int(CURL_HTTP_VERSION_1_1)
-        case .http2: endpointScheme == "https" ? Int(CURL_HTTP_VERSION_2_0) : Int(CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
-        case .auto: Int(CURL_HTTP_VERSION_2TLS)
+        case .http2: tls ? Int(CURL_HTTP_VERSION_2_0) : Int(CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
+        case .auto: tls ? Int(CURL_HTTP_VERSION_2TLS) : Int(CURL_HTTP_VERSION_1_1)
         }
     }
 }
@@ -492,7 +495,7 @@ extension BedrockMulti {
         let plan = try ChatPlan(request)
         let call = MultiCall.Request(operation: stream ? plan.streamOperation : plan.operation, modelId: request.model,
                                      body: try plan.body(stream: stream), extraHeaders: plan.extraHeaders)
-        let kind: MultiCall.Kind = stream ? .chatStream(ChatStreamTranslator(plan: plan)) : .chat(plan)
+        let kind: MultiCall.Kind = stream ? .stream(.chat(ChatStreamTranslator(plan: plan))) : .chat(plan)
         return try start(call, kind: kind, onEvent: onEvent, onDone: onDone)
     }
 
@@ -502,7 +505,17 @@ extension BedrockMulti {
         try RuntimeOperation.validate(modelId: modelId)
         let call = MultiCall.Request(operation: stream ? .converseStream : .converse, modelId: modelId,
                                      body: try BedrockClient.converseBody(request))
-        return try start(call, kind: stream ? .converseStream : .converse, onEvent: onEvent, onDone: onDone)
+        return try start(call, kind: stream ? .stream(.converse) : .converse, onEvent: onEvent, onDone: onDone)
+    }
+
+    /// bedrock_multi_count_tokens: the CountTokens body (`{"input": {...}}`), answered whole.
+    func startCountTokens(modelId: String, request: JSON, onDone: MultiCall.DoneHandler?) throws(BedrockError) -> MultiCall {
+        try RuntimeOperation.validate(modelId: modelId)
+        guard case .object = request else {
+            throw .invalidArgument("request", "expected a JSON object, got \(request.typeName)")
+        }
+        let call = MultiCall.Request(operation: .countTokens, modelId: modelId, body: Array(request.serialized().utf8))
+        return try start(call, kind: .invokeModel, onEvent: nil, onDone: onDone)
     }
 
     /// bedrock_multi_invoke_model and bedrock_multi_invoke_model_stream.
@@ -512,6 +525,6 @@ extension BedrockMulti {
         _ = try JSON.parse(body, field: "body_json")
         let call = MultiCall.Request(operation: stream ? .invokeModelWithResponseStream : .invokeModel,
                                      modelId: modelId, body: Array(body.utf8))
-        return try start(call, kind: stream ? .invokeModelStream : .invokeModel, onEvent: onEvent, onDone: onDone)
+        return try start(call, kind: stream ? .stream(.invokeModel) : .invokeModel, onEvent: onEvent, onDone: onDone)
     }
 }

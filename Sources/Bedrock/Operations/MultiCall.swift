@@ -11,18 +11,13 @@ final class MultiCall: @unchecked Sendable {
         case converse, invokeModel
         /// The chat response, read with the plan's format.
         case chat(ChatPlan)
-        /// Raw stream events as `{"<eventName>": {...}}` (ConverseStream).
-        case converseStream
-        /// Each chunk's decoded bytes (InvokeModelWithResponseStream).
-        case invokeModelStream
-        /// Chat events; the result is the final `message`'s response.
-        case chatStream(ChatStreamTranslator)
+        /// A stream's events, read as the reader says; a chat stream's result is its final
+        /// `message`'s response.
+        case stream(StreamEventReader)
 
         var isStream: Bool {
-            switch self {
-            case .converseStream, .invokeModelStream, .chatStream: true
-            case .converse, .invokeModel, .chat: false
-            }
+            if case .stream = self { return true }
+            return false
         }
     }
 
@@ -100,24 +95,18 @@ final class MultiCall: @unchecked Sendable {
     }
 
     private func accept(_ raw: JSON, requestId: String?) throws(BedrockError) {
-        switch kind {
-        case .converseStream:
-            pending.append(raw.serialized())
-        case .invokeModelStream:
-            guard let encoded = raw["chunk"]?["bytes"]?.stringValue else { return }
-            guard let bytes = base64Decoded(encoded) else {
-                throw BedrockError(.protocol, "InvokeModelWithResponseStream chunk is not valid base64")
-            }
-            pending.append(String(decoding: bytes, as: UTF8.self))
-        case .chatStream(var translator):
-            let events = try translator.events(from: raw, requestId: requestId)
-            stoppedEarly = translator.ended
-            kind = .chatStream(translator)
-            pending += events.map { $0.serialized() }
-            if stoppedEarly, let message = events.last?["message"] { result = message.serialized() }
-        case .converse, .invokeModel, .chat:
-            break
-        }
+        guard case .stream(var reader) = kind else { return }
+        let events = try reader.events(from: raw, requestId: requestId)
+        stoppedEarly = reader.ended
+        kind = .stream(reader)
+        pending += events
+        if stoppedEarly { result = Self.message(in: events) }
+    }
+
+    /// The response inside a chat stream's closing `message` event.
+    private static func message(in events: [String]) -> String? {
+        guard let last = events.last, let message = (try? JSON.parse(last, field: "event"))?["message"] else { return nil }
+        return message.serialized()
     }
 
     /// Checks that the stream did not stop inside a frame.
@@ -131,23 +120,17 @@ final class MultiCall: @unchecked Sendable {
     func succeed(head: HTTPResponseHead, body: [UInt8]) throws(BedrockError) {
         switch kind {
         case .converse:
-            guard case .object = try? JSON.parse(body, field: "Converse response") else {
-                throw BedrockError(.protocol, "Converse response is not a JSON object", httpStatus: head.status,
-                                   requestId: head.requestId)
-            }
-            result = String(decoding: body, as: UTF8.self)
+            result = try BedrockClient.converseResult(head: head, body: body)
         case .invokeModel:
             result = String(decoding: body, as: UTF8.self)
         case .chat(let plan):
             result = try plan.reply(head: head, body: body).serialized()
-        case .chatStream(var translator):
+        case .stream(var reader):
             guard !stoppedEarly else { return }
-            let events = translator.finish(requestId: head.requestId)
-            kind = .chatStream(translator)
-            pending += events.map { $0.serialized() }
-            result = events.last?["message"]?.serialized()
-        case .converseStream, .invokeModelStream:
-            result = nil
+            let events = reader.finish(requestId: head.requestId)
+            kind = .stream(reader)
+            pending += events
+            result = Self.message(in: events)
         }
     }
 }

@@ -90,8 +90,10 @@ final class CurlTransfer {
         try check(bedrock_curl_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffer), CURLOPT_ERRORBUFFER)
         try set(CURLOPT_NOSIGNAL, 1)
         try set(CURLOPT_HTTP_VERSION, httpVersion)
-        // Wait for a connection that can multiplex rather than open another (HTTP/2).
-        try set(CURLOPT_PIPEWAIT, 1)
+        if httpVersion != Int(CURL_HTTP_VERSION_1_1) {
+            // Wait for a connection that can multiplex rather than open another (HTTP/2).
+            try set(CURLOPT_PIPEWAIT, 1)
+        }
         try set(CURLOPT_TCP_KEEPALIVE, 1)
         try set(CURLOPT_TCP_NODELAY, 1)
         try set(CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeoutMs)

@@ -48,6 +48,9 @@ def _declare(lib: ctypes.CDLL) -> None:
     # (client, model_id, request, out, err), and its streaming form (..., on_event, user, err).
     model_call = [c_void_p, c_char_p, c_char_p, c_void_pp, c_void_pp]
     model_stream = [c_void_p, c_char_p, c_char_p, EVENT_FN, c_void_p, c_void_pp]
+    # (multi, model_id, request, on_done, user, out, err), and with on_event before on_done.
+    multi_model_call = [c_void_p, c_char_p, c_char_p, c_void_p, c_void_p, c_void_pp, c_void_pp]
+    multi_model_stream = [c_void_p, c_char_p, c_char_p, c_void_p, c_void_p, c_void_p, c_void_pp, c_void_pp]
     signatures: dict[str, tuple[Any, list[Any]]] = {
         "bedrock_version": (c_char_p, []),
         "bedrock_version_number": (c_int, []),
@@ -65,6 +68,26 @@ def _declare(lib: ctypes.CDLL) -> None:
         "bedrock_invoke_model": (c_int, model_call),
         "bedrock_invoke_model_stream": (c_int, model_stream),
         "bedrock_count_tokens": (c_int, model_call),
+        "bedrock_converse_stream_open": (c_int, model_call),
+        "bedrock_invoke_model_stream_open": (c_int, model_call),
+        # The event-loop API, used in queue mode (NULL callbacks) by the asyncio side.
+        "bedrock_multi_new": (c_int, [c_void_p, c_char_p, c_void_pp, c_void_pp]),
+        "bedrock_multi_free": (None, [c_void_p]),
+        "bedrock_multi_chat": (c_int, [c_void_p, c_char_p, c_void_p, c_void_p, c_void_pp, c_void_pp]),
+        "bedrock_multi_chat_stream": (c_int, [c_void_p, c_char_p, c_void_p, c_void_p, c_void_p, c_void_pp, c_void_pp]),
+        "bedrock_multi_converse": (c_int, multi_model_call),
+        "bedrock_multi_converse_stream": (c_int, multi_model_stream),
+        "bedrock_multi_invoke_model": (c_int, multi_model_call),
+        "bedrock_multi_invoke_model_stream": (c_int, multi_model_stream),
+        "bedrock_multi_count_tokens": (c_int, multi_model_call),
+        "bedrock_multi_fd": (c_int, [c_void_p]),
+        "bedrock_multi_timeout_ms": (ctypes.c_long, [c_void_p]),
+        "bedrock_multi_perform": (c_int, [c_void_p, c_int, ctypes.POINTER(c_int), c_void_pp]),
+        "bedrock_multi_read": (c_int, [c_void_p, c_void_pp, c_void_pp, c_void_pp]),
+        "bedrock_multi_wakeup": (None, [c_void_p]),
+        "bedrock_call_cancel": (None, [c_void_p]),
+        "bedrock_call_free": (None, [c_void_p]),
+        "bedrock_call_metrics": (c_int, [c_void_p, c_void_pp, c_void_pp]),
         "bedrock_error_status": (c_int, [c_void_p]),
         "bedrock_error_message": (c_char_p, [c_void_p]),
         "bedrock_error_json": (c_char_p, [c_void_p]),

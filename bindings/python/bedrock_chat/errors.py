@@ -145,3 +145,19 @@ def error_from_json(text: str) -> BedrockError:
                http_status=info.get("http_status"), request_id=info.get("request_id"),
                attempts=info.get("attempts"), status_name=info.get("status_name"),
                retryable=bool(info.get("retryable", False)), field=info.get("field"))
+
+
+def raise_for_status(status: int, err: Any) -> None:
+    """Raises the typed exception for a failed library call (``err`` is its ``bedrock_error *``
+    as a ctypes c_void_p). Frees the C error in every case."""
+    try:
+        if status == 0:
+            return
+        text = _lib.bedrock_error_json(err) if err.value else None
+        if text is None:
+            raise error_from_json(json.dumps({"status": status, "message": f"status {status}"}))
+        raise error_from_json(text.decode("utf-8"))
+    finally:
+        if err.value:
+            _lib.bedrock_error_free(err)
+            err.value = None

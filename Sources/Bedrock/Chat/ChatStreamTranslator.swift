@@ -1,41 +1,6 @@
-/// A chat reply read event by event (docs/c-api.md, "Chat stream events"): `start`, then text,
-/// reasoning and tool-call deltas as they arrive, then `usage`, `stop`, and a final `message`
-/// holding the whole response, which equals what `chat` returns for the same request.
-/// `next` does the network work on the caller's thread; `cancel` may come from any thread.
-final class ChatStream: @unchecked Sendable {
-    /// Kept alive by the stream, which may outlive the caller's reference (bedrock.h).
-    let client: BedrockClient
-    private let call: EventStreamCall
-    private var translator: ChatStreamTranslator
-    private var queued: [JSON] = []
-
-    init(client: BedrockClient, request: ChatRequest) throws(BedrockError) {
-        self.client = client
-        let plan = try ChatPlan(request)
-        call = try client.openStream(plan.streamOperation, modelId: request.model, body: try plan.body(stream: true),
-                                     extraHeaders: plan.extraHeaders)
-        translator = ChatStreamTranslator(plan: plan)
-    }
-
-    /// The next event, or nil after the `message` event.
-    func next() throws(BedrockError) -> JSON? {
-        while queued.isEmpty, !translator.ended {
-            if let raw = try call.next() {
-                queued += try translator.events(from: raw, requestId: call.head.requestId)
-            } else {
-                queued += translator.finish(requestId: call.head.requestId)
-            }
-        }
-        return queued.isEmpty ? nil : queued.removeFirst()
-    }
-
-    /// Ends a blocked or later `next` with CANCELLED. Safe from any thread.
-    func cancel() { call.cancel() }
-}
-
 /// Turns a chat stream's raw events (ConverseStream events, or InvokeModelWithResponseStream
 /// chunks in the provider's format) into chat events: `start`, deltas, and at the end `usage`,
-/// `stop` and `message`. Push-driven, so both the pull stream (`ChatStream`) and an event
+/// `stop` and `message`. Push-driven, so both the pull stream (`PullStream`) and an event
 /// loop (`bedrock_multi_chat_stream`) use it.
 struct ChatStreamTranslator {
     let plan: ChatPlan

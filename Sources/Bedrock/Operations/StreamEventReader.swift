@@ -1,0 +1,41 @@
+/// How a stream's raw events (`{"<eventName>": {...}}`, as decoded from the event stream)
+/// become what the caller receives, as JSON text: ConverseStream events as they are,
+/// InvokeModelWithResponseStream chunks as their decoded bytes (the provider's JSON chunk), or
+/// chat events. One reader serves the pull streams, the callback forms and the event loop.
+enum StreamEventReader {
+    case converse
+    case invokeModel
+    case chat(ChatStreamTranslator)
+
+    /// What one raw event gives the caller.
+    mutating func events(from raw: JSON, requestId: String?) throws(BedrockError) -> [String] {
+        switch self {
+        case .converse:
+            return [raw.serialized()]
+        case .invokeModel:
+            guard let encoded = raw["chunk"]?["bytes"]?.stringValue else { return [] }
+            guard let bytes = base64Decoded(encoded) else {
+                throw BedrockError(.protocol, "InvokeModelWithResponseStream chunk is not valid base64")
+            }
+            return [String(decoding: bytes, as: UTF8.self)]
+        case .chat(var translator):
+            let events = try translator.events(from: raw, requestId: requestId)
+            self = .chat(translator)
+            return events.map { $0.serialized() }
+        }
+    }
+
+    /// What follows the last raw event: a chat stream's closing events.
+    mutating func finish(requestId: String?) -> [String] {
+        guard case .chat(var translator) = self else { return [] }
+        let events = translator.finish(requestId: requestId)
+        self = .chat(translator)
+        return events.map { $0.serialized() }
+    }
+
+    /// A chat stream cut at a client-side stop sequence has ended: nothing more is read.
+    var ended: Bool {
+        if case .chat(let translator) = self { return translator.ended }
+        return false
+    }
+}
