@@ -107,7 +107,7 @@ public func bedrock_chat(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<
     return withCStatus(err, client: client) { (client) throws(BedrockError) in
         let request = try ChatRequest(json: try jsonArgument(requestJSON, field: "request"))
         let out = try outArgument(responseJSON, field: "response_json")
-        out.pointee = try mallocCString(try client.chat(request).serialized())
+        out.pointee = try mallocCString(try client.chat(request))
     }
 }
 

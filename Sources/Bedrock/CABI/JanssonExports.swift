@@ -10,7 +10,7 @@ public func bedrock_chat_j(_ client: OpaquePointer?, _ request: UnsafePointer<js
     return withCStatus(err, client: client) { (client) throws(BedrockError) in
         guard let request else { throw .invalidArgument("request", "must not be NULL") }
         let out = try outArgument(response, field: "response")
-        let reply = try client.chat(try ChatRequest(json: JSON(jansson: request)))
+        let reply = try JSON.parse(try client.chat(try ChatRequest(json: JSON(jansson: request))), field: "response")
         guard let value = reply.makeJansson() else { throw BedrockError(.internal, "out of memory") }
         out.pointee = value
     }

@@ -1,12 +1,11 @@
 /// The chat API on the client: a request answered whole (`bedrock_chat`); its streams are
 /// `PullStream`s (`openChatStream`).
 extension BedrockClient {
-    /// A chat request answered whole (`bedrock_chat`).
-    func chat(_ request: ChatRequest) throws(BedrockError) -> JSON {
+    /// A chat request answered whole (`bedrock_chat`): the response as JSON text.
+    func chat(_ request: ChatRequest) throws(BedrockError) -> String {
         let plan = try ChatPlan(request)
-        let exchange = try perform(plan.operation, modelId: request.model, body: try plan.body(stream: false),
-                                   extraHeaders: plan.extraHeaders)
-        return try plan.reply(head: exchange.head, body: exchange.body)
+        return try runToEnd(.init(operation: plan.operation, modelId: request.model, body: try plan.body(stream: false),
+                                  extraHeaders: plan.extraHeaders), kind: .chat(plan))
     }
 }
 

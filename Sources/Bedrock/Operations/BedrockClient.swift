@@ -1,11 +1,12 @@
 import Glibc
 import Synchronization
 
-/// A Bedrock Runtime client: resolved configuration, a pool of reusable connections, and
-/// cached credentials. Safe to use from many threads at once.
+/// A Bedrock Runtime client: resolved configuration, a pool of engines and the connections
+/// they keep, and cached credentials. Safe to use from many threads at once.
 final class BedrockClient: Sendable {
     let config: ResolvedClientConfig
-    private let sessions = CurlSessionPool()
+    /// The blocking API's engines: each blocking call drives one on its own thread.
+    let engines = EnginePool()
     /// Temporary credentials live here between calls and are refreshed before they expire;
     /// nil for bearer-token clients.
     private let credentialCache: CredentialCache?
@@ -59,8 +60,7 @@ final class BedrockClient: Sendable {
 
     /// Converse: sends a Converse request body and returns the response body text.
     func converse(modelId: String, request: JSON) throws(BedrockError) -> String {
-        let exchange = try perform(.converse, modelId: modelId, body: try Self.converseBody(request))
-        return try Self.converseResult(head: exchange.head, body: exchange.body)
+        try runToEnd(.init(operation: .converse, modelId: modelId, body: try Self.converseBody(request)), kind: .converse)
     }
 
     /// A Converse response body, which must be a JSON object, as text.
@@ -75,7 +75,7 @@ final class BedrockClient: Sendable {
     /// InvokeModel: sends the provider's own body and returns the response body text.
     func invokeModel(modelId: String, body: String) throws(BedrockError) -> String {
         _ = try JSON.parse(body, field: "body_json")
-        return String(decoding: try perform(.invokeModel, modelId: modelId, body: Array(body.utf8)).body, as: UTF8.self)
+        return try runToEnd(.init(operation: .invokeModel, modelId: modelId, body: Array(body.utf8)), kind: .invokeModel)
     }
 
     /// CountTokens: `request` is the CountTokens body (`{"input": {...}}`); returns the response text.
@@ -83,8 +83,8 @@ final class BedrockClient: Sendable {
         guard case .object = request else {
             throw .invalidArgument("request", "expected a JSON object, got \(request.typeName)")
         }
-        let exchange = try perform(.countTokens, modelId: modelId, body: Array(request.serialized().utf8))
-        return String(decoding: exchange.body, as: UTF8.self)
+        return try runToEnd(.init(operation: .countTokens, modelId: modelId, body: Array(request.serialized().utf8)),
+                            kind: .invokeModel)
     }
 
     // MARK: - Requests
@@ -99,38 +99,26 @@ final class BedrockClient: Sendable {
         return Array(JSON.object(object).serialized().utf8)
     }
 
-    /// Sends a request and reads the whole 2xx response, retrying as the retry mode allows.
-    /// Each attempt is signed afresh.
-    func perform(_ operation: RuntimeOperation, modelId: String, body: [UInt8],
-                 extraHeaders: [HTTPHeader] = []) throws(BedrockError) -> HTTPExchange {
-        var retries = newRetryAttempts()
-        while true {
-            let request = try signedRequest(operation, modelId: modelId, body: body, extraHeaders: extraHeaders)
-            retries.beforeAttempt()
-            do {
-                let exchange = try HTTPExchange(request: request, options: config.transport, pool: sessions)
-                try exchange.run()
-                try exchange.checkSuccess()
-                retries.afterAttempt(error: nil)
-                retries.recordSuccess()
-                return exchange
-            } catch var error {
-                retries.afterAttempt(error: error)
-                guard retries.shouldRetry(after: &error) else { throw error }
-            }
+    /// Runs one call to its end on the calling thread (the blocking API): on a private multi
+    /// over an engine from the client's pool, so retries, backoff and timeouts are the event
+    /// loop's own. Returns the call's result text.
+    func runToEnd(_ request: MultiCall.Request, kind: MultiCall.Kind) throws(BedrockError) -> String {
+        let engine = try engines.checkout()
+        defer { engines.checkin(engine) }
+        let multi = try BedrockMulti(client: self, options: .blocking, engine: engine)
+        var outcome: (status: BedrockStatus, result: String?, failure: BedrockError?)?
+        _ = try multi.start(request, kind: kind, onEvent: nil) { _, status, result, failure in
+            outcome = (status, result, failure)
         }
+        while outcome == nil { _ = try multi.perform(waitMs: Self.blockingWaitSliceMs) }
+        guard let outcome, outcome.status == .ok, let result = outcome.result else {
+            throw outcome?.failure ?? BedrockError(.internal, "the call ended without a result")
+        }
+        return result
     }
 
-    /// Opens a streaming operation. It is retried only until its first event reaches the
-    /// caller: after that, a retry would replay what the caller already has.
-    func openStream(_ operation: RuntimeOperation, modelId: String, body: [UInt8],
-                    extraHeaders: [HTTPHeader] = []) throws(BedrockError) -> EventStreamCall {
-        let connect = { () throws(BedrockError) -> HTTPExchange in
-            let request = try self.signedRequest(operation, modelId: modelId, body: body, extraHeaders: extraHeaders)
-            return try HTTPExchange(request: request, options: self.config.transport, pool: self.sessions)
-        }
-        return EventStreamCall(connect: connect, retries: newRetryAttempts())
-    }
+    /// How long a blocking call sleeps in one wait before it looks again.
+    static let blockingWaitSliceMs = 1_000
 
     /// Builds and signs one request. `waiting: false` signs only with credentials already
     /// usable (`canSignWithoutWaiting`), for an event loop that must not block on a fetch.

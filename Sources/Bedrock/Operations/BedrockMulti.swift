@@ -18,8 +18,19 @@ struct MultiOptions {
     var maxConcurrentStreams = defaultMaxConcurrentStreams
     var maxPending = defaultMaxPending
     var httpVersion = HTTPVersion.auto
+    /// A blocking call's private multi fetches credentials on its own (the caller's) thread,
+    /// as a blocking call may; an event loop's hands the fetch to a helper thread.
+    var fetchesCredentialsInline = false
 
     init() {}
+
+    /// A blocking call's private multi: HTTP/1.1, as the blocking API has always spoken.
+    static let blocking: MultiOptions = {
+        var options = MultiOptions()
+        options.httpVersion = .http1
+        options.fetchesCredentialsInline = true
+        return options
+    }()
 
     init(json: JSON) throws(BedrockError) {
         guard case .object(let object) = json else {
@@ -93,11 +104,16 @@ final class BedrockMulti: @unchecked Sendable {
     private(set) var inCallback = false
     private var freeRequested = false
 
-    init(client: BedrockClient, options: MultiOptions) throws(BedrockError) {
+    /// `engine`: one to drive (a blocking call's, from the client's pool), or nil for a new one.
+    init(client: BedrockClient, options: MultiOptions, engine: MultiEngine? = nil) throws(BedrockError) {
         self.client = client
         self.options = options
-        engine = try MultiEngine(settings: .init(maxConnections: options.maxConnections,
-                                                 maxConcurrentStreams: options.maxConcurrentStreams))
+        if let engine {
+            self.engine = engine
+        } else {
+            self.engine = try MultiEngine(settings: .init(maxConnections: options.maxConnections,
+                                                          maxConcurrentStreams: options.maxConcurrentStreams))
+        }
         httpVersion = options.curlHTTPVersion(endpointScheme: client.config.endpoint.scheme)
     }
 
@@ -193,7 +209,7 @@ final class BedrockMulti: @unchecked Sendable {
             freeRequested = true
             return
         }
-        takeInbox()
+        takeInbox(sending: false)
         for call in Array(active.values) + waiting + parked {
             end(call, BedrockError(.cancelled, "the multi handle was freed"))
         }
@@ -245,14 +261,20 @@ final class BedrockMulti: @unchecked Sendable {
         return deadline
     }
 
-    private func takeInbox() {
+    /// Takes what other threads handed over. `sending: false` (closing) ends new calls
+    /// without sending them.
+    private func takeInbox(sending: Bool = true) {
         let work = inbox.withLock { inbox -> Inbox in
             defer { inbox = Inbox() }
             return inbox
         }
         for call in work.starts {
             active[ObjectIdentifier(call)] = call
-            attempt(call)
+            if sending {
+                attempt(call)
+            } else {
+                end(call, BedrockError(.cancelled, "the multi handle was freed"))
+            }
         }
         for call in work.cancels where !call.finished {
             end(call, BedrockError(.cancelled, "the call was cancelled"))
@@ -277,7 +299,7 @@ final class BedrockMulti: @unchecked Sendable {
             waiting.append(call)
             return
         }
-        guard client.canSignWithoutWaiting else {
+        guard client.canSignWithoutWaiting || options.fetchesCredentialsInline else {
             parked.append(call)
             if parkedSince == nil {
                 parkedSince = monotonicMilliseconds()
@@ -292,7 +314,7 @@ final class BedrockMulti: @unchecked Sendable {
         do throws(BedrockError) {
             let request = try client.signedRequest(call.request.operation, modelId: call.request.modelId,
                                                    body: call.request.body, extraHeaders: call.request.extraHeaders,
-                                                   waiting: false)
+                                                   waiting: options.fetchesCredentialsInline)
             let transfer = try CurlTransfer(easy: try engine.makeEasy(), request: request,
                                             options: client.config.transport, httpVersion: httpVersion)
             if call.kind.isStream {

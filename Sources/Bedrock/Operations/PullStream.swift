@@ -4,36 +4,65 @@
 /// any thread. The callback forms (`bedrock_chat_stream`, `bedrock_converse_stream`,
 /// `bedrock_invoke_model_stream`) read one of these to its end.
 final class PullStream: @unchecked Sendable {
-    /// Kept alive by the stream, which may outlive the caller's reference (bedrock.h).
-    let client: BedrockClient
-    private let call: EventStreamCall
-    private var reader: StreamEventReader
-    private var queued: [String] = []
-    private var queuedIndex = 0
-    private var ended = false
-
-    init(client: BedrockClient, call: EventStreamCall, reader: StreamEventReader) {
-        self.client = client
-        self.call = call
-        self.reader = reader
+    /// What the private multi hands over as it runs, kept apart from the stream so that the
+    /// multi's callbacks do not hold the stream itself.
+    private final class Inbox {
+        var events: [String] = []
+        var next = 0
+        var outcome: (status: BedrockStatus, failure: BedrockError?)?
     }
 
-    /// The next event's JSON text, or nil once the stream has ended.
-    func next() throws(BedrockError) -> String? {
-        while queuedIndex == queued.count, !ended {
-            queued.removeAll(keepingCapacity: true)
-            queuedIndex = 0
-            if let raw = try call.next() {
-                queued = try reader.events(from: raw, requestId: call.head.requestId)
-                ended = reader.ended
-            } else {
-                queued = reader.finish(requestId: call.head.requestId)
-                ended = true
-            }
+    /// Kept alive by the stream, which may outlive the caller's reference (bedrock.h).
+    let client: BedrockClient
+    private let engine: MultiEngine
+    private let multi: BedrockMulti
+    private let call: MultiCall
+    private let inbox = Inbox()
+
+    /// Starts the call on a private multi; it is signed and sent by the first `next`.
+    init(client: BedrockClient, request: MultiCall.Request, reader: StreamEventReader) throws(BedrockError) {
+        self.client = client
+        engine = try client.engines.checkout()
+        do {
+            multi = try BedrockMulti(client: client, options: .blocking, engine: engine)
+            let inbox = self.inbox
+            call = try multi.start(request, kind: .stream(reader), onEvent: { event in
+                inbox.events.append(event)
+                return true
+            }, onDone: { _, status, _, failure in
+                inbox.outcome = (status, failure)
+            })
+        } catch {
+            client.engines.checkin(engine)
+            throw error
         }
-        guard queuedIndex < queued.count else { return nil }
-        defer { queuedIndex += 1 }
-        return queued[queuedIndex]
+    }
+
+    deinit {
+        // A stream freed before its end is cancelled: its connection closes, and the engine
+        // goes back to the pool with nothing on it.
+        multi.close()
+        client.engines.checkin(engine)
+    }
+
+    /// The next event's JSON text, or nil once the stream has ended. A failure is thrown
+    /// after the events before it, and again by every later call.
+    func next() throws(BedrockError) -> String? {
+        while inbox.next == inbox.events.count, inbox.outcome == nil {
+            _ = try multi.perform(waitMs: BedrockClient.blockingWaitSliceMs)
+        }
+        if inbox.next < inbox.events.count {
+            defer {
+                inbox.next += 1
+                if inbox.next == inbox.events.count {
+                    inbox.events.removeAll(keepingCapacity: true)
+                    inbox.next = 0
+                }
+            }
+            return inbox.events[inbox.next]
+        }
+        if let failure = inbox.outcome?.failure { throw failure }
+        return nil
     }
 
     /// Ends a blocked or later `next` with CANCELLED. Safe from any thread.
@@ -44,21 +73,23 @@ extension BedrockClient {
     /// A chat stream (`bedrock_stream_open`, `bedrock_chat_stream`).
     func openChatStream(_ request: ChatRequest) throws(BedrockError) -> PullStream {
         let plan = try ChatPlan(request)
-        let call = try openStream(plan.streamOperation, modelId: request.model, body: try plan.body(stream: true),
-                                  extraHeaders: plan.extraHeaders)
-        return PullStream(client: self, call: call, reader: .chat(ChatStreamTranslator(plan: plan)))
+        return try PullStream(client: self, request: .init(operation: plan.streamOperation, modelId: request.model,
+                                                          body: try plan.body(stream: true), extraHeaders: plan.extraHeaders),
+                              reader: .chat(ChatStreamTranslator(plan: plan)))
     }
 
     /// ConverseStream, read as boto3 yields it (`bedrock_converse_stream_open`).
     func openConverseStream(modelId: String, request: JSON) throws(BedrockError) -> PullStream {
-        let call = try openStream(.converseStream, modelId: modelId, body: try Self.converseBody(request))
-        return PullStream(client: self, call: call, reader: .converse)
+        try RuntimeOperation.validate(modelId: modelId)
+        return try PullStream(client: self, request: .init(operation: .converseStream, modelId: modelId,
+                                                          body: try Self.converseBody(request)), reader: .converse)
     }
 
     /// InvokeModelWithResponseStream, each chunk's decoded bytes (`bedrock_invoke_model_stream_open`).
     func openInvokeModelStream(modelId: String, body: String) throws(BedrockError) -> PullStream {
+        try RuntimeOperation.validate(modelId: modelId)
         _ = try JSON.parse(body, field: "body_json")
-        let call = try openStream(.invokeModelWithResponseStream, modelId: modelId, body: Array(body.utf8))
-        return PullStream(client: self, call: call, reader: .invokeModel)
+        return try PullStream(client: self, request: .init(operation: .invokeModelWithResponseStream, modelId: modelId,
+                                                          body: Array(body.utf8)), reader: .invokeModel)
     }
 }

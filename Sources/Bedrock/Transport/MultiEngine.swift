@@ -1,6 +1,36 @@
 import CCurl
 import CLinux
 import Glibc
+import Synchronization
+
+/// curl_global_init is not safe to race, so it runs once, the first time an engine is made.
+let curlGlobalInitResult: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+
+/// Idle engines of one client, each with the connections it keeps alive. A blocking call (or a
+/// credential fetch) takes one, drives it on its own thread, and gives it back, so its
+/// connections serve the next call; concurrent calls take an engine each.
+final class EnginePool: Sendable {
+    /// Idle engines beyond this many are closed rather than kept.
+    static let maxIdle = 16
+
+    private let idle = Mutex<[MultiEngine]>([])
+    private let settings: MultiEngine.Settings
+
+    init(settings: MultiEngine.Settings = .init()) {
+        self.settings = settings
+    }
+
+    func checkout() throws(BedrockError) -> MultiEngine {
+        if let engine = idle.withLock({ $0.popLast() }) { return engine }
+        return try MultiEngine(settings: settings)
+    }
+
+    func checkin(_ engine: MultiEngine) {
+        idle.withLock { engines in
+            if engines.count < Self.maxIdle { engines.append(engine) }
+        }
+    }
+}
 
 /// The host loop's side of socket mode: which fds to watch and when to call back
 /// (bedrock_multi_use_loop). The values are those of `BEDROCK_POLL_*`.
@@ -24,7 +54,7 @@ struct HostLoop {
 /// Connections live in the multi handle, so every transfer on it shares them: HTTP/1.1
 /// keep-alive, or HTTP/2 streams multiplexed on one connection. One thread drives the engine;
 /// only `wakeup` may be called from others.
-final class MultiEngine {
+final class MultiEngine: @unchecked Sendable {
     let multi: UnsafeMutableRawPointer
     /// The fd the host polls in simple mode (bedrock_multi_fd).
     let pollFD: Int32
@@ -203,6 +233,27 @@ final class MultiEngine {
         }
         _ = timerfd_settime(timerFD, 0, &spec, nil)
     }
+
+    /// Runs one transfer to its end on the calling thread (a credential fetch): waits in
+    /// epoll, so the thread sleeps between bytes. Returns curl's result for it.
+    func run(_ transfer: CurlTransfer, readTimeoutMs: Int) throws(BedrockError) -> CURLcode {
+        try start(transfer)
+        defer { finish(transfer) }
+        while true {
+            let now = monotonicMilliseconds()
+            runDueTimer(now: now)
+            if let (_, code) = completed().first(where: { $0.0 === transfer }) { return code }
+            if readTimeoutMs > 0, now > transfer.lastActivity, now - transfer.lastActivity >= UInt64(readTimeoutMs) {
+                throw BedrockError(.timeout, "no data received for \(readTimeoutMs) ms (read_timeout_ms)")
+            }
+            var wait = Self.runSliceMs
+            if let deadline = curlDeadline { wait = min(wait, deadline > now ? Int32(clamping: deadline - now) : 0) }
+            _ = waitAndAct(waitMs: wait)
+        }
+    }
+
+    /// The longest `run` sleeps before it looks at the clock again.
+    private static let runSliceMs: Int32 = 100
 
     // MARK: - Socket mode
 
