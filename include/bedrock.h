@@ -143,6 +143,28 @@ bedrock_status bedrock_client_new(const char *config_json, bedrock_client **out,
    (each keeps the client alive until it is freed). NULL is a no-op. */
 void bedrock_client_free(bedrock_client *client);
 
+/* Receives one log line: a JSON object of `len` bytes (NUL-terminated), borrowed for the call:
+   {"level", "event", "time_ms", ...}. Events: "request" (operation, model_id, attempt),
+   "request_headers" (DEBUG; an allowlist of headers, never Authorization, a security token
+   or a bearer token), "response" (status, request_id, http_version, connection_reused),
+   "retry" (attempt, delay_ms, status_name, error_type), "credentials_fetch",
+   "credentials_fetched" (wait_ms, error), "credentials_ready", "call_failed" (error JSON).
+   No line holds a secret. It runs on whichever thread does the client's work: a caller's, a
+   multi's driving thread, or the credential helper thread; never with a library lock held. */
+typedef void (*bedrock_log_fn)(int level, const char *line_json, size_t len, void *user_data);
+enum { BEDROCK_LOG_ERROR = 1, BEDROCK_LOG_WARN = 2, BEDROCK_LOG_INFO = 3, BEDROCK_LOG_DEBUG = 4 };
+
+/* Sends the client's log lines at `level` and more severe to `fn` (NULL or level 0: none, the
+   default). The level is checked before a line is formatted. Set it before sharing the
+   client among threads. */
+void bedrock_client_set_log(bedrock_client *client, int level, bedrock_log_fn fn, void *user_data);
+
+/* Fetches credentials now, on the calling thread, so that the first call does not wait for
+   STS, SSO, IMDS, a container endpoint or a credential_process. A bearer-token client has
+   nothing to fetch. Returns what the first call would have: BEDROCK_ERR_CREDENTIALS when none
+   can be found. */
+bedrock_status bedrock_client_warm(bedrock_client *client, bedrock_error **err);
+
 /* ---- Chat: one request shape for every provider ------------------------------------- */
 
 /* Sends a chat request and waits for the whole reply.
@@ -155,8 +177,8 @@ void bedrock_client_free(bedrock_client *client);
    provider's own format, as LangChain's ChatBedrock does, and Converse where that format
    cannot carry the request (tools on a model whose InvokeModel body has none, Amazon Nova).
    On success *response_json is {"content", "blocks", "tool_calls", "structured",
-   "stop_reason", "provider_stop_reason", "model_id", "request_id", "api", "usage"}, freed with
-   bedrock_string_free(). stop_reason uses Converse's names (end_turn, tool_use, max_tokens,
+   "stop_reason", "provider_stop_reason", "model_id", "request_id", "api", "usage", "metrics"},
+   freed with bedrock_string_free(); "metrics" holds the figures bedrock_call_metrics() gives. stop_reason uses Converse's names (end_turn, tool_use, max_tokens,
    stop_sequence, guardrail_intervened, content_filtered). A malformed request gives
    BEDROCK_ERR_INVALID_ARGUMENT naming the field, e.g. "request.messages[1].role". */
 bedrock_status bedrock_chat(bedrock_client *client, const char *request_json, char **response_json,

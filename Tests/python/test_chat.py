@@ -42,6 +42,7 @@ def test_stream_message_equals_chat_response(client):
     streamed = list(client.chat_stream(request))[-1]["message"]
     for response in (plain, streamed):
         response.pop("request_id")
+        response.pop("metrics")
     assert plain == streamed
     assert plain["stop_reason"] == "max_tokens"
 
@@ -148,3 +149,13 @@ def test_guardrail_values_cannot_inject_headers_even_with_a_bearer_token(emulato
         with pytest.raises(InvalidArgumentError) as caught:
             bearer.chat({"model": CLAUDE, "api": "invoke", "messages": [["human", "hi"]], "guardrail": guardrail})
     assert caught.value.field == f"request.guardrail.{key}"
+
+
+def test_responses_and_final_messages_carry_metrics(client):
+    response = client.chat(chat_request("with figures"))
+    metrics = response["metrics"]
+    assert metrics["attempts"] == 1 and metrics["request_id"] == response["request_id"]
+    assert metrics["http_version"] == "1.1" and metrics["bytes_sent"] > 0 and metrics["bytes_received"] > 0
+    assert 0 <= metrics["time_to_first_byte_ms"] <= metrics["latency_ms"]
+    message = list(client.chat_stream(chat_request("streamed figures")))[-1]["message"]
+    assert message["metrics"]["events"] > 0 and message["metrics"]["time_to_first_token_ms"] is not None

@@ -1,5 +1,6 @@
 """The Python binding against the local emulator: replies, streams, typed errors, cancel."""
 
+import json
 import threading
 import time
 
@@ -249,3 +250,52 @@ def test_stream_events_arrive_as_they_are_sent(client):
               if "contentBlockDelta" in event]
     assert len(stamps) >= 5
     assert stamps[-1] - stamps[0] >= 0.45
+
+
+def test_log_lines_are_json_with_no_secret_and_filtered_by_level(emulator_url):
+    import ctypes
+
+    from bedrock_chat import _lib
+    from bedrock_chat._library import LOG_FN
+
+    token = "IQoJb3JpZ2luX2VjLOGTESTSESSIONTOKEN"
+    lines = []
+    callback = LOG_FN(lambda level, text, length, user: lines.append((level, json.loads(text[:length]))))
+    with Client(region="us-east-1", endpoint_url=emulator_url,
+                credentials={**EMULATOR_CREDENTIALS, "session_token": token}) as c:
+        _lib.bedrock_client_set_log(c._handle, 4, callback, None)
+        assert c.converse(MODEL, say("logged"))["stopReason"] == "end_turn"
+        with pytest.raises(ValidationError):
+            c.converse(MODEL, say("[[fault:validation]] logged failure"))
+        _lib.bedrock_client_set_log(c._handle, 3, callback, None)
+        lines_at_debug = len(lines)
+        c.converse(MODEL, say("info only"))
+        _lib.bedrock_client_set_log(c._handle, 0, LOG_FN(), None)
+    events = [line["event"] for _, line in lines]
+    assert events[:3] == ["request", "request_headers", "response"] and "call_failed" in events
+    assert all(level <= 3 for level, _ in lines[lines_at_debug:])
+    headers = next(line["headers"] for _, line in lines if line["event"] == "request_headers")
+    assert "Host" in headers and not any(name.lower() in ("authorization", "x-amz-security-token") for name in headers)
+    text = json.dumps([line for _, line in lines])
+    for secret in (token, EMULATOR_CREDENTIALS["secret_access_key"]):
+        assert all(secret[i:i + 8] not in text for i in range(len(secret) - 7))
+
+
+def test_warm_fetches_credentials_up_front(emulator_url, monkeypatch):
+    import ctypes
+
+    from bedrock_chat import CredentialsError, _lib
+    from bedrock_chat.errors import raise_for_status
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", EMULATOR_CREDENTIALS["access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", EMULATOR_CREDENTIALS["secret_access_key"])
+    with Client(region="us-east-1", endpoint_url=emulator_url) as c:
+        err = ctypes.c_void_p()
+        raise_for_status(_lib.bedrock_client_warm(c._handle, ctypes.byref(err)), err)
+        assert c.converse(MODEL, say("warm"))["stopReason"] == "end_turn"
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    with Client(region="us-east-1", endpoint_url=emulator_url) as cold:
+        err = ctypes.c_void_p()
+        with pytest.raises(CredentialsError, match="no AWS credentials found"):
+            raise_for_status(_lib.bedrock_client_warm(cold._handle, ctypes.byref(err)), err)

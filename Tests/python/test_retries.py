@@ -107,3 +107,10 @@ def test_adaptiveMode_retriesAndThenPacesSends(fresh):
         # Throttling switched client-side rate limiting on; a later call waits its turn.
         assert adaptive.converse(MODEL, say("paced"))["stopReason"] == "end_turn"
     assert attempts_seen(fresh) == 4
+
+
+def test_a_retried_chat_reports_its_attempts_and_backoff_in_metrics(client, fresh):
+    queue_faults(fresh, "throttle", "throttle")
+    metrics = client.chat({"model": "anthropic.claude-3-haiku-20240307-v1:0", "messages": [["human", "retried"]]})["metrics"]
+    assert metrics["attempts"] == 3 and attempts_seen(fresh) == 3
+    assert metrics["retry_wait_ms"] <= metrics["latency_ms"]

@@ -41,6 +41,24 @@ public func bedrock_client_free(_ client: OpaquePointer?) {
     Unmanaged<BedrockClient>.fromOpaque(UnsafeRawPointer(client)).release()
 }
 
+/// `bedrock_log_fn`.
+public typealias LogCallback = @convention(c) (Int32, UnsafePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Void
+
+@_cdecl("bedrock_client_set_log")
+public func bedrock_client_set_log(_ client: OpaquePointer?, _ level: Int32, _ callback: LogCallback?,
+                                   _ userData: UnsafeMutableRawPointer?) {
+    guard let client = try? clientArgument(client) else { return }
+    guard let callback, level > 0 else { return client.log.set(nil) }
+    client.log.set(ClientLog.Sink(level: level) { level, line in
+        line.withCString { callback(level, $0, strlen($0), userData) }
+    })
+}
+
+@_cdecl("bedrock_client_warm")
+public func bedrock_client_warm(_ client: OpaquePointer?, _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    withCStatus(err, client: client) { (client) throws(BedrockError) in try client.warm() }
+}
+
 @_cdecl("bedrock_converse")
 public func bedrock_converse(_ client: OpaquePointer?, _ modelId: UnsafePointer<CChar>?,
                              _ requestJSON: UnsafePointer<CChar>?,

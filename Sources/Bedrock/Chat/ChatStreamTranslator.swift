@@ -37,8 +37,9 @@ struct ChatStreamTranslator {
         return events
     }
 
-    /// The closing events: `usage`, `stop` and the whole response as `message`.
-    mutating func finish(requestId: String?) -> [JSON] {
+    /// The closing events: `usage`, `stop` and the whole response as `message`, which carries
+    /// `metrics` when given.
+    mutating func finish(requestId: String?, metrics: JSON? = nil) -> [JSON] {
         guard !ended else { return [] }
         var events = start(requestId: requestId)
         ended = true
@@ -53,7 +54,7 @@ struct ChatStreamTranslator {
         var stop = JSONObject(["type": .string("stop"), "stop_reason": .string(response.stopReason)])
         if let providerReason = response.providerStopReason { stop["provider_stop_reason"] = .string(providerReason) }
         events.append(.object(stop))
-        events.append(ChatAccumulator.event("message", ["message": response.json]))
+        events.append(ChatAccumulator.event("message", ["message": response.json.adding("metrics", metrics)]))
         return events
     }
 

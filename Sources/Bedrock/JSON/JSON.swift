@@ -52,6 +52,13 @@ enum JSON: Sendable, Equatable {
         }
     }
 
+    /// The object with `key` set to `value`; unchanged when it is not an object or `value` is nil.
+    func adding(_ key: String, _ value: JSON?) -> JSON {
+        guard let value, case .object(var object) = self else { return self }
+        object[key] = value
+        return .object(object)
+    }
+
     /// The JSON type's name, for error messages ("expected a string, got an array").
     var typeName: String {
         switch self {

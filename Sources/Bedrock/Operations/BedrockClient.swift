@@ -7,6 +7,8 @@ final class BedrockClient: Sendable {
     let config: ResolvedClientConfig
     /// The blocking API's engines: each blocking call drives one on its own thread.
     let engines = EnginePool()
+    /// bedrock_client_set_log's destination; off until set.
+    let log = ClientLog()
     /// Temporary credentials live here between calls and are refreshed before they expire;
     /// nil for bearer-token clients.
     private let credentialCache: CredentialCache?
@@ -29,6 +31,15 @@ final class BedrockClient: Sendable {
         }
         retryPolicy = RetryPolicy(maxAttempts: config.maxAttempts)
         rateLimiter = config.retryMode == .adaptive ? AdaptiveRateLimiter() : nil
+    }
+
+    /// Fetches credentials now, on the calling thread (`bedrock_client_warm`), so that the
+    /// first call does not wait for STS, SSO, IMDS or a credential process.
+    func warm() throws(BedrockError) {
+        guard let credentialCache else { return }
+        let started = monotonicMilliseconds()
+        _ = try credentialCache.credentials()
+        log(.info, "credentials_ready", [("wait_ms", .int(Int64(monotonicMilliseconds() - started)))])
     }
 
     /// Whether a request can be signed now without waiting for a credential fetch.

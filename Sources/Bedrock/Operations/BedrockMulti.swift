@@ -303,6 +303,7 @@ final class BedrockMulti: @unchecked Sendable {
             parked.append(call)
             if parkedSince == nil {
                 parkedSince = monotonicMilliseconds()
+                client.log(.info, "credentials_fetch", [("parked_calls", .int(Int64(parked.count)))])
                 client.fetchCredentialsInBackground { [weak self] failure in
                     guard let self else { return }
                     self.inbox.withLock { $0.credentialResults.append(failure) }
@@ -326,6 +327,10 @@ final class BedrockMulti: @unchecked Sendable {
             try engine.start(transfer)
             call.transfer = transfer
             call.metrics.attempts += 1
+            client.log(.info, "request", [("operation", .string(call.request.operation.name)),
+                                          ("model_id", .string(call.request.modelId)),
+                                          ("attempt", .int(Int64(call.metrics.attempts)))])
+            client.log(.debug, "request_headers", [("headers", ClientLog.headers(request.headers))])
             call.startAt = monotonicMilliseconds()
             byTransfer[ObjectIdentifier(transfer)] = call
         } catch {
@@ -345,6 +350,8 @@ final class BedrockMulti: @unchecked Sendable {
         parked.removeAll()
         let waited = parkedSince.map { monotonicMilliseconds() - $0 } ?? 0
         parkedSince = nil
+        client.log(failure == nil ? .info : .error, "credentials_fetched",
+                   [("wait_ms", .int(Int64(waited))), ("error", failure.map { client.redacted($0).json } ?? .null)])
         for call in calls {
             call.metrics.credentialWaitMs += waited
             if let failure {
@@ -374,9 +381,16 @@ final class BedrockMulti: @unchecked Sendable {
             }
         }
         call.retries.afterAttempt(error: failure)
+        client.log(.info, "response", [("status", .int(Int64(transfer.head.status))),
+                                       ("request_id", call.metrics.requestId.map(JSON.string) ?? .null),
+                                       ("http_version", call.metrics.httpVersion.map(JSON.string) ?? .null),
+                                       ("connection_reused", .bool(call.metrics.connectionReused))])
         if var failure {
             if !call.delivered, call.pending.isEmpty, !call.cancelRequested.load(ordering: .acquiring),
                let delay = call.retries.retryDelayMs(after: &failure) {
+                client.log(.warn, "retry", [("attempt", .int(Int64(call.metrics.attempts))), ("delay_ms", .int(Int64(delay))),
+                                            ("status_name", .string(failure.status.name)),
+                                            ("error_type", failure.awsErrorType.map(JSON.string) ?? .null)])
                 call.resetForRetry()
                 call.startAt = monotonicMilliseconds() + UInt64(delay)
                 call.metrics.retryWaitMs += UInt64(delay)
@@ -407,7 +421,9 @@ final class BedrockMulti: @unchecked Sendable {
         parked.removeAll { $0 === call }
         // A cancelled call hands out nothing more, only its on_done.
         if error.status == .cancelled { call.pending.removeAll() }
-        finish(call, status: error.status, failure: client.redacted(error))
+        let redacted = client.redacted(error)
+        client.log(error.status == .cancelled ? .info : .error, "call_failed", [("error", redacted.json)])
+        finish(call, status: error.status, failure: redacted)
     }
 
     private func finish(_ call: MultiCall, status: BedrockStatus, failure: BedrockError?) {
@@ -473,8 +489,6 @@ final class BedrockMulti: @unchecked Sendable {
             let event = call.pending[index]
             index += 1
             call.delivered = true
-            call.metrics.events += 1
-            if call.metrics.firstToken == nil { call.metrics.firstToken = monotonicMilliseconds() }
             if options.queue {
                 let item = "{\"type\":\"event\",\"event\":\(event)}"
                 queue.withLock { $0.append((call, item)) }

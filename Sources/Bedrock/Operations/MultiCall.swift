@@ -100,6 +100,8 @@ final class MultiCall: @unchecked Sendable {
         stoppedEarly = reader.ended
         kind = .stream(reader)
         pending += events
+        metrics.events += events.count
+        if metrics.firstToken == nil, !events.isEmpty { metrics.firstToken = monotonicMilliseconds() }
         if stoppedEarly { result = Self.message(in: events) }
     }
 
@@ -124,10 +126,11 @@ final class MultiCall: @unchecked Sendable {
         case .invokeModel:
             result = String(decoding: body, as: UTF8.self)
         case .chat(let plan):
-            result = try plan.reply(head: head, body: body).serialized()
+            result = try plan.reply(head: head, body: body).adding("metrics", metrics.json(now: monotonicMilliseconds()))
+                .serialized()
         case .stream(var reader):
             guard !stoppedEarly else { return }
-            let events = reader.finish(requestId: head.requestId)
+            let events = reader.finish(requestId: head.requestId, metrics: metrics.json(now: monotonicMilliseconds()))
             kind = .stream(reader)
             pending += events
             result = Self.message(in: events)

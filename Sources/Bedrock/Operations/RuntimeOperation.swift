@@ -18,6 +18,17 @@ enum RuntimeOperation: Sendable {
 
     var isStreaming: Bool { self == .converseStream || self == .invokeModelWithResponseStream }
 
+    /// The operation's name in the service model, for logs.
+    var name: String {
+        switch self {
+        case .converse: "Converse"
+        case .converseStream: "ConverseStream"
+        case .invokeModel: "InvokeModel"
+        case .invokeModelWithResponseStream: "InvokeModelWithResponseStream"
+        case .countTokens: "CountTokens"
+        }
+    }
+
     var accept: String { isStreaming ? "application/vnd.amazon.eventstream" : "application/json" }
 
     /// Checks a caller's model id before it goes into a URL, naming the problem and the

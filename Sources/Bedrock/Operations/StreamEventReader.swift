@@ -25,10 +25,11 @@ enum StreamEventReader {
         }
     }
 
-    /// What follows the last raw event: a chat stream's closing events.
-    mutating func finish(requestId: String?) -> [String] {
+    /// What follows the last raw event: a chat stream's closing events, its final message
+    /// carrying `metrics`.
+    mutating func finish(requestId: String?, metrics: JSON? = nil) -> [String] {
         guard case .chat(var translator) = self else { return [] }
-        let events = translator.finish(requestId: requestId)
+        let events = translator.finish(requestId: requestId, metrics: metrics)
         self = .chat(translator)
         return events.map { $0.serialized() }
     }

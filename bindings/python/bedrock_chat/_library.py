@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 EVENT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
+LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p)
 
 _LIBRARY_NAME = "libbedrock.so"
 
@@ -88,6 +89,8 @@ def _declare(lib: ctypes.CDLL) -> None:
         "bedrock_call_cancel": (None, [c_void_p]),
         "bedrock_call_free": (None, [c_void_p]),
         "bedrock_call_metrics": (c_int, [c_void_p, c_void_pp, c_void_pp]),
+        "bedrock_client_set_log": (None, [c_void_p, c_int, LOG_FN, c_void_p]),
+        "bedrock_client_warm": (c_int, [c_void_p, c_void_pp]),
         "bedrock_error_status": (c_int, [c_void_p]),
         "bedrock_error_message": (c_char_p, [c_void_p]),
         "bedrock_error_json": (c_char_p, [c_void_p]),
