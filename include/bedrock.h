@@ -355,9 +355,15 @@ bedrock_status bedrock_multi_perform(bedrock_multi *multi, int wait_ms, int *run
    CURLMOPT_TIMERFUNCTION. on_socket asks the host to watch fd for `what` (BEDROCK_POLL_IN,
    BEDROCK_POLL_OUT, both) or to stop (BEDROCK_POLL_REMOVE); fd_data is what the host attached
    with bedrock_multi_assign(). on_timer asks to be called back after timeout_ms (-1: cancel
-   the timer); each call replaces the last. Both run on the driving thread, and the first
-   on_socket call, for the multi's wakeup fd, comes from bedrock_multi_use_loop() itself.
-   Their return values are ignored. */
+   the timer); each call replaces the last, and it is called only when the time changes.
+   Both run on the driving thread, and must not call perform or socket_action (that is
+   BEDROCK_ERR_INVALID_ARGUMENT). bedrock_multi_use_loop() itself asks for the multi's wakeup
+   fd, and for every socket already open, so socket mode may begin at any time; the multi
+   forgets an fd's fd_data once it has asked for BEDROCK_POLL_REMOVE. Passing NULL for both
+   hooks leaves socket mode: the host is asked to stop watching every fd, the timer is
+   cancelled (on_timer -1), and simple mode takes over. bedrock_multi_free() does the same
+   before it returns, so an adapter may be torn down right after it. Return values are
+   ignored. */
 enum { BEDROCK_POLL_IN = 1, BEDROCK_POLL_OUT = 2, BEDROCK_POLL_REMOVE = 4 };
 typedef int (*bedrock_socket_fn)(bedrock_multi *multi, int fd, int what, void *loop_data, void *fd_data);
 typedef int (*bedrock_timer_fn)(bedrock_multi *multi, long timeout_ms, void *loop_data);

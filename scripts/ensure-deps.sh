@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need and is missing: Debian packages (libcurl with
-# OpenSSL, jansson, OpenSSL, zlib, pkg-config, CMake, Ninja) and, in .venv, the Python
+# OpenSSL, jansson, OpenSSL, zlib, pkg-config, CMake, Ninja, and libuv and libevent for the
+# event-loop adapter examples in examples/adapters) and, in .venv, the Python
 # packages of Tests/python/requirements.txt. Safe to run again: it installs only what is absent.
 set -euo pipefail
 
@@ -11,7 +12,7 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 
-apt_packages=(libcurl4-openssl-dev libjansson-dev libssl-dev zlib1g-dev pkg-config cmake ninja-build)
+apt_packages=(libcurl4-openssl-dev libjansson-dev libssl-dev zlib1g-dev pkg-config cmake ninja-build libuv1-dev libevent-dev)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

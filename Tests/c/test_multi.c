@@ -484,6 +484,108 @@ static void test_limits_and_bad_input(bedrock_client *client) {
     bedrock_call_cancel(NULL);
 }
 
+/* A stop from on_event is a cancel, even when the whole response had already arrived. */
+static int stop_at_first_event(const char *event_json, size_t len, void *user_data) {
+    (void)event_json;
+    (void)len;
+    ((result_state *)user_data)->events++;
+    return 1;
+}
+
+static void test_stop_after_the_response_arrived_is_a_cancel(bedrock_client *client) {
+    bedrock_multi *multi = NULL;
+    CHECK_STATUS(bedrock_multi_new(client, NULL, &multi, NULL), BEDROCK_OK);
+    result_state r = {0};
+    bedrock_call *call = NULL;
+    CHECK_STATUS(bedrock_multi_chat_stream(multi, "{\"model\": \"" MODEL "\", \"messages\": [[\"human\", \"short\"]]}",
+                                           stop_at_first_event, on_result, &r, &call, NULL), BEDROCK_OK);
+    int running = 1;
+    double started = now_ms();
+    while (running > 0 && now_ms() - started < 10000) {
+        /* A slow loop: the whole short stream is in before its first event is handed out. */
+        struct pollfd p = {.fd = bedrock_multi_fd(multi), .events = POLLIN};
+        poll(&p, 1, 300);
+        CHECK_STATUS(bedrock_multi_perform(multi, 0, &running, NULL), BEDROCK_OK);
+    }
+    CHECK(r.done == 1 && r.status == BEDROCK_ERR_CANCELLED && r.events == 1);
+    CHECK(strcmp(r.result, "(null)") == 0);
+    bedrock_call_free(call);
+    bedrock_multi_free(multi);
+}
+
+/* The host's hooks may not drive the multi from inside themselves, and socket mode may begin
+   after simple mode and end again. */
+typedef struct {
+    fake_loop loop;
+    bedrock_status nested;
+    int removes;
+} hostile_loop;
+
+static int hostile_on_timer(bedrock_multi *multi, long timeout_ms, void *loop_data) {
+    hostile_loop *h = loop_data;
+    int running = 0;
+    h->nested = bedrock_multi_socket_action(multi, -1, 0, &running, NULL);
+    return loop_on_timer(multi, timeout_ms, &h->loop);
+}
+
+static int counting_on_socket(bedrock_multi *multi, int fd, int what, void *loop_data, void *fd_data) {
+    hostile_loop *h = loop_data;
+    if (what & BEDROCK_POLL_REMOVE) h->removes++;
+    return loop_on_socket(multi, fd, what, &h->loop, fd_data);
+}
+
+static void test_socket_mode_changes_and_hooks(bedrock_client *client) {
+    bedrock_multi *multi = NULL;
+    CHECK_STATUS(bedrock_multi_new(client, NULL, &multi, NULL), BEDROCK_OK);
+    stream_state s;
+    memset(&s, 0, sizeof s);
+    bedrock_call *call = NULL;
+    CHECK_STATUS(bedrock_multi_chat_stream(multi, "{\"model\": \"" MODEL "\", \"messages\": [[\"human\", "
+                                           "\"[[fault:token_delay:50]] late socket mode a b c d\"]]}",
+                                           on_chat_event, on_stream_done, &s, &call, NULL), BEDROCK_OK);
+    /* Simple mode first: the connection opens and the stream starts. */
+    int running = 1;
+    for (int i = 0; i < 5; i++) {
+        struct pollfd p = {.fd = bedrock_multi_fd(multi), .events = POLLIN};
+        poll(&p, 1, 60);
+        CHECK_STATUS(bedrock_multi_perform(multi, 0, &running, NULL), BEDROCK_OK);
+    }
+    hostile_loop h;
+    memset(&h, 0, sizeof h);
+    h.loop.timer_due = -1;
+    h.nested = BEDROCK_OK;
+    CHECK_STATUS(bedrock_multi_use_loop(multi, counting_on_socket, hostile_on_timer, &h, NULL), BEDROCK_OK);
+    CHECK(h.loop.count >= 2); /* the wakeup fd and the open connection */
+    double started = now_ms();
+    while (running > 0 && now_ms() - started < 10000) {
+        int wait = 100;
+        if (h.loop.timer_due >= 0) wait = h.loop.timer_due <= now_ms() ? 0 : (int)(h.loop.timer_due - now_ms()) + 1;
+        struct pollfd ready[64];
+        int count = h.loop.count;
+        memcpy(ready, h.loop.fds, sizeof(struct pollfd) * (size_t)count);
+        poll(ready, (nfds_t)count, wait);
+        for (int i = 0; i < count; i++) {
+            if (!ready[i].revents) continue;
+            int events = ((ready[i].revents & (POLLIN | POLLHUP | POLLERR)) ? BEDROCK_POLL_IN : 0) |
+                         ((ready[i].revents & POLLOUT) ? BEDROCK_POLL_OUT : 0);
+            CHECK_STATUS(bedrock_multi_socket_action(multi, ready[i].fd, events, &running, NULL), BEDROCK_OK);
+        }
+        if (h.loop.timer_due >= 0 && h.loop.timer_due <= now_ms()) {
+            h.loop.timer_due = -1;
+            CHECK_STATUS(bedrock_multi_socket_action(multi, -1, 0, &running, NULL), BEDROCK_OK);
+        }
+    }
+    CHECK(h.nested == BEDROCK_ERR_INVALID_ARGUMENT);
+    CHECK(s.done == 1 && s.status == BEDROCK_OK);
+    CHECK_CONTAINS(s.text, "late socket mode a b c d");
+    /* Leaving socket mode asks the host to drop every fd it watches. */
+    int watched = h.loop.count;
+    CHECK_STATUS(bedrock_multi_use_loop(multi, NULL, NULL, NULL, NULL), BEDROCK_OK);
+    CHECK(h.loop.count == 0 && h.removes >= watched && h.loop.timer_due < 0);
+    bedrock_call_free(call);
+    bedrock_multi_free(multi);
+}
+
 int main(int argc, char **argv) {
     url = harness_emulator_url(argc, argv);
     bedrock_client *client = harness_client(url, "");
@@ -494,6 +596,8 @@ int main(int argc, char **argv) {
     test_cancel_from_another_thread(client);
     test_retries_are_timers(client);
     test_limits_and_bad_input(client);
+    test_stop_after_the_response_arrived_is_a_cancel(client);
+    test_socket_mode_changes_and_hooks(client);
     test_many_streams_on_one_thread(client);
     bedrock_client_free(client);
     return harness_finish("test_multi");

@@ -10,9 +10,11 @@
 #   - the C tests (ctest) against that stripped release library;
 #   - a program outside the source tree, built through find_package(Bedrock) and through
 #     pkg-config with a poisoned <jansson.h> on its include path (bedrock.h needs no jansson),
-#     one that uses bedrock_jansson.h, and a ctypes script, each run with a bare environment (env -i) and chatting
-#     with the emulator; and, where unshare(1) may mount, the same with the Swift toolchain's
-#     directory hidden under an empty tmpfs.
+#     one that uses bedrock_jansson.h, the event-loop adapter examples (examples/adapters:
+#     epoll, and libuv and libevent where pkg-config finds them), and a ctypes script, each
+#     run with a bare environment (env -i) and chatting with the emulator; and, where
+#     unshare(1) may mount, the same with the Swift toolchain's directory hidden under an
+#     empty tmpfs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -133,6 +135,31 @@ if cc -o "$work/consumer-jansson-pkgconfig" Tests/install/consumer/consumer_jans
 else
   fail "pkg-config jansson consumer did not build"
 fi
+
+say "The event-loop adapter examples (examples/adapters), built with pkg-config against the install"
+adapter_prompts=("[[fault:token_delay:50]] first stream says one two three four five"
+                 "[[fault:token_delay:50]] second stream says six seven eight nine ten")
+for example in epoll_chat: uv_chat:libuv libevent_chat:libevent_core; do
+  name=${example%%:*} module=${example#*:}
+  if [ -n "$module" ] && ! pkg-config --exists "$module"; then
+    echo "skipped $name: no $module.pc (scripts/ensure-deps.sh installs it)"
+    continue
+  fi
+  # shellcheck disable=SC2046,SC2086
+  if cc -Iexamples/adapters -o "$work/$name" "examples/adapters/$name.c" \
+       $(pkg-config --cflags --libs bedrock jansson $module) -Wl,-rpath,"$libdir"; then
+    pass "$name compiled and linked with pkg-config --cflags --libs bedrock jansson $module"
+    if "${bare[@]}" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEMULATOR AWS_SECRET_ACCESS_KEY=emulator/secret/key \
+         "$work/$name" --check --endpoint "$url" "${adapter_prompts[@]}" >"$work/$name.log" 2>&1; then
+      pass "$name streams at once from its loop, each final message equal to its deltas (env -i)"
+    else
+      cat "$work/$name.log" >&2
+      fail "$name --check against the emulator"
+    fi
+  else
+    fail "$name did not build against the install"
+  fi
+done
 
 say "Python ctypes loading the installed library"
 check "loads and converses with env -i" \

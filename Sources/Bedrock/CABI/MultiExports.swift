@@ -142,10 +142,15 @@ public func bedrock_multi_use_loop(_ multi: OpaquePointer?, _ onSocket: SocketCa
                                    _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     let handle = multi
     return withCStatus(err, multi: multi) { (multi) throws(BedrockError) in
-        guard let onSocket else { throw .invalidArgument("on_socket", "must not be NULL") }
-        guard let onTimer else { throw .invalidArgument("on_timer", "must not be NULL") }
-        multi.use(HostLoop(watch: { fd, what, fdData in _ = onSocket(handle, fd, what, loopData, fdData) },
-                           setTimer: { timeoutMs in _ = onTimer(handle, timeoutMs, loopData) }))
+        guard let onSocket, let onTimer else {
+            guard onSocket == nil, onTimer == nil else {
+                throw .invalidArgument(onSocket == nil ? "on_socket" : "on_timer",
+                                       "must not be NULL (pass NULL for both to leave socket mode)")
+            }
+            return try multi.use(nil)
+        }
+        try multi.use(HostLoop(watch: { fd, what, fdData in _ = onSocket(handle, fd, what, loopData, fdData) },
+                               setTimer: { timeoutMs in _ = onTimer(handle, timeoutMs, loopData) }))
     }
 }
 

@@ -75,6 +75,9 @@ struct MultiOptions {
 final class BedrockMulti: @unchecked Sendable {
     /// How often in-flight transfers are checked against read_timeout_ms.
     static let readTimeoutSweepMs: UInt64 = 50
+    /// Calls signed and sent in one turn of perform or socket_action; the rest wait for the
+    /// next turn, which is due at once, so that no turn runs long when thousands start together.
+    static let maxStartsPerTurn = 64
 
     let client: BedrockClient
     let options: MultiOptions
@@ -102,6 +105,8 @@ final class BedrockMulti: @unchecked Sendable {
     private var toDispatch: [MultiCall] = []
     private var nextSweep: UInt64 = 0
     private(set) var inCallback = false
+    /// Inside perform or socket_action, callbacks and the host's socket and timer hooks included.
+    private var driving = false
     private var freeRequested = false
 
     /// `engine`: one to drive (a blocking call's, from the client's pool), or nil for a new one.
@@ -173,6 +178,7 @@ final class BedrockMulti: @unchecked Sendable {
     /// Simple mode: waits up to `waitMs` for work on the poll fd, does it, runs the callbacks.
     func perform(waitMs: Int) throws(BedrockError) -> Int {
         try enterDriving("bedrock_multi_perform")
+        defer { driving = false }
         let now = monotonicMilliseconds()
         var wait = max(0, waitMs)
         if let deadline = nextDeadline(now: now) { wait = min(wait, deadline > now ? Int(deadline - now) : 0) }
@@ -185,14 +191,21 @@ final class BedrockMulti: @unchecked Sendable {
     /// Socket mode: the host saw `fd` ready for `events`, or its timer fired (fd -1).
     func socketAction(fd: Int32, events: Int32) throws(BedrockError) -> Int {
         try enterDriving("bedrock_multi_socket_action")
+        defer { driving = false }
         if fd >= 0 { _ = engine.hostSocketReady(fd, events: events) }
         afterActivity()
         return running
     }
 
-    func use(_ loop: HostLoop) {
+    /// Hands sockets and the timer to the host's loop (socket mode), or with nil takes them
+    /// back (simple mode): the host is told to stop watching every fd and its timer is cleared.
+    func use(_ loop: HostLoop?) throws(BedrockError) {
+        if driving {
+            throw BedrockError(.invalidArgument, "bedrock_multi_use_loop: called from inside a callback; return first")
+        }
         engine.use(loop)
-        engine.armTimer(nextDeadline(now: monotonicMilliseconds()), now: monotonicMilliseconds())
+        let now = monotonicMilliseconds()
+        engine.armTimer(nextDeadline(now: now), now: now)
     }
 
     func assign(_ fd: Int32, data: UnsafeMutableRawPointer?) { engine.assign(fd, data: data) }
@@ -217,12 +230,17 @@ final class BedrockMulti: @unchecked Sendable {
         parked.removeAll()
         dispatch()
         queue.withLock { $0.removeAll() }
+        // The host's loop stops watching our fds before the multi goes away.
+        engine.use(nil)
     }
 
+    /// perform and socket_action do not nest: not from a callback of ours (on_event, on_done),
+    /// nor from the host's own (on_socket, on_timer), which run while one is under way.
     private func enterDriving(_ function: String) throws(BedrockError) {
-        if inCallback {
+        if driving || inCallback {
             throw BedrockError(.invalidArgument, "\(function): called from inside a callback; return first")
         }
+        driving = true
     }
 
     private func inboxHasWork() -> Bool {
@@ -257,7 +275,7 @@ final class BedrockMulti: @unchecked Sendable {
         if !byTransfer.isEmpty, client.config.transport.readTimeoutMs > 0 {
             deadline = min(deadline ?? nextSweep, max(nextSweep, now))
         }
-        if !toDispatch.isEmpty { deadline = now }
+        if !toDispatch.isEmpty || inboxHasWork() { deadline = now }
         return deadline
     }
 
@@ -265,10 +283,16 @@ final class BedrockMulti: @unchecked Sendable {
     /// without sending them.
     private func takeInbox(sending: Bool = true) {
         let work = inbox.withLock { inbox -> Inbox in
-            defer { inbox = Inbox() }
-            return inbox
+            var taken = inbox
+            inbox = Inbox()
+            if sending, taken.starts.count > Self.maxStartsPerTurn {
+                inbox.starts = Array(taken.starts.dropFirst(Self.maxStartsPerTurn))
+                taken.starts.removeLast(taken.starts.count - Self.maxStartsPerTurn)
+            }
+            return taken
         }
-        for call in work.starts {
+        // A call cancelled before it was taken is already done.
+        for call in work.starts where !call.finished {
             active[ObjectIdentifier(call)] = call
             if sending {
                 attempt(call)
@@ -465,7 +489,9 @@ final class BedrockMulti: @unchecked Sendable {
     // MARK: - Callbacks (after curl has returned)
 
     private func markForDispatch(_ call: MultiCall) {
-        if !toDispatch.contains(where: { $0 === call }) { toDispatch.append(call) }
+        guard !call.awaitingDispatch else { return }
+        call.awaitingDispatch = true
+        toDispatch.append(call)
     }
 
     /// Hands out pending events, then each finished call's result, exactly once.
@@ -477,6 +503,7 @@ final class BedrockMulti: @unchecked Sendable {
             let calls = toDispatch
             toDispatch.removeAll()
             for call in calls {
+                call.awaitingDispatch = false
                 deliverEvents(of: call)
                 if call.finished, !call.doneDelivered { deliverDone(call) }
             }
@@ -494,11 +521,21 @@ final class BedrockMulti: @unchecked Sendable {
                 queue.withLock { $0.append((call, item)) }
             } else if let onEvent = call.onEvent, !onEvent(event) {
                 call.pending.removeFirst(index)
-                end(call, BedrockError(.cancelled, "cancelled by the event callback"))
+                stop(call, BedrockError(.cancelled, "cancelled by the event callback"))
                 return
             }
         }
         call.pending.removeFirst(index)
+    }
+
+    /// The caller stopped the call from a callback: it ends as cancelled, even when its
+    /// response had already arrived whole (the events after the stop are dropped).
+    private func stop(_ call: MultiCall, _ error: BedrockError) {
+        guard call.finished else { return end(call, error) }
+        call.pending.removeAll()
+        call.status = .cancelled
+        call.result = nil
+        call.failure = client.redacted(error)
     }
 
     private func deliverDone(_ call: MultiCall) {

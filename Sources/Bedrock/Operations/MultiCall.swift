@@ -54,6 +54,8 @@ final class MultiCall: @unchecked Sendable {
     var stoppedEarly = false
     var finished = false
     var doneDelivered = false
+    /// On the multi's list of calls with something to hand out.
+    var awaitingDispatch = false
     var status = BedrockStatus.ok
     var result: String?
     var failure: BedrockError?

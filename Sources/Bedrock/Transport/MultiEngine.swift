@@ -66,10 +66,17 @@ final class MultiEngine: @unchecked Sendable {
     private var hostLoop: HostLoop?
     /// The host's data for each fd (bedrock_multi_assign), passed back with socket requests.
     private var fdData: [Int32: UnsafeMutableRawPointer] = [:]
+    /// The sockets curl watches now, and for what (HostLoop.pollIn | pollOut), whichever mode
+    /// holds them, so that a change of mode can hand them over.
+    private var watched: [Int32: Int32] = [:]
+    /// The deadline last given to the timerfd or the host, so an unchanged one is not re-armed.
+    private var armedDeadline: UInt64?? = .none
     /// Idle easy handles, reused so that each call does not allocate one.
     private var idleEasy: [UnsafeMutableRawPointer] = []
     private static let maxIdleEasy = 64
     private static let epollBatch = 256
+    /// epoll_wait's output, kept to spare an allocation each turn.
+    private var readyEvents = [epoll_event](repeating: epoll_event(), count: MultiEngine.epollBatch)
 
     struct Settings {
         var maxConnections = 0
@@ -171,8 +178,8 @@ final class MultiEngine: @unchecked Sendable {
     /// Simple mode: waits up to `waitMs` for the epoll set, then hands ready sockets to curl.
     /// Returns true when a wakeup arrived.
     func waitAndAct(waitMs: Int32) -> Bool {
-        var events = [epoll_event](repeating: epoll_event(), count: Self.epollBatch)
-        let count = epoll_wait(pollFD, &events, Int32(Self.epollBatch), waitMs)
+        let count = epoll_wait(pollFD, &readyEvents, Int32(Self.epollBatch), waitMs)
+        let events = readyEvents
         var woken = false
         for event in events.prefix(Int(max(count, 0))) {
             let fd = event.data.fd
@@ -220,6 +227,9 @@ final class MultiEngine: @unchecked Sendable {
 
     /// Points the timerfd (simple mode) or the host's timer (socket mode) at `deadline`.
     func armTimer(_ deadline: UInt64?, now: UInt64) {
+        // The same future deadline needs no new timer; a due one is re-armed to fire again.
+        if case .some(deadline) = armedDeadline, deadline.map({ $0 > now }) ?? true { return }
+        armedDeadline = .some(deadline)
         if let hostLoop {
             hostLoop.setTimer(deadline.map { Int($0 > now ? $0 - now : 0) } ?? -1)
             return
@@ -257,10 +267,26 @@ final class MultiEngine: @unchecked Sendable {
 
     // MARK: - Socket mode
 
-    /// Hands socket and timer requests to the host from now on, starting with the wakeup fd.
-    func use(_ loop: HostLoop) {
+    /// Hands socket and timer requests to `loop` from now on (socket mode), the sockets curl
+    /// watches already included, starting with the wakeup fd; or, with nil, takes them back
+    /// into the epoll set (simple mode), telling the host to stop watching each.
+    func use(_ loop: HostLoop?) {
+        if hostLoop == nil, loop == nil { return }
+        if let old = hostLoop {
+            for (fd, _) in watched { old.watch(fd, HostLoop.pollRemove, fdData[fd]) }
+            old.watch(wakeFD, HostLoop.pollRemove, nil)
+            old.setTimer(-1)
+        } else {
+            for (fd, _) in watched { Self.epollUnwatch(pollFD, fd) }
+        }
         hostLoop = loop
-        loop.watch(wakeFD, HostLoop.pollIn, nil)
+        armedDeadline = .none
+        if let loop {
+            loop.watch(wakeFD, HostLoop.pollIn, nil)
+            for (fd, what) in watched { loop.watch(fd, what, fdData[fd]) }
+        } else {
+            for (fd, what) in watched { Self.epollWatch(pollFD, fd, events: Self.epollEvents(what), add: true) }
+        }
     }
 
     func assign(_ fd: Int32, data: UnsafeMutableRawPointer?) {
@@ -270,30 +296,39 @@ final class MultiEngine: @unchecked Sendable {
     // MARK: - curl's requests
 
     fileprivate func watchSocket(_ fd: Int32, what: Int32) {
-        if let hostLoop {
-            if what == CURL_POLL_REMOVE {
-                hostLoop.watch(fd, HostLoop.pollRemove, fdData[fd])
-                fdData[fd] = nil
-            } else {
-                var wanted: Int32 = 0
-                if what == CURL_POLL_IN || what == CURL_POLL_INOUT { wanted |= HostLoop.pollIn }
-                if what == CURL_POLL_OUT || what == CURL_POLL_INOUT { wanted |= HostLoop.pollOut }
-                hostLoop.watch(fd, wanted, fdData[fd])
-            }
-            return
-        }
         if what == CURL_POLL_REMOVE {
-            var unused = epoll_event()
-            _ = epoll_ctl(pollFD, EPOLL_CTL_DEL, fd, &unused)
+            watched[fd] = nil
+            if let hostLoop {
+                hostLoop.watch(fd, HostLoop.pollRemove, fdData[fd])
+            } else {
+                Self.epollUnwatch(pollFD, fd)
+            }
+            fdData[fd] = nil
             return
         }
-        var events: UInt32 = 0
-        if what == CURL_POLL_IN || what == CURL_POLL_INOUT { events |= EPOLLIN.rawValue }
-        if what == CURL_POLL_OUT || what == CURL_POLL_INOUT { events |= EPOLLOUT.rawValue }
-        // MOD first: curl asks again for a socket it already watches when the direction changes.
-        if !Self.epollWatch(pollFD, fd, events: events, add: false) {
-            Self.epollWatch(pollFD, fd, events: events, add: true)
+        var wanted: Int32 = 0
+        if what == CURL_POLL_IN || what == CURL_POLL_INOUT { wanted |= HostLoop.pollIn }
+        if what == CURL_POLL_OUT || what == CURL_POLL_INOUT { wanted |= HostLoop.pollOut }
+        let known = watched[fd] != nil
+        watched[fd] = wanted
+        if let hostLoop {
+            hostLoop.watch(fd, wanted, fdData[fd])
+            return
         }
+        // curl asks again for a socket it already watches when the direction changes.
+        Self.epollWatch(pollFD, fd, events: Self.epollEvents(wanted), add: !known)
+    }
+
+    private static func epollEvents(_ wanted: Int32) -> UInt32 {
+        var events: UInt32 = 0
+        if wanted & HostLoop.pollIn != 0 { events |= EPOLLIN.rawValue }
+        if wanted & HostLoop.pollOut != 0 { events |= EPOLLOUT.rawValue }
+        return events
+    }
+
+    private static func epollUnwatch(_ pollFD: Int32, _ fd: Int32) {
+        var unused = epoll_event()
+        _ = epoll_ctl(pollFD, EPOLL_CTL_DEL, fd, &unused)
     }
 
     fileprivate func setCurlTimer(_ timeoutMs: Int) {
