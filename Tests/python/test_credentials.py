@@ -4,6 +4,7 @@ container endpoint, IMDSv2, SSO portal), a real credential_process script and te
 config files. Every success is a signed Converse call that the Bedrock emulator accepts with
 the temporary keys those servers issued, session token included."""
 
+import asyncio
 import hashlib
 import json
 import secrets
@@ -463,3 +464,54 @@ def test_secrets_never_appear_in_errors(servers, bedrock, monkeypatch, files, tm
                        "sso-client-secret-value", "sso-refresh-token-value"):
             assert secret not in text, f"{secret!r} leaked into {str(error)!r}"
     assert signed_with(bedrock) == []
+
+
+# ---- an event loop never blocks on a credential fetch ---------------------------------------
+
+async def _gather_converse(client, count):
+    return await asyncio.gather(*(client.aconverse(MODEL, say("together")) for _ in range(count)))
+
+
+def test_async_calls_park_on_one_background_fetch(servers, bedrock, monkeypatch):
+    # The fetch takes 300 ms on the helper thread; 200 calls wait for it, and the loop keeps
+    # running meanwhile (the ticker never stalls).
+    servers.reset(delay_ms=300)
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", servers.container + "/creds")
+
+    async def main():
+        ticks = []
+
+        async def ticker():
+            while True:
+                ticks.append(time.monotonic())
+                await asyncio.sleep(0.01)
+
+        ticking = asyncio.create_task(ticker())
+        async with Client(region=REGION, endpoint_url=bedrock) as client:
+            replies = await _gather_converse(client, 200)
+        ticking.cancel()
+        gaps = [later - earlier for earlier, later in zip(ticks, ticks[1:])]
+        return replies, max(gaps)
+
+    replies, longest_gap = asyncio.run(main())
+    assert all(r["stopReason"] == "end_turn" for r in replies)
+    assert servers.snapshot()["counts"] == {"container": 1}
+    assert longest_gap < 0.2
+    assert set(signed_with(bedrock)) == set(issued(servers))
+
+
+def test_expiry_under_async_load_refreshes_once(servers, bedrock, monkeypatch):
+    servers.reset(delay_ms=300, expiration_seconds=[601, 3600])
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", servers.container + "/creds")
+
+    async def main():
+        async with Client(region=REGION, endpoint_url=bedrock) as client:
+            await client.aconverse(MODEL, say("first"))
+            await asyncio.sleep(2.1)  # now inside the mandatory refresh window
+            return await _gather_converse(client, 100)
+
+    replies = asyncio.run(main())
+    assert len(replies) == 100
+    first, second = issued(servers, "container")
+    assert servers.snapshot()["counts"] == {"container": 2}
+    assert signed_with(bedrock) == [first] + [second] * 100
