@@ -280,8 +280,10 @@ bedrock_status bedrock_count_tokens(bedrock_client *client, const char *model_id
  *     for an FFI host that prefers no C callbacks.
  *
  * RULES
- *   One thread drives a multi at a time (perform, socket_action, read, free). Starting a call,
- *   bedrock_call_cancel() and bedrock_multi_wakeup() may come from any thread.
+ *   One thread drives a multi at a time (perform, socket_action, timeout_ms, use_loop, assign,
+ *   read, free, and bedrock_call_metrics while the call runs). Starting a call,
+ *   bedrock_call_cancel(), bedrock_call_free() and bedrock_multi_wakeup() may come from any
+ *   thread.
  *   Callbacks run only on the driving thread, inside perform or socket_action, and never
  *   inside curl's own callbacks: events are handed out after curl returns, so a callback may
  *   start, cancel or free calls. Calling perform or socket_action from inside a callback is
@@ -305,8 +307,9 @@ typedef void (*bedrock_done_fn)(bedrock_call *call, bedrock_status status, const
    "max_connections": 64, "max_concurrent_streams": 100 (per HTTP/2 connection),
    "max_pending": 10000 (calls started and not yet done; past it a start returns
    BEDROCK_ERR_LIMIT), "http_version": "auto" | "1.1" | "2"}. "auto" is HTTP/2 through ALPN
-   over TLS with a fallback to 1.1, and 1.1 over plain http; "2" is HTTP/2 always (prior
-   knowledge over plain http). Free it with bedrock_multi_free(). */
+   over TLS with a fallback to 1.1, and 1.1 over plain http; "2" asks for HTTP/2 first (ALPN
+   over TLS, falling back to 1.1 only if the server refuses it; prior knowledge over plain
+   http). Free it with bedrock_multi_free(). */
 bedrock_status bedrock_multi_new(bedrock_client *client, const char *options_json, bedrock_multi **out,
                                  bedrock_error **err);
 

@@ -1,5 +1,14 @@
-"""Fixtures: one emulator per test session, started with the ctl module on a free port."""
+"""Fixtures: emulators started with the ctl module on free ports, one per mode, shared by the
+test session.
 
+The tests use the default mode (threaded, or $BEDROCK_EMULATOR_MODE). The modules in
+BOTH_MODES (raw HTTP, SigV4, boto3) run once against each mode, so the asyncio server is
+held to the threaded one's behaviour; `BEDROCK_EMULATOR_MODE=asyncio pytest Tests/emulator`
+runs everything against it.
+"""
+
+import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -11,22 +20,45 @@ sys.path[:0] = [str(_HERE.parents[1] / "tools" / "emulator"), str(_HERE)]
 from emulator import ctl  # noqa: E402
 from emulator_testlib import Emulator  # noqa: E402
 
+DEFAULT_MODE = os.environ.get("BEDROCK_EMULATOR_MODE") or "threaded"
+# The asyncio mode needs the h2 package (Tests/python/requirements.txt).
+MODES = ("threaded", "asyncio") if importlib.util.find_spec("h2") else ("threaded",)
+BOTH_MODES = {"test_emulator_http", "test_emulator_auth", "test_emulator_boto3"}
+
+
+def pytest_generate_tests(metafunc):
+    if "emulator" in metafunc.fixturenames and metafunc.module.__name__ in BOTH_MODES:
+        metafunc.parametrize("emulator", MODES, indirect=True)
+
 
 @pytest.fixture(scope="session")
-def _running_emulator(tmp_path_factory):
-    state_dir = tmp_path_factory.mktemp("emulator")
-    started = ctl.start(state_dir)
-    yield Emulator(started.url)
-    assert ctl.stop(state_dir)
+def emulators(tmp_path_factory):
+    """``emulators(mode, *server_args)``: a running emulator, started on first use and
+    stopped at the end of the session."""
+    started = {}
+
+    def get(mode: str, *server_args: str) -> Emulator:
+        key = (mode, *server_args)
+        if key not in started:
+            state_dir = tmp_path_factory.mktemp(f"emulator-{mode}")
+            running = ctl.start(state_dir, ["--mode", mode, *server_args])
+            started[key] = (state_dir, Emulator(running.url, running.ca_file))
+        return started[key][1]
+
+    yield get
+    for state_dir, _ in started.values():
+        assert ctl.stop(state_dir)
 
 
 @pytest.fixture
-def emulator(_running_emulator):
-    """The session's emulator, with an empty fault queue and request log."""
-    _running_emulator.control("DELETE", "faults")
-    _running_emulator.control("DELETE", "requests")
-    _running_emulator.control("DELETE", "cache")
-    return _running_emulator
+def emulator(request, emulators):
+    """An emulator (the default mode, or the mode the test is parametrized with), with an
+    empty fault queue, request log and prompt cache."""
+    running = emulators(getattr(request, "param", DEFAULT_MODE))
+    running.control("DELETE", "faults")
+    running.control("DELETE", "requests")
+    running.control("DELETE", "cache")
+    return running
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import datetime
 import http.client
 import json
+import ssl
 import urllib.parse
 from unittest import mock
 
@@ -21,12 +22,17 @@ MODEL = "anthropic.claude-3-sonnet-20240229-v1:0"
 class Emulator:
     """A running emulator: its URL plus helpers for raw HTTP and the control API."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, ca_file=None):
         self.url = url
+        self.ca_file = str(ca_file) if ca_file else None  # an https emulator's test CA
         parts = urllib.parse.urlsplit(url)
         self.host, self.port = parts.hostname, parts.port
 
     def connection(self, timeout: float = 5.0) -> http.client.HTTPConnection:
+        if self.url.startswith("https:"):
+            context = ssl.create_default_context(cafile=self.ca_file)
+            return http.client.HTTPSConnection(self.host, self.port, timeout=timeout,
+                                               context=context)
         return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
     def request(self, method, path, body=b"", headers=None, timeout=5.0):
@@ -56,6 +62,7 @@ class Emulator:
         return boto3.client(
             "bedrock-runtime", endpoint_url=self.url, region_name="us-east-1",
             aws_access_key_id=akid, aws_secret_access_key=secret, aws_session_token=token,
+            verify=self.ca_file if self.url.startswith("https:") else None,
             config=Config(retries={"total_max_attempts": 1}))
 
 

@@ -193,6 +193,22 @@ def test_chunked_request_body(emulator):
     conn.close()
 
 
+def test_expect_100_continue(emulator):
+    body = json.dumps({"messages": user("after the interim response")}).encode()
+    with socket.create_connection((emulator.host, emulator.port), timeout=5) as sock:
+        sock.sendall(f"POST {converse_path()} HTTP/1.1\r\nHost: x\r\n"
+                     f"Authorization: {AUTH['Authorization']}\r\nContent-Length: {len(body)}\r\n"
+                     "Expect: 100-continue\r\n\r\n".encode())
+        assert sock.recv(65536).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        sock.sendall(body)
+        reply = b""
+        while b"after the interim response" not in reply:
+            data = sock.recv(65536)
+            assert data, reply
+            reply += data
+    assert reply.startswith(b"HTTP/1.1 200 ")
+
+
 @pytest.mark.parametrize("raw", [
     b"POST /model/m/converse HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n",
     b"THIS IS NOT HTTP\r\n\r\n",

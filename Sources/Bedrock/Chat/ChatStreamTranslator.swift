@@ -30,10 +30,11 @@ struct ChatStreamTranslator {
 
     /// The chat events one raw event makes. When a client-side stop sequence cuts the reply,
     /// the closing events follow at once and `ended` is set: the rest is not read.
-    mutating func events(from raw: JSON, requestId: String?) throws(BedrockError) -> [JSON] {
+    mutating func events(from raw: JSON, requestId: String?,
+                         metrics: @autoclosure () -> JSON? = nil) throws(BedrockError) -> [JSON] {
         var events = start(requestId: requestId)
         for delta in try deltas(from: raw) { apply(delta, into: &events) }
-        if cutter?.stopped == true { events += finish(requestId: requestId) }
+        if cutter?.stopped == true { events += finish(requestId: requestId, metrics: metrics()) }
         return events
     }
 

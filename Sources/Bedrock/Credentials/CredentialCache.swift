@@ -71,9 +71,13 @@ final class CredentialCache: Sendable {
     /// first (nothing cached, or inside the mandatory window). An event loop parks the call
     /// and runs `credentials()` off its thread.
     var usableWithoutFetching: Credentials? {
-        guard let entry = current.withLock({ $0 }),
-              !needsRefresh(entry.credentials, within: Self.mandatoryRefreshSeconds) else { return nil }
-        return entry.credentials
+        if let entry = current.withLock({ $0 }) {
+            return needsRefresh(entry.credentials, within: Self.mandatoryRefreshSeconds) ? nil : entry.credentials
+        }
+        // Keys from the config or the environment need no fetch: cache them now.
+        guard let local = chain.localFirstFound() else { return nil }
+        current.withLock { $0 = $0 ?? Entry(credentials: local.credentials, source: local.source) }
+        return local.credentials
     }
 
     /// The credentials cached now, if any, without fetching.

@@ -4,13 +4,21 @@
 protocol CredentialProvider: Sendable {
     /// A short name for error messages, e.g. "environment (AWS_ACCESS_KEY_ID)".
     var name: String { get }
+    /// True when `credentials()` does no I/O (the config, the environment): an event loop may
+    /// call it on its own thread.
+    var isLocal: Bool { get }
     func credentials() throws(BedrockError) -> Credentials?
+}
+
+extension CredentialProvider {
+    var isLocal: Bool { false }
 }
 
 /// Credentials given in the client config.
 struct StaticCredentialProvider: CredentialProvider {
     let value: Credentials
     var name: String { "explicit config" }
+    var isLocal: Bool { true }
     func credentials() -> Credentials? { value }
 }
 
@@ -29,6 +37,16 @@ struct CredentialProviderChain: CredentialProvider {
         if let found = try firstFound() { return found }
         let tried = providers.map(\.name).joined(separator: ", ")
         throw BedrockError(.credentials, "no AWS credentials found; tried: \(tried)")
+    }
+
+    /// The credentials of the chain's first providers while they are local, without any I/O:
+    /// nil when none of them has any before a provider that would fetch.
+    func localFirstFound() -> (credentials: Credentials, source: any CredentialProvider)? {
+        for provider in providers {
+            guard provider.isLocal else { return nil }
+            if let found = try? provider.credentials() { return (found, provider) }
+        }
+        return nil
     }
 
     private func firstFound() throws(BedrockError) -> (credentials: Credentials, source: any CredentialProvider)? {

@@ -2,6 +2,7 @@
 struct EnvironmentCredentialProvider: CredentialProvider {
     let environment: Environment
     var name: String { "environment (AWS_ACCESS_KEY_ID)" }
+    var isLocal: Bool { true }
 
     func credentials() throws(BedrockError) -> Credentials? {
         let accessKeyId = environment["AWS_ACCESS_KEY_ID"]

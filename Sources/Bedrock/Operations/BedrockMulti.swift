@@ -78,6 +78,8 @@ final class BedrockMulti: @unchecked Sendable {
     /// Calls signed and sent in one turn of perform or socket_action; the rest wait for the
     /// next turn, which is due at once, so that no turn runs long when thousands start together.
     static let maxStartsPerTurn = 64
+    /// How long one turn may spend decoding and handing out events before it yields.
+    static let turnBudgetMs: UInt64 = 10
 
     let client: BedrockClient
     let options: MultiOptions
@@ -228,7 +230,7 @@ final class BedrockMulti: @unchecked Sendable {
         }
         waiting.removeAll()
         parked.removeAll()
-        dispatch()
+        dispatch(budgetMs: nil)
         queue.withLock { $0.removeAll() }
         // The host's loop stops watching our fds before the multi goes away.
         engine.use(nil)
@@ -343,9 +345,9 @@ final class BedrockMulti: @unchecked Sendable {
             let transfer = try CurlTransfer(easy: try engine.makeEasy(), request: request,
                                             options: client.config.transport, httpVersion: httpVersion)
             if call.kind.isStream {
-                transfer.onBody = { [unowned call, unowned transfer, unowned self] (bytes) throws(BedrockError) in
-                    try call.receive(bytes, requestId: transfer.head.requestId)
-                    if !call.pending.isEmpty { self.markForDispatch(call) }
+                transfer.onBody = { [unowned call, unowned self] (bytes) throws(BedrockError) in
+                    call.receive(bytes)
+                    self.markForDispatch(call)
                 }
             }
             try engine.start(transfer)
@@ -386,26 +388,40 @@ final class BedrockMulti: @unchecked Sendable {
         }
     }
 
-    /// A transfer ended: success, a retry after backoff, or the call's failure.
+    /// A transfer ended. What it read is kept on the call; the call settles (success, a retry
+    /// after backoff, or failure) once its received bytes are decoded, in the dispatch turns,
+    /// so that thousands of streams ending together do not make one long turn.
     private func complete(_ transfer: CurlTransfer, code: CURLcode) {
         guard let call = byTransfer.removeValue(forKey: ObjectIdentifier(transfer)) else { return }
         call.metrics.record(easy: transfer.easy, attemptStarted: call.startAt ?? call.metrics.started, head: transfer.head)
+        var failure = transfer.failure(code)
+        if failure == nil {
+            do throws(BedrockError) {
+                try transfer.checkSuccess()
+            } catch {
+                failure = error
+            }
+        }
+        call.ended = .init(head: transfer.head, body: transfer.body, failure: failure)
         engine.finish(transfer)
         call.transfer = nil
-        var failure: BedrockError?
-        if !call.stoppedEarly {
-            failure = transfer.failure(code)
-            if failure == nil {
-                do throws(BedrockError) {
-                    try transfer.checkSuccess()
-                    if call.kind.isStream { try call.finishStream() }
-                } catch {
-                    failure = error
-                }
+        markForDispatch(call)
+    }
+
+    /// The attempt that ended is fully decoded: the call succeeds, retries or fails.
+    private func settle(_ call: MultiCall) {
+        guard let ended = call.ended, !call.finished else { return }
+        call.ended = nil
+        var failure = call.stoppedEarly ? nil : ended.failure
+        if failure == nil, !call.stoppedEarly, call.kind.isStream {
+            do throws(BedrockError) {
+                try call.finishStream()
+            } catch {
+                failure = error
             }
         }
         call.retries.afterAttempt(error: failure)
-        client.log(.info, "response", [("status", .int(Int64(transfer.head.status))),
+        client.log(.info, "response", [("status", .int(Int64(ended.head.status))),
                                        ("request_id", call.metrics.requestId.map(JSON.string) ?? .null),
                                        ("http_version", call.metrics.httpVersion.map(JSON.string) ?? .null),
                                        ("connection_reused", .bool(call.metrics.connectionReused))])
@@ -426,7 +442,7 @@ final class BedrockMulti: @unchecked Sendable {
         }
         call.retries.recordSuccess()
         do throws(BedrockError) {
-            try call.succeed(head: transfer.head, body: transfer.body)
+            try call.succeed(head: ended.head, body: ended.body)
             finish(call, status: .ok, failure: nil)
         } catch {
             end(call, error)
@@ -459,6 +475,8 @@ final class BedrockMulti: @unchecked Sendable {
         markForDispatch(call)
     }
 
+    /// Ends the attempts that received nothing for read_timeout_ms; each then settles as any
+    /// failed attempt does (a retry if nothing was delivered yet, else the call's failure).
     private func sweepReadTimeouts(now: UInt64) {
         nextSweep = now + Self.readTimeoutSweepMs
         let limit = UInt64(client.config.transport.readTimeoutMs)
@@ -471,18 +489,12 @@ final class BedrockMulti: @unchecked Sendable {
         for call in stalled {
             guard let transfer = call.transfer else { continue }
             byTransfer.removeValue(forKey: ObjectIdentifier(transfer))
+            call.metrics.record(easy: transfer.easy, attemptStarted: call.startAt ?? call.metrics.started, head: transfer.head)
+            call.ended = .init(head: transfer.head, body: transfer.body,
+                               failure: BedrockError(.timeout, "no data received for \(limit) ms (read_timeout_ms)"))
             engine.finish(transfer)
             call.transfer = nil
-            var failure = BedrockError(.timeout, "no data received for \(limit) ms (read_timeout_ms)")
-            call.retries.afterAttempt(error: failure)
-            if !call.delivered, call.pending.isEmpty, let delay = call.retries.retryDelayMs(after: &failure) {
-                call.resetForRetry()
-                call.startAt = now + UInt64(delay)
-                waiting.append(call)
-            } else {
-                failure.attempts = call.retries.attempt
-                end(call, failure)
-            }
+            markForDispatch(call)
         }
     }
 
@@ -494,20 +506,60 @@ final class BedrockMulti: @unchecked Sendable {
         toDispatch.append(call)
     }
 
-    /// Hands out pending events, then each finished call's result, exactly once.
-    private func dispatch() {
+    /// Decodes what arrived, hands out pending events, then each finished call's result,
+    /// exactly once. With a budget, calls left when it runs out wait for the next turn, which
+    /// is due at once: one turn never runs long, however many streams are busy.
+    private func dispatch(budgetMs: UInt64? = BedrockMulti.turnBudgetMs) {
         guard !toDispatch.isEmpty else { return }
         inCallback = true
         defer { inCallback = false }
+        let deadline = budgetMs.map { monotonicMilliseconds() + $0 }
         while !toDispatch.isEmpty {
             let calls = toDispatch
             toDispatch.removeAll()
-            for call in calls {
+            for (index, call) in calls.enumerated() {
+                if let deadline, index > 0, monotonicMilliseconds() >= deadline {
+                    toDispatch.insert(contentsOf: calls[index...], at: 0)
+                    return
+                }
                 call.awaitingDispatch = false
+                decode(call)
+                if call.ended != nil { settle(call) }
                 deliverEvents(of: call)
                 if call.finished, !call.doneDelivered { deliverDone(call) }
             }
         }
+    }
+
+    /// Decodes a stream's received bytes; a failure ends the call after the events before it,
+    /// and a client-side stop sequence ends it early, as a success.
+    private func decode(_ call: MultiCall) {
+        guard call.hasUndecoded, !call.finished else { return }
+        do throws(BedrockError) {
+            try call.decodeReceived(requestId: call.transfer?.head.requestId ?? call.ended?.head.requestId)
+        } catch {
+            // An exception frame or a malformed one ends the attempt; it settles as any failed
+            // attempt does: retried if nothing reached the caller yet.
+            if let transfer = call.transfer {
+                byTransfer.removeValue(forKey: ObjectIdentifier(transfer))
+                call.metrics.record(easy: transfer.easy, attemptStarted: call.startAt ?? call.metrics.started,
+                                    head: transfer.head)
+                call.ended = .init(head: transfer.head, body: transfer.body, failure: error)
+                engine.finish(transfer)
+                call.transfer = nil
+            } else {
+                call.ended?.failure = error
+            }
+            return settle(call)
+        }
+        guard call.stoppedEarly, let transfer = call.transfer else { return }
+        byTransfer.removeValue(forKey: ObjectIdentifier(transfer))
+        call.metrics.record(easy: transfer.easy, attemptStarted: call.startAt ?? call.metrics.started, head: transfer.head)
+        engine.finish(transfer)
+        call.transfer = nil
+        call.retries.afterAttempt(error: nil)
+        call.retries.recordSuccess()
+        finish(call, status: .ok, failure: nil)
     }
 
     private func deliverEvents(of call: MultiCall) {

@@ -52,6 +52,14 @@ final class MultiCall: @unchecked Sendable {
     var delivered = false
     /// The stream ended early on purpose (a client-side stop sequence): not a failure.
     var stoppedEarly = false
+    /// The attempt whose transfer ended, waiting for its bytes to be decoded before the call
+    /// settles (`BedrockMulti.settle`).
+    struct EndedAttempt {
+        var head: HTTPResponseHead
+        var body: [UInt8]
+        var failure: BedrockError?
+    }
+    var ended: EndedAttempt?
     var finished = false
     var doneDelivered = false
     /// On the multi's list of calls with something to hand out.
@@ -61,6 +69,9 @@ final class MultiCall: @unchecked Sendable {
     var failure: BedrockError?
     var metrics = CallMetrics()
     private var decoder = EventStreamResponse()
+    /// Stream bytes received and not yet decoded: curl's write callback only copies them, and
+    /// the driving thread decodes them after curl returns, within each turn's time budget.
+    private var undecoded: [UInt8] = []
 
     init(request: Request, kind: Kind, multi: BedrockMulti, retries: RetryAttempts,
          onEvent: EventHandler?, onDone: DoneHandler?) {
@@ -81,24 +92,51 @@ final class MultiCall: @unchecked Sendable {
 
     /// A new attempt reads its stream from the start.
     func resetForRetry() {
+        ended = nil
         decoder = EventStreamResponse()
+        undecoded.removeAll()
         pending.removeAll()
     }
 
-    // MARK: - Reading the response (inside curl's write callback: no caller code runs here)
+    // MARK: - Reading the response
 
-    /// Decodes stream bytes into events for the caller. A stream exception frame throws.
-    func receive(_ bytes: UnsafeRawBufferPointer, requestId: @autoclosure () -> String?) throws(BedrockError) {
-        try decoder.feed(bytes) { (raw) throws(BedrockError) in
-            guard !stoppedEarly else { return }
-            try accept(raw, requestId: requestId())
+    /// Inside curl's write callback: keeps the stream's bytes for `decodeReceived`.
+    func receive(_ bytes: UnsafeRawBufferPointer) {
+        undecoded.append(contentsOf: bytes)
+    }
+
+    var hasUndecoded: Bool { !undecoded.isEmpty }
+
+    /// Decodes the bytes received so far into events for the caller. A stream exception frame
+    /// or a malformed frame throws, after the events before it.
+    func decodeReceived(requestId: String?) throws(BedrockError) {
+        guard !undecoded.isEmpty else { return }
+        var bytes: [UInt8] = []
+        swap(&bytes, &undecoded)
+        defer {
+            // Keep the buffer's capacity for the next bytes.
+            if undecoded.isEmpty {
+                bytes.removeAll(keepingCapacity: true)
+                swap(&bytes, &undecoded)
+            }
         }
-        if stoppedEarly { throw BedrockError(.cancelled, "stopped at a stop sequence") }
+        let outcome = bytes.withUnsafeBytes { raw -> Result<Void, BedrockError> in
+            do throws(BedrockError) {
+                try decoder.feed(raw) { (event) throws(BedrockError) in
+                    guard !stoppedEarly else { return }
+                    try accept(event, requestId: requestId)
+                }
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try outcome.get()
     }
 
     private func accept(_ raw: JSON, requestId: String?) throws(BedrockError) {
         guard case .stream(var reader) = kind else { return }
-        let events = try reader.events(from: raw, requestId: requestId)
+        let events = try reader.events(from: raw, requestId: requestId, metrics: metrics.json(now: monotonicMilliseconds()))
         stoppedEarly = reader.ended
         kind = .stream(reader)
         pending += events

@@ -8,7 +8,9 @@ enum StreamEventReader {
     case chat(ChatStreamTranslator)
 
     /// What one raw event gives the caller.
-    mutating func events(from raw: JSON, requestId: String?) throws(BedrockError) -> [String] {
+    /// `metrics` go into a chat stream's final message when a stop sequence ends it here.
+    mutating func events(from raw: JSON, requestId: String?,
+                         metrics: @autoclosure () -> JSON? = nil) throws(BedrockError) -> [String] {
         switch self {
         case .converse:
             return [raw.serialized()]
@@ -19,7 +21,7 @@ enum StreamEventReader {
             }
             return [String(decoding: bytes, as: UTF8.self)]
         case .chat(var translator):
-            let events = try translator.events(from: raw, requestId: requestId)
+            let events = try translator.events(from: raw, requestId: requestId, metrics: metrics())
             self = .chat(translator)
             return events.map { $0.serialized() }
         }

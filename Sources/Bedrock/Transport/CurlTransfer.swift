@@ -3,9 +3,9 @@ import Glibc
 
 /// One request's state on a curl easy handle: how the handle is set up for it, the response
 /// head as it arrives, and the body, collected whole or handed to `onBody` as it arrives when
-/// the response is a 2xx. Whatever drives the handle (a blocking `HTTPExchange` or a
-/// `MultiEngine` shared by many calls) uses this one type, so every request is sent and read
-/// the same way. The handle's callbacks point at this object: `detach` clears them, and it
+/// the response is a 2xx. Every request, whoever drives it (a blocking call's private multi,
+/// an event loop's multi, a credential fetch), is this one type on a `MultiEngine`, so every
+/// request is sent and read the same way. The handle's callbacks point at this object: `detach` clears them, and it
 /// must be called before the object goes away.
 final class CurlTransfer {
     let easy: UnsafeMutableRawPointer

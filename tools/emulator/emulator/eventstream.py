@@ -40,15 +40,26 @@ def encode_message(headers, payload: bytes) -> bytes:
     milliseconds since the epoch, or an aware ``datetime``), ``uuid`` (``uuid.UUID``
     or 16 bytes). Raises ``ValueError`` on a value that cannot be encoded.
     """
+    return encode_with_headers(encode_headers(headers), payload)
+
+
+def encode_headers(headers) -> bytes:
+    """The header block of a message (see ``encode_message``), for ``encode_with_headers``:
+    a stream whose messages share their headers encodes them once."""
     encoded_headers = b"".join(_encode_header(*header) for header in headers)
     if len(encoded_headers) > MAX_HEADERS_LENGTH:
         raise ValueError(f"headers are {len(encoded_headers)} bytes, max {MAX_HEADERS_LENGTH}")
+    return encoded_headers
+
+
+def encode_with_headers(encoded_headers: bytes, payload: bytes) -> bytes:
+    """One message from a header block made by ``encode_headers`` and a payload."""
     payload = bytes(payload)
     total_length = _PRELUDE_LENGTH + len(encoded_headers) + len(payload) + _CRC_LENGTH
     if total_length > 0xFFFFFFFF:
         raise ValueError("message too large")
-    prelude = struct.pack(">II", total_length, len(encoded_headers))
-    message = prelude + _crc32(prelude) + encoded_headers + payload
+    lengths = struct.pack(">II", total_length, len(encoded_headers))
+    message = b"".join((lengths, _crc32(lengths), encoded_headers, payload))
     return message + _crc32(message)
 
 

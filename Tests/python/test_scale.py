@@ -1,0 +1,56 @@
+"""1,000 concurrent chat streams through the Python package's asyncio API, on one event loop,
+against the emulator's asyncio mode over HTTP/2 with TLS: every stream's final message equals
+its deltas, and the process gains no thread (the loop drives one bedrock_multi)."""
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from bedrock_chat import Client
+from bedrock_testlib import EMULATOR_CREDENTIALS
+from emulator.ctl import start, stop
+
+STREAMS = 1000
+
+
+@pytest.fixture(scope="module")
+def scale_emulator(tmp_path_factory):
+    state = tmp_path_factory.mktemp("emulator-scale")
+    emulator = start(state, ["--mode", "asyncio", "--tls"])
+    yield emulator
+    stop(state)
+
+
+def _request(n):
+    words = " ".join(f"w{k}" for k in range(57))
+    return {"model": "anthropic.claude-3-haiku-20240307-v1:0",
+            "messages": [["human", f"[[fault:token_delay:{20 + n % 31}]] s{n} {words}"]]}
+
+
+def test_a_thousand_async_streams_on_one_loop(scale_emulator):
+    async def main():
+        threads = threading.active_count()
+        peak = threads
+        async with Client(region="us-east-1", endpoint_url=scale_emulator.url, credentials=EMULATOR_CREDENTIALS,
+                          ca_file=str(scale_emulator.ca_file)) as client:
+            async def one(n):
+                nonlocal peak
+                text = []
+                async for event in client.achat_stream(_request(n)):
+                    if event["type"] == "text":
+                        text.append(event["text"])
+                    elif event["type"] == "message":
+                        peak = max(peak, threading.active_count())
+                        return "".join(text) == event["message"]["content"]
+                return False
+
+            started = time.monotonic()
+            results = await asyncio.gather(*(one(n) for n in range(STREAMS)))
+            return results, time.monotonic() - started, threads, peak
+
+    results, elapsed, threads, peak = asyncio.run(main())
+    assert results == [True] * STREAMS
+    assert peak == threads, "the asyncio API started threads"
+    print(f"{STREAMS} async streams: {elapsed:.1f} s, {peak} thread(s)")
