@@ -309,7 +309,8 @@ typedef void (*bedrock_done_fn)(bedrock_call *call, bedrock_status status, const
    BEDROCK_ERR_LIMIT), "http_version": "auto" | "1.1" | "2"}. "auto" is HTTP/2 through ALPN
    over TLS with a fallback to 1.1, and 1.1 over plain http; "2" asks for HTTP/2 first (ALPN
    over TLS, falling back to 1.1 only if the server refuses it; prior knowledge over plain
-   http). Free it with bedrock_multi_free(). */
+   http, which libcurl before 8.0 cannot reuse for a second request: use TLS there). Free it
+   with bedrock_multi_free(). */
 bedrock_status bedrock_multi_new(bedrock_client *client, const char *options_json, bedrock_multi **out,
                                  bedrock_error **err);
 

@@ -114,3 +114,26 @@ def test_a_retried_chat_reports_its_attempts_and_backoff_in_metrics(client, fres
     metrics = client.chat({"model": "anthropic.claude-3-haiku-20240307-v1:0", "messages": [["human", "retried"]]})["metrics"]
     assert metrics["attempts"] == 3 and attempts_seen(fresh) == 3
     assert metrics["retry_wait_ms"] <= metrics["latency_ms"]
+
+
+def test_a_throttling_storm_on_an_event_loop_retries_on_timers(emulator_url, fresh):  # noqa: F811
+    # 80 calls at once, 80 throttles queued: every throttled attempt is retried after its
+    # backoff timer, on the one loop thread, and every call ends well. Each request either
+    # took a throttle or succeeded, so the emulator saw exactly 160 requests.
+    import asyncio
+
+    from bedrock_chat import Client
+    from bedrock_testlib import EMULATOR_CREDENTIALS
+
+    queue_faults(fresh, *["throttle"] * 80)
+
+    async def main():
+        async with Client(region="us-east-1", endpoint_url=emulator_url, credentials=EMULATOR_CREDENTIALS,
+                          max_attempts=5) as storm:
+            return await asyncio.gather(*(storm.achat({"model": "anthropic.claude-3-haiku-20240307-v1:0",
+                                                       "messages": [["human", f"storm {n}"]]}) for n in range(80)))
+
+    replies = asyncio.run(main())
+    assert [r["content"] for r in replies] == [f"You said: storm {n}" for n in range(80)]
+    assert sum(r["metrics"]["attempts"] for r in replies) == 160
+    assert attempts_seen(fresh) == 160
