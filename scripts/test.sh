@@ -24,3 +24,4 @@ export BEDROCK_BUILD_DIR="$PWD/build-release/swiftpm"
 
 say "Install tests: the self-contained release library (the first release build takes 30-60 s)"
 Tests/install/run.sh
+bench/run.sh --smoke  # every benchmark client and scenario once, on the release build just made: correct replies, no speed asserted
