@@ -6,7 +6,8 @@
    Every stream's final message must equal its deltas; the process keeps one thread; open
    sockets stay at or below max_connections; with --cancel-half, another thread cancels every
    other stream midway and the rest complete. Prints the figures: wall time, the longest
-   perform, sockets and threads. Needs an emulator that serves thousands of streams (the
+   perform, connections, threads, the client's CPU per event and the peak RSS per stream
+   (bench/streams.sh runs it at 1, 100 and 1,000 streams on the release library). Needs an emulator that serves thousands of streams (the
    asyncio mode), over HTTP/2 or HTTP/1.1 (raise the fd limit for the latter). */
 #include "harness.h"
 
@@ -15,6 +16,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +24,12 @@ static double now_ms(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static double cpu_us(void) {
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
 }
 
 static int count_status(const char *key) {
@@ -60,13 +68,22 @@ static int count_sockets(void) {
 typedef struct {
     size_t text_len;
     char text[1024];
+    int events;
     int done;
     bedrock_status status;
     int matched;
 } stream_state;
 
+/* CPU from the first event on, and the events counted from then: the steady cost per event,
+   without the connections and TLS handshakes before it. */
+static double first_event_cpu = 0;
+static long events_since_first = 0;
+
 static int on_event(const char *event_json, size_t len, void *user_data) {
     stream_state *s = user_data;
+    s->events++;
+    if (first_event_cpu == 0) first_event_cpu = cpu_us();
+    else events_since_first++;
     json_t *event = json_loadb(event_json, len, 0, NULL);
     const char *type = json_string_value(json_object_get(event, "type"));
     if (type && !strcmp(type, "text")) {
@@ -138,7 +155,8 @@ int main(int argc, char **argv) {
     stream_state *states = calloc((size_t)streams, sizeof *states);
     bedrock_call **calls = calloc((size_t)streams, sizeof *calls);
     int threads_before = count_status("Threads:");
-    double started = now_ms();
+    int rss_before = count_status("VmRSS:");
+    double started = now_ms(), cpu_started = cpu_us();
     for (int i = 0; i < streams; i++) {
         /* 60 words, 20-50 ms apart. */
         char request[1024];
@@ -155,7 +173,7 @@ int main(int argc, char **argv) {
     if (cancel_half) pthread_create(&thread, NULL, cancel_every_other, &c);
 
     int running = streams, most_sockets = 0, most_threads = threads_before;
-    double longest = 0;
+    double longest = 0, next_sample = 0;
     while (running > 0 && now_ms() - started < 120000) {
         struct pollfd p = {.fd = bedrock_multi_fd(multi), .events = POLLIN};
         long timeout = bedrock_multi_timeout_ms(multi);
@@ -164,15 +182,22 @@ int main(int argc, char **argv) {
         CHECK_STATUS(bedrock_multi_perform(multi, 0, &running, NULL), BEDROCK_OK);
         double took = now_ms() - before;
         if (took > longest) longest = took;
-        int sockets = count_sockets() - own_sockets, threads = count_status("Threads:");
-        if (sockets > most_sockets) most_sockets = sockets;
-        if (threads > most_threads && !cancel_half) most_threads = threads;
+        /* Sampled every 50 ms: reading /proc costs more than a turn, and would count as the
+           client's CPU per event. */
+        if (now_ms() >= next_sample) {
+            next_sample = now_ms() + 50;
+            int sockets = count_sockets() - own_sockets, threads = count_status("Threads:");
+            if (sockets > most_sockets) most_sockets = sockets;
+            if (threads > most_threads && !cancel_half) most_threads = threads;
+        }
     }
-    double elapsed = now_ms() - started;
+    double elapsed = now_ms() - started, cpu = cpu_us() - (first_event_cpu ? first_event_cpu : cpu_started);
     if (cancel_half) pthread_join(thread, NULL);
 
     int complete = 0, cancelled = 0, wrong = 0;
+    long events = 0;
     for (int i = 0; i < streams; i++) {
+        events += states[i].events;
         if (states[i].done != 1) wrong++;
         else if (states[i].status == BEDROCK_OK && states[i].matched) complete++;
         else if (states[i].status == BEDROCK_ERR_CANCELLED && cancel_half && i % 2 == 0) cancelled++;
@@ -184,10 +209,13 @@ int main(int argc, char **argv) {
     CHECK(complete == (cancel_half ? streams / 2 : streams));
     CHECK(most_threads == threads_before);
     CHECK(most_sockets <= max_connections);
+    int peak = count_status("VmHWM:");
     printf("%d streams over HTTP/%s%s: %d complete, %d cancelled, %.0f ms, longest perform %.1f ms, "
-           "at most %d connections, %d thread(s), peak RSS %d KiB\n",
+           "at most %d connections, %d thread(s), peak RSS %d KiB (%.1f KiB per stream), "
+           "client CPU %.2f us per event (%ld events)\n",
            streams, http, cancel_half ? " (half cancelled)" : "", complete, cancelled, elapsed, longest, most_sockets,
-           most_threads, count_status("VmHWM:"));
+           most_threads, peak, (double)(peak - rss_before) / streams,
+           events_since_first ? cpu / (double)events_since_first : 0.0, events);
     free(states);
     free(calls);
     bedrock_multi_free(multi);

@@ -77,7 +77,7 @@ final class BedrockMulti: @unchecked Sendable {
     static let readTimeoutSweepMs: UInt64 = 50
     /// Calls signed and sent in one turn of perform or socket_action; the rest wait for the
     /// next turn, which is due at once, so that no turn runs long when thousands start together.
-    static let maxStartsPerTurn = 64
+    static let maxStartsPerTurn = 16
     /// How long one turn may spend decoding and handing out events before it yields.
     static let turnBudgetMs: UInt64 = 10
 

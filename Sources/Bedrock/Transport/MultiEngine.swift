@@ -74,7 +74,8 @@ final class MultiEngine: @unchecked Sendable {
     /// Idle easy handles, reused so that each call does not allocate one.
     private var idleEasy: [UnsafeMutableRawPointer] = []
     private static let maxIdleEasy = 64
-    private static let epollBatch = 256
+    /// Sockets handled in one turn; more ready ones wait for the next, which is due at once.
+    private static let epollBatch = 32
     /// epoll_wait's output, kept to spare an allocation each turn.
     private var readyEvents = [epoll_event](repeating: epoll_event(), count: MultiEngine.epollBatch)
 
