@@ -104,6 +104,46 @@ final class SigV4Tests: XCTestCase {
         print("SigV4 vectors: \(matched)/\(file.cases.count) match botocore \(file.botocore_version)")
     }
 
+    /// One cache across every vector, each signed twice in a row: the second signing takes the
+    /// cached key, and each new vector (new secret, day, region or service) must replace it.
+    func test_botocoreVectors_matchThroughOneSharedKeyCache() throws {
+        let file = try Self.loadVectors()
+        let cache = SigningKeyCache()
+        for vector in file.cases {
+            let input = vector.input
+            let signer = SigV4Signer(
+                credentials: Credentials(accessKeyId: input.access_key_id,
+                                         secretAccessKey: input.secret_access_key,
+                                         sessionToken: input.session_token),
+                service: input.service, region: input.region, keyCache: cache)
+            let body = try Self.bodyBytes(input)
+            for pass in 1...2 {
+                let result = try body.withUnsafeBytes { buffer in
+                    try signer.signature(method: input.method, host: input.host, path: input.path,
+                                         query: input.query, headers: Self.headerPairs(input.headers),
+                                         body: buffer, timestamp: input.timestamp)
+                }
+                XCTAssertEqual(result.signature, vector.expected.signature, "case \(vector.id), pass \(pass)")
+            }
+        }
+    }
+
+    /// The same credentials on the next day, or for another region, must not reuse the key.
+    func test_keyCache_derivesAgainForANewDayOrRegion() throws {
+        let credentials = Credentials(accessKeyId: "AKID", secretAccessKey: "wJalrXUtnFEMI/K7MDENG")
+        let cache = SigningKeyCache()
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        for (region, timestamp) in [("us-east-1", Int64(1_700_000_000)), ("us-east-1", 1_700_086_400),
+                                    ("us-west-2", 1_700_086_400), ("us-east-1", 1_700_000_000)] {
+            func sign(_ cache: SigningKeyCache?) throws -> String {
+                try SigV4Signer(credentials: credentials, service: "bedrock", region: region, keyCache: cache)
+                    .signature(method: "POST", host: "h", path: "/", query: "", headers: [], body: empty,
+                               timestamp: timestamp).signature
+            }
+            XCTAssertEqual(try sign(cache), try sign(nil), "\(region) at \(timestamp)")
+        }
+    }
+
     // MARK: - Named behaviours
 
     func test_modelIdColon_isDoubleEncodedInCanonicalURI() throws {

@@ -9,6 +9,8 @@ final class BedrockClient: Sendable {
     let engines = EnginePool()
     /// bedrock_client_set_log's destination; off until set.
     let log = ClientLog()
+    /// The SigV4 key derived for the credentials signed with last.
+    private let signingKeys = SigningKeyCache()
     /// Temporary credentials live here between calls and are refreshed before they expire;
     /// nil for bearer-token clients.
     private let credentialCache: CredentialCache?
@@ -155,7 +157,7 @@ final class BedrockClient: Sendable {
             let credentials = waiting ? try credentialCache.credentials() : credentialCache.usableWithoutFetching
             guard let credentials else { throw BedrockError(.internal, "signing without waiting needs cached credentials") }
             let signer = SigV4Signer(credentials: credentials,
-                                     service: ResolvedClientConfig.signingService, region: config.region)
+                                     service: ResolvedClientConfig.signingService, region: config.region, keyCache: signingKeys)
             headers += try mapSigningError { () throws(SigningError) in
                 try signer.sign(method: "POST", host: config.endpoint.hostHeader, path: path, query: "",
                                 headers: headers, body: body, timestamp: Int64(time(nil)))

@@ -11,12 +11,17 @@ import CCrypto
 /// Length in bytes of a SHA-256 digest (FIPS 180-4), and so of an HMAC-SHA256.
 let sha256DigestLength = 32
 
+/// SHA-256, fetched from libcrypto's provider once: OpenSSL 3 looks the algorithm up again on
+/// every call given `EVP_sha256()`, which costs more than hashing a small request. Immutable
+/// after the first use, and libcrypto's algorithm objects are safe to share between threads.
+nonisolated(unsafe) private let sha256Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
+
 /// SHA-256 of `bytes`. Empty on a libcrypto failure.
 func sha256(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
     withNonNullBase(bytes) { base, count in
         [UInt8](unsafeUninitializedCapacity: sha256DigestLength) { out, initialized in
             var length: UInt32 = 0
-            let ok = EVP_Digest(base, count, out.baseAddress, &length, EVP_sha256(), nil)
+            let ok = EVP_Digest(base, count, out.baseAddress, &length, sha256Algorithm, nil)
             initialized = (ok == 1 && Int(length) == sha256DigestLength) ? sha256DigestLength : 0
         }
     }
@@ -62,7 +67,7 @@ func hmacSHA256(key: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer) -> [U
         withNonNullBase(data) { dataBase, dataCount in
             [UInt8](unsafeUninitializedCapacity: sha256DigestLength) { out, initialized in
                 var length: UInt32 = 0
-                let result = HMAC(EVP_sha256(), keyBase, keyLength, dataBase?.assumingMemoryBound(to: UInt8.self),
+                let result = HMAC(sha256Algorithm, keyBase, keyLength, dataBase?.assumingMemoryBound(to: UInt8.self),
                                   dataCount, out.baseAddress, &length)
                 initialized = (result != nil && Int(length) == sha256DigestLength) ? sha256DigestLength : 0
             }

@@ -59,11 +59,14 @@ struct SigV4Signer: Sendable {
     /// The signing name, "bedrock" for both bedrock and bedrock-runtime endpoints.
     var service: String
     var region: String
+    /// Where the derived key is kept between requests; nil derives it every time.
+    var keyCache: SigningKeyCache?
 
-    init(credentials: Credentials, service: String, region: String) {
+    init(credentials: Credentials, service: String, region: String, keyCache: SigningKeyCache? = nil) {
         self.credentials = credentials
         self.service = service
         self.region = region
+        self.keyCache = keyCache
     }
 
     /// Everything one signing computes; `headers` is what goes on the wire.
@@ -187,11 +190,30 @@ struct SigV4Signer: Sendable {
             .joined(separator: "\n")
     }
 
-    /// Hex HMAC of the string to sign under the key derived date → region → service → "aws4_request".
-    ///
-    /// The first key ("AWS4" + secret) and every derived key are wiped once used: each is as
-    /// good as the secret for its day, region and service.
+    /// Hex HMAC of the string to sign under the key derived date → region → service → "aws4_request",
+    /// taken from `keyCache` when it holds this secret's key for the day.
     func signature(stringToSign: String, amzDate: String) throws(SigningError) -> String {
+        let day = amzDate.prefix(8)
+        let derive = { self.signingKey(day: day) }
+        let signature: [UInt8]
+        if let keyCache {
+            guard let key = keyCache.key(secret: credentials.secret, day: day, region: region, service: service,
+                                         derive: derive) else { throw .cryptoFailure }
+            signature = key.withUnsafeBytes { key in hmacSHA256(key: key, data: stringToSign) }
+        } else {
+            var key = derive()
+            defer { wipe(&key) }
+            guard key.count == sha256DigestLength else { throw .cryptoFailure }
+            signature = hmacSHA256(key: key, data: stringToSign)
+        }
+        guard signature.count == sha256DigestLength else { throw .cryptoFailure }
+        return hexEncoded(signature)
+    }
+
+    /// The signing key for `day`: HMAC("AWS4" + secret, day), then region, service and
+    /// "aws4_request". Empty on a libcrypto failure. The first key and every intermediate one are
+    /// wiped once used: each is as good as the secret for its day, region and service.
+    func signingKey(day: Substring) -> [UInt8] {
         var key = credentials.withSecretAccessKey { secret in
             // Reserved up front so the array never reallocates and leaves an unwiped copy.
             var first = [UInt8]()
@@ -199,16 +221,15 @@ struct SigV4Signer: Sendable {
             first.append(contentsOf: Self.secretKeyPrefix.utf8)
             first.append(contentsOf: secret)
             defer { wipe(&first) }
-            return hmacSHA256(key: first, data: String(amzDate.prefix(8)))
+            return hmacSHA256(key: first, data: String(day))
         }
-        for part in [region, service, Self.scopeTerminator, stringToSign] {
-            guard key.count == sha256DigestLength else { throw .cryptoFailure }
+        for part in [region, service, Self.scopeTerminator] {
+            guard key.count == sha256DigestLength else { return [] }
             var next = hmacSHA256(key: key, data: part)
             swap(&key, &next)
             wipe(&next)
         }
-        guard key.count == sha256DigestLength else { throw .cryptoFailure }
-        return hexEncoded(key)
+        return key
     }
 
     /// botocore normalises the wire path (drops "." and empty segments, resolves "..") and then
