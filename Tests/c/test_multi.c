@@ -431,6 +431,78 @@ static void test_cancel_from_another_thread(bedrock_client *client) {
     bedrock_multi_free(multi);
 }
 
+typedef struct {
+    bedrock_multi *multi;
+    stream_state *state;
+    bedrock_call *call;
+} other_thread_args;
+
+static void *wake_later(void *arg) {
+    usleep(100 * 1000);
+    bedrock_multi_wakeup(((other_thread_args *)arg)->multi);
+    return NULL;
+}
+
+static void *start_later(void *arg) {
+    other_thread_args *a = arg;
+    usleep(100 * 1000);
+    CHECK_STATUS(bedrock_multi_chat_stream(a->multi, "{\"model\": \"" MODEL "\", \"messages\": [[\"human\", \"started elsewhere\"]]}",
+                                           on_chat_event, on_stream_done, a->state, &a->call, NULL), BEDROCK_OK);
+    return NULL;
+}
+
+static void *free_running_call(void *arg) {
+    bedrock_call *call = arg;
+    usleep(150 * 1000);
+    bedrock_call_free(call);
+    return NULL;
+}
+
+/* Blocks in poll on the multi's fd with no timeout of its own: only the multi can end the wait. */
+static int wait_readable(bedrock_multi *multi) {
+    struct pollfd p = {.fd = bedrock_multi_fd(multi), .events = POLLIN};
+    return poll(&p, 1, 10000) == 1 && (p.revents & POLLIN);
+}
+
+/* bedrock_multi_wakeup, starting a call and freeing a running one are promised to any thread:
+   each from a thread that is not driving, while the driving thread waits in poll. */
+static void test_other_threads_wake_start_and_free(bedrock_client *client) {
+    bedrock_multi *multi = NULL;
+    CHECK_STATUS(bedrock_multi_new(client, NULL, &multi, NULL), BEDROCK_OK);
+    int running = 0;
+    CHECK_STATUS(bedrock_multi_perform(multi, 0, &running, NULL), BEDROCK_OK);
+    CHECK(running == 0 && bedrock_multi_timeout_ms(multi) < 0);
+
+    other_thread_args args = {multi, NULL, NULL};
+    pthread_t thread;
+    CHECK(pthread_create(&thread, NULL, wake_later, &args) == 0);
+    CHECK(wait_readable(multi));
+    pthread_join(thread, NULL);
+    CHECK_STATUS(bedrock_multi_perform(multi, 0, &running, NULL), BEDROCK_OK);
+    struct pollfd idle = {.fd = bedrock_multi_fd(multi), .events = POLLIN};
+    CHECK(poll(&idle, 1, 0) == 0); /* perform consumed the wakeup */
+
+    stream_state started = {0}, freed = {0};
+    args.state = &started;
+    CHECK(pthread_create(&thread, NULL, start_later, &args) == 0);
+    CHECK(wait_readable(multi));
+    pthread_join(thread, NULL);
+    drive(multi, 10000);
+    CHECK(started.done == 1 && started.status == BEDROCK_OK);
+    CHECK_CONTAINS(started.text, "started elsewhere");
+    bedrock_call_free(args.call);
+
+    bedrock_call *call = NULL;
+    CHECK_STATUS(bedrock_multi_chat_stream(multi, "{\"model\": \"" MODEL "\", \"messages\": [[\"human\", "
+                                           "\"[[fault:token_delay:40]] a b c d e f g h i j\"]]}",
+                                           on_chat_event, on_stream_done, &freed, &call, NULL), BEDROCK_OK);
+    CHECK(pthread_create(&thread, NULL, free_running_call, call) == 0);
+    drive(multi, 10000);
+    pthread_join(thread, NULL);
+    CHECK(freed.done == 1 && freed.status == BEDROCK_ERR_CANCELLED);
+    bedrock_multi_free(multi);
+}
+
 /* Retries wait on timers: the driving thread never sleeps through a backoff. */
 static void test_retries_are_timers(bedrock_client *client) {
     bedrock_multi *multi = NULL;
@@ -594,6 +666,7 @@ int main(int argc, char **argv) {
     test_socket_mode(client);
     test_reentrant_callbacks(client);
     test_cancel_from_another_thread(client);
+    test_other_threads_wake_start_and_free(client);
     test_retries_are_timers(client);
     test_limits_and_bad_input(client);
     test_stop_after_the_response_arrived_is_a_cancel(client);
