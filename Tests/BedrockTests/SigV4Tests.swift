@@ -60,6 +60,13 @@ final class SigV4Tests: XCTestCase {
         return []
     }
 
+    static func signer(_ input: Input, keyCache: SigningKeyCache? = nil) -> SigV4Signer {
+        SigV4Signer(credentials: Credentials(accessKeyId: input.access_key_id,
+                                             secretAccessKey: input.secret_access_key,
+                                             sessionToken: input.session_token),
+                    service: input.service, region: input.region, keyCache: keyCache)
+    }
+
     static func headerPairs(_ raw: [[String]]) -> [(name: String, value: String)] {
         raw.map { ($0.first ?? "", $0.count > 1 ? $0[1] : "") }
     }
@@ -70,11 +77,7 @@ final class SigV4Tests: XCTestCase {
         var matched = 0
         for vector in file.cases {
             let input = vector.input
-            let signer = SigV4Signer(
-                credentials: Credentials(accessKeyId: input.access_key_id,
-                                         secretAccessKey: input.secret_access_key,
-                                         sessionToken: input.session_token),
-                service: input.service, region: input.region)
+            let signer = Self.signer(input)
             let body = try Self.bodyBytes(input)
             let headers = Self.headerPairs(input.headers)
             let id = "case \(vector.id) (\(vector.description))"
@@ -111,11 +114,7 @@ final class SigV4Tests: XCTestCase {
         let cache = SigningKeyCache()
         for vector in file.cases {
             let input = vector.input
-            let signer = SigV4Signer(
-                credentials: Credentials(accessKeyId: input.access_key_id,
-                                         secretAccessKey: input.secret_access_key,
-                                         sessionToken: input.session_token),
-                service: input.service, region: input.region, keyCache: cache)
+            let signer = Self.signer(input, keyCache: cache)
             let body = try Self.bodyBytes(input)
             for pass in 1...2 {
                 let result = try body.withUnsafeBytes { buffer in

@@ -26,6 +26,8 @@ import traceback
 import uuid
 from http import HTTPStatus
 
+from server_common.startup import server_url
+
 from .app import MAX_BODY_BYTES, Pause, Request, Response, error_response, json_response
 from .errors import ApiError, validation_error
 
@@ -66,10 +68,7 @@ class AsyncEmulatorServer:
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        if host in ("0.0.0.0", ""):
-            host = "127.0.0.1"
-        return f"{self.scheme}://{host}:{port}"
+        return server_url(self.scheme, self.server_address)
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set, then close every connection."""

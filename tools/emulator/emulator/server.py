@@ -16,7 +16,7 @@ import tempfile
 import threading
 from http.server import ThreadingHTTPServer
 
-from server_common.startup import parse_keys, write_atomically
+from server_common.startup import parse_keys, server_url, write_atomically
 
 from .app import App
 from .auth import DEFAULT_BEARER_TOKENS, DEFAULT_CREDENTIALS, Authenticator
@@ -57,10 +57,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        if host in ("0.0.0.0", ""):
-            host = "127.0.0.1"
-        return f"{self.scheme}://{host}:{port}"
+        return server_url(self.scheme, self.server_address)
 
     def server_close(self):
         self.stopping.set()

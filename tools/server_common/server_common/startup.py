@@ -26,3 +26,12 @@ def write_atomically(path: str, text: str) -> None:
     with open(temporary, "w", encoding="utf-8") as file:
         file.write(text)
     os.replace(temporary, path)
+
+
+def server_url(scheme: str, address: tuple) -> str:
+    """The URL a client uses to reach a server bound to `address`; a wildcard bind is reached
+    on the loopback address."""
+    host, port = address[:2]
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    return f"{scheme}://{host}:{port}"
