@@ -342,8 +342,7 @@ final class BedrockMulti: @unchecked Sendable {
             let request = try client.signedRequest(call.request.operation, modelId: call.request.modelId,
                                                    body: call.request.body, extraHeaders: call.request.extraHeaders,
                                                    waiting: options.fetchesCredentialsInline)
-            let transfer = try CurlTransfer(easy: try engine.makeEasy(), request: request,
-                                            options: client.config.transport, httpVersion: httpVersion)
+            let transfer = try engine.makeTransfer(request, options: client.config.transport, httpVersion: httpVersion)
             if call.kind.isStream {
                 transfer.onBody = { [unowned call, unowned self] (bytes) throws(BedrockError) in
                     call.receive(bytes)

@@ -35,7 +35,7 @@ struct HTTPFetcher: Sendable {
     func fetch(_ request: HTTPRequest) throws(BedrockError) -> HTTPResponse {
         let engine = try engines.checkout()
         defer { engines.checkin(engine) }
-        let transfer = try CurlTransfer(easy: try engine.makeEasy(), request: request, options: options)
+        let transfer = try engine.makeTransfer(request, options: options)
         var collected: [UInt8] = []
         // Room for any credential response up front, so the buffer holding the secrets is
         // not reallocated (leaving an unwiped copy behind) while it fills.

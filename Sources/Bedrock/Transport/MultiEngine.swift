@@ -129,16 +129,27 @@ final class MultiEngine: @unchecked Sendable {
 
     // MARK: - Transfers
 
-    /// An easy handle for a new transfer, reused when one is idle.
-    func makeEasy() throws(BedrockError) -> UnsafeMutableRawPointer {
-        if let easy = idleEasy.popLast() { return easy }
-        guard let easy = curl_easy_init() else { throw BedrockError(.internal, "curl_easy_init failed") }
-        return easy
+    /// A transfer for `request` on an idle easy handle, or a new one. When setting it up fails,
+    /// the handle is kept for the next transfer.
+    func makeTransfer(_ request: HTTPRequest, options: TransportOptions,
+                      httpVersion: Int = Int(CURL_HTTP_VERSION_1_1)) throws(BedrockError) -> CurlTransfer {
+        guard let easy = idleEasy.popLast() ?? curl_easy_init() else {
+            throw BedrockError(.internal, "curl_easy_init failed")
+        }
+        do {
+            return try CurlTransfer(easy: easy, request: request, options: options, httpVersion: httpVersion)
+        } catch {
+            keep(easy)
+            throw error
+        }
     }
 
+    /// Adds `transfer` to the multi handle; when curl refuses it, its handle is kept for the next.
     func start(_ transfer: CurlTransfer) throws(BedrockError) {
         let added = curl_multi_add_handle(multi, transfer.easy)
         guard added == CURLM_OK else {
+            transfer.detach()
+            keep(transfer.easy)
             throw BedrockError(.internal, "curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(added)))")
         }
     }
@@ -148,10 +159,15 @@ final class MultiEngine: @unchecked Sendable {
     func finish(_ transfer: CurlTransfer) {
         curl_multi_remove_handle(multi, transfer.easy)
         transfer.detach()
+        keep(transfer.easy)
+    }
+
+    /// Keeps a reset easy handle for reuse, up to `maxIdleEasy`, and frees the rest.
+    private func keep(_ easy: UnsafeMutableRawPointer) {
         if idleEasy.count < Self.maxIdleEasy {
-            idleEasy.append(transfer.easy)
+            idleEasy.append(easy)
         } else {
-            curl_easy_cleanup(transfer.easy)
+            curl_easy_cleanup(easy)
         }
     }
 
