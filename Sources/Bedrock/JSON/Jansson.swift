@@ -21,8 +21,12 @@ extension JSON {
         return JSON(jansson: root)
     }
 
+    /// Reads the string's own UTF-8 in place (a request body can be megabytes).
     static func parse(_ text: String, field: String) throws(BedrockError) -> JSON {
-        try parse(Array(text.utf8), field: field)
+        var text = text
+        return try text.withUTF8 { buffer in
+            Result { () throws(BedrockError) -> JSON in try parse(UnsafeRawBufferPointer(buffer), field: field) }
+        }.get()
     }
 
     static func parse(_ bytes: [UInt8], field: String) throws(BedrockError) -> JSON {

@@ -35,10 +35,11 @@ struct EventStreamResponse {
                 throw BedrockError(.protocol, "event-stream event has no :event-type header")
             }
             var payload = message.payload.isEmpty ? JSON.object(JSONObject())
-                : try parsePayload(message.payload, what: "\(name) event")
+                : try parsePayload(message.payload, eventName: name)
             // Bedrock pads events with a random "p" member against length side channels;
             // it is not part of the API, and boto3 drops it too.
             if case .object(var members) = payload {
+                payload = .null  // the only other reference: the removal below then copies nothing
                 members[Self.paddingMember] = nil
                 payload = .object(members)
             }
@@ -58,11 +59,12 @@ struct EventStreamResponse {
         }
     }
 
-    private static func parsePayload(_ bytes: [UInt8], what: String) throws(BedrockError) -> JSON {
+    /// The error names the event only when there is one: this runs for every event.
+    private static func parsePayload(_ bytes: [UInt8], eventName: String) throws(BedrockError) -> JSON {
         do {
-            return try JSON.parse(bytes, field: what)
+            return try JSON.parse(bytes, field: "payload")
         } catch {
-            throw BedrockError(.protocol, "\(what): payload is not valid JSON")
+            throw BedrockError(.protocol, "\(eventName) event: payload is not valid JSON")
         }
     }
 

@@ -136,9 +136,10 @@ final class MultiCall: @unchecked Sendable {
 
     private func accept(_ raw: JSON, requestId: String?) throws(BedrockError) {
         guard case .stream(var reader) = kind else { return }
+        kind = .invokeModel  // while the reader changes it has one owner, so its buffers are not copied
+        defer { kind = .stream(reader) }
         let events = try reader.events(from: raw, requestId: requestId, metrics: metrics.json(now: monotonicMilliseconds()))
         stoppedEarly = reader.ended
-        kind = .stream(reader)
         pending += events
         metrics.events += events.count
         if metrics.firstToken == nil, !events.isEmpty { metrics.firstToken = monotonicMilliseconds() }

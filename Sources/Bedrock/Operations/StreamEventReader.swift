@@ -21,9 +21,9 @@ enum StreamEventReader {
             }
             return [String(decoding: bytes, as: UTF8.self)]
         case .chat(var translator):
-            let events = try translator.events(from: raw, requestId: requestId, metrics: metrics())
-            self = .chat(translator)
-            return events.map { $0.serialized() }
+            self = .converse  // while the translator changes it has one owner, so its state is not copied
+            defer { self = .chat(translator) }
+            return try translator.events(from: raw, requestId: requestId, metrics: metrics()).map { $0.serialized() }
         }
     }
 

@@ -5,7 +5,7 @@ import Synchronization
 /// load and a compare. Lines carry no secrets: request headers are logged from an allowlist,
 /// and messages are redacted as errors are.
 final class ClientLog: Sendable {
-    enum Level: Int32, Comparable {
+    enum Level: Int32 {
         case error = 1, warn = 2, info = 3, debug = 4
 
         var name: String {
@@ -16,8 +16,6 @@ final class ClientLog: Sendable {
             case .debug: "debug"
             }
         }
-
-        static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
     /// Where lines go: the host's function, which may be called from any thread that does the

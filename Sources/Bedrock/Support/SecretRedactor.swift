@@ -34,10 +34,6 @@ struct SecretRedactor: Sendable {
         add(credentials?.token)
     }
 
-    mutating func add(contentsOf other: SecretRedactor) {
-        secrets += other.secrets
-    }
-
     /// The error with every text it carries redacted.
     func redact(_ error: BedrockError) -> BedrockError {
         guard !isEmpty else { return error }
