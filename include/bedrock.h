@@ -220,12 +220,25 @@ void bedrock_stream_free(bedrock_stream *stream);
 
 /* InvokeModel. `body_json` is the provider's own request body (for example the Anthropic
    Messages API body); *response_body is the provider's response body, freed with
-   bedrock_string_free(). */
+   bedrock_string_free(). A response body that is not UTF-8 text, or holds a NUL byte, is
+   never altered to fit a C string: the call fails with BEDROCK_ERR_PROTOCOL, and
+   bedrock_invoke_model_bytes() returns such a body whole. */
 bedrock_status bedrock_invoke_model(bedrock_client *client, const char *model_id, const char *body_json,
                                     char **response_body, bedrock_error **err);
 
+/* InvokeModel with any body: `body_len` bytes of `content_type` (NULL: application/json),
+   asking for `accept` (NULL: application/json). On success *response holds the response
+   body byte for byte, *response_len bytes plus a terminating NUL that is not counted; the
+   caller frees it with bedrock_string_free(). On failure *response is NULL and
+   *response_len 0. `body` may be NULL when `body_len` is 0. */
+bedrock_status bedrock_invoke_model_bytes(bedrock_client *client, const char *model_id,
+                                          const void *body, size_t body_len,
+                                          const char *content_type, const char *accept,
+                                          char **response, size_t *response_len, bedrock_error **err);
+
 /* InvokeModelWithResponseStream. Calls `on_chunk` with each chunk's decoded bytes: the
-   provider's JSON chunk, such as {"type": "content_block_delta", ...} for Anthropic. */
+   provider's JSON chunk, such as {"type": "content_block_delta", ...} for Anthropic. A chunk
+   that is not UTF-8 text, or holds a NUL byte, ends the call with BEDROCK_ERR_PROTOCOL. */
 bedrock_status bedrock_invoke_model_stream(bedrock_client *client, const char *model_id, const char *body_json,
                                            bedrock_event_fn on_chunk, void *user_data, bedrock_error **err);
 

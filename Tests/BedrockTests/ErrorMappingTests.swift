@@ -83,4 +83,41 @@ final class ErrorMappingTests: XCTestCase {
         XCTAssertEqual(json["error_type"], .string("ThrottlingException"))
         XCTAssertEqual(json["attempts"], .int(3))
     }
+
+    func test_serviceMessage_isCutAtACharacterBoundary() {
+        // "é" is two bytes: a cut at 5 bytes would split the third one.
+        XCTAssertEqual(AWSErrorResponse.truncated("éééé", toBytes: 5), "éé... [cut at max_error_message_bytes]")
+        XCTAssertEqual(AWSErrorResponse.truncated("short", toBytes: 5), "short")
+        let body = Array("{\"message\": \"\(String(repeating: "x", count: 10_000))\"}".utf8)
+        let error = AWSErrorResponse.error(head: HTTPResponseHead(status: 400, headers: []), body: body, maxMessageBytes: 1_024)
+        XCTAssertLessThan(error.message.utf8.count, 1_024 + 100)
+        XCTAssertTrue(error.message.contains("[cut at max_error_message_bytes]"))
+    }
+
+    func test_eventStreamLimits_areLimitErrors_andOtherDefectsProtocolErrors() {
+        var limits = ResponseLimits()
+        limits.maxEventBytes = 1_024
+        // A prelude claiming 4096 bytes, with a correct CRC: over the limit, so LIMIT.
+        var prelude: [UInt8] = [0, 0, 0x10, 0, 0, 0, 0, 0]
+        let crc = CRC32.checksum(prelude)
+        prelude += [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)]
+        let tooLarge = Self.feedError(prelude, limits: limits)
+        XCTAssertEqual(tooLarge?.status, .limit)
+        XCTAssertTrue(tooLarge?.message.contains("max_event_bytes (1024 bytes)") ?? false)
+        XCTAssertEqual(Self.feedError([0, 0, 0, 16, 0, 0, 0, 0, 1, 2, 3, 4], limits: limits)?.status, .protocol)
+    }
+
+    private static func feedError(_ bytes: [UInt8], limits: ResponseLimits) -> BedrockError? {
+        var response = EventStreamResponse(limits: limits)
+        let outcome = bytes.withUnsafeBytes { raw -> Result<Void, BedrockError> in
+            do throws(BedrockError) {
+                try response.feed(raw) { _ in }
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        if case .failure(let error) = outcome { return error }
+        return nil
+    }
 }

@@ -32,7 +32,7 @@ final class RetryStrategyTests: XCTestCase {
         XCTAssertNil(quota.acquire(for: .throttling))
         var retries = RetryAttempts(policy: RetryPolicy(maxAttempts: 3), quota: quota)
         var error = BedrockError(.throttled, "slow down", awsErrorType: "ThrottlingException", httpStatus: 429)
-        XCTAssertFalse(retries.shouldRetry(after: &error))
+        XCTAssertNil(retries.retryDelayMs(after: &error))
         XCTAssertEqual(error.attempts, 1)
     }
 

@@ -67,6 +67,23 @@ static void test_null_arguments(void) {
 
     CHECK_STATUS(bedrock_converse_stream(NULL, "m", "{}", never_called, NULL, NULL), BEDROCK_ERR_INVALID_ARGUMENT);
 
+    /* The length-carrying InvokeModel: NULL bytes with a length, a length no buffer has,
+       and NULL out-parameters are refused before anything is sent; outputs are cleared. */
+    size_t length = 7;
+    CHECK_ERROR(bedrock_invoke_model_bytes(client, "m", NULL, 3, NULL, NULL, &response, &length, &err),
+                invalid, err, "body");
+    CHECK(response == NULL && length == 0);
+    CHECK_ERROR(bedrock_invoke_model_bytes(client, "m", "abc", (size_t)-1, NULL, NULL, &response, &length, &err),
+                invalid, err, "larger than any buffer");
+    CHECK_ERROR(bedrock_invoke_model_bytes(client, "m", "abc", 3, "text/plain\r\nX: 1", NULL, &response, &length, &err),
+                invalid, err, "content_type");
+    CHECK_ERROR(bedrock_invoke_model_bytes(client, "m", "abc", 3, NULL, NULL, NULL, &length, &err),
+                invalid, err, "response");
+    CHECK_ERROR(bedrock_invoke_model_bytes(client, "m", "abc", 3, NULL, NULL, &response, NULL, &err),
+                invalid, err, "response_len");
+    CHECK_ERROR(bedrock_invoke_model_bytes(client, ".", "abc", 3, NULL, NULL, &response, &length, &err),
+                invalid, err, "path segment");
+
     /* The error JSON carries the status. */
     CHECK_STATUS(bedrock_converse(client, NULL, "{}", &response, &err), BEDROCK_ERR_INVALID_ARGUMENT);
     CHECK_CONTAINS(bedrock_error_json(err), "\"status\":1");

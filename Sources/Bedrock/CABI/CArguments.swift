@@ -37,6 +37,20 @@ func stringArgument(_ pointer: UnsafePointer<CChar>?, field: String) throws(Bedr
     return text
 }
 
+/// A C string argument that may be NULL (nil), else as `stringArgument`.
+func optionalStringArgument(_ pointer: UnsafePointer<CChar>?, field: String) throws(BedrockError) -> String? {
+    guard let pointer else { return nil }
+    return try stringArgument(pointer, field: field)
+}
+
+/// `count` bytes at `pointer`, copied; NULL is allowed only for no bytes.
+func bytesArgument(_ pointer: UnsafeRawPointer?, count: Int, field: String) throws(BedrockError) -> [UInt8] {
+    guard count != 0 else { return [] }
+    guard count > 0 else { throw .invalidArgument(field, "its length is larger than any buffer") }
+    guard let pointer else { throw .invalidArgument(field, "must not be NULL when its length is \(count)") }
+    return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+}
+
 /// A JSON text argument; NULL, invalid JSON and invalid UTF-8 name `field`.
 func jsonArgument(_ pointer: UnsafePointer<CChar>?, field: String) throws(BedrockError) -> JSON {
     guard let pointer else { throw .invalidArgument("\(field)", "must not be NULL") }
@@ -52,6 +66,16 @@ func outArgument<T>(_ pointer: UnsafeMutablePointer<T>?, field: String) throws(B
 /// A copy of `text` in malloc'd memory, which the caller frees with `bedrock_string_free`.
 func mallocCString(_ text: String) throws(BedrockError) -> UnsafeMutablePointer<CChar> {
     guard let copy = strdup(text) else { throw BedrockError(.internal, "out of memory") }
+    return copy
+}
+
+/// A malloc'd copy of `bytes` with a NUL after them, freed with `bedrock_string_free`.
+func mallocBytes(_ bytes: [UInt8]) throws(BedrockError) -> UnsafeMutablePointer<CChar> {
+    guard let copy = malloc(bytes.count + 1)?.assumingMemoryBound(to: CChar.self) else {
+        throw BedrockError(.internal, "out of memory")
+    }
+    bytes.withUnsafeBytes { UnsafeMutableRawPointer(copy).copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(copy), byteCount: bytes.count) }
+    copy[bytes.count] = 0
     return copy
 }
 

@@ -224,6 +224,28 @@ public func bedrock_invoke_model(_ client: OpaquePointer?, _ modelId: UnsafePoin
     }
 }
 
+@_cdecl("bedrock_invoke_model_bytes")
+public func bedrock_invoke_model_bytes(_ client: OpaquePointer?, _ modelId: UnsafePointer<CChar>?,
+                                       _ body: UnsafeRawPointer?, _ bodyLength: Int,
+                                       _ contentType: UnsafePointer<CChar>?, _ accept: UnsafePointer<CChar>?,
+                                       _ response: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                       _ responseLength: UnsafeMutablePointer<Int>?,
+                                       _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    response?.pointee = nil
+    responseLength?.pointee = 0
+    return withCStatus(err, client: client) { (client) throws(BedrockError) in
+        let modelId = try stringArgument(modelId, field: "model_id")
+        let bytes = try bytesArgument(body, count: bodyLength, field: "body")
+        let contentType = try optionalStringArgument(contentType, field: "content_type")
+        let accept = try optionalStringArgument(accept, field: "accept")
+        let out = try outArgument(response, field: "response")
+        let outLength = try outArgument(responseLength, field: "response_len")
+        let reply = try client.invokeModelBytes(modelId: modelId, body: bytes, contentType: contentType, accept: accept)
+        out.pointee = try mallocBytes(reply)
+        outLength.pointee = reply.count
+    }
+}
+
 @_cdecl("bedrock_invoke_model_stream")
 public func bedrock_invoke_model_stream(_ client: OpaquePointer?, _ modelId: UnsafePointer<CChar>?,
                                         _ bodyJSON: UnsafePointer<CChar>?, _ onChunk: EventCallback?,

@@ -15,6 +15,9 @@ struct ClientConfig: Sendable, Equatable {
     var timeoutMs: Int?
     var readTimeoutMs: Int?
     var maxAttempts: Int?
+    var maxResponseBytes: Int?
+    var maxEventBytes: Int?
+    var maxErrorMessageBytes: Int?
     var retryMode: RetryMode?
     var caFile: String?
     var proxy: String?
@@ -70,6 +73,9 @@ struct ClientConfig: Sendable, Equatable {
         timeoutMs = try fields.integer("timeout_ms", in: Self.timeoutRange)
         readTimeoutMs = try fields.integer("read_timeout_ms", in: Self.timeoutRange)
         maxAttempts = try fields.integer("max_attempts", in: Self.maxAttemptsRange)
+        maxResponseBytes = try fields.integer("max_response_bytes", in: ResponseLimits.byteRange)
+        maxEventBytes = try fields.integer("max_event_bytes", in: ResponseLimits.byteRange)
+        maxErrorMessageBytes = try fields.integer("max_error_message_bytes", in: ResponseLimits.byteRange)
         if let mode = try fields.string("retry_mode") {
             guard let parsed = RetryMode(rawValue: mode) else {
                 throw .invalidArgument("config.retry_mode", "expected \"standard\" or \"adaptive\", got \"\(mode)\"")
@@ -97,6 +103,7 @@ struct ClientConfig: Sendable, Equatable {
         }
         try fields.rejectUnknown(["region", "profile", "endpoint_url", "credentials", "bearer_token",
                                   "connect_timeout_ms", "timeout_ms", "read_timeout_ms", "max_attempts",
+                                  "max_response_bytes", "max_event_bytes", "max_error_message_bytes",
                                   "retry_mode", "ca_file", "proxy", "verify_tls", "user_agent_suffix",
                                   "use_fips_endpoint", "use_dualstack_endpoint"])
     }

@@ -109,6 +109,9 @@ struct ResolvedClientConfig: Sendable {
         if let value = config.connectTimeoutMs { transport.connectTimeoutMs = value }
         if let value = config.timeoutMs { transport.timeoutMs = value }
         if let value = config.readTimeoutMs { transport.readTimeoutMs = value }
+        if let value = config.maxResponseBytes { transport.limits.maxResponseBytes = value }
+        if let value = config.maxEventBytes { transport.limits.maxEventBytes = value }
+        if let value = config.maxErrorMessageBytes { transport.limits.maxErrorMessageBytes = value }
         // As botocore: the environment comes before the profile.
         transport.caFile = config.caFile ?? environment["AWS_CA_BUNDLE"] ?? profile["ca_bundle"]
         transport.proxy = config.proxy

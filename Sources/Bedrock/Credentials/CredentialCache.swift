@@ -80,6 +80,13 @@ final class CredentialCache: Sendable {
         return local.credentials
     }
 
+    /// Whether the cached credentials are inside the advisory window: still good to sign
+    /// with, and due for a refresh that no call needs to wait for.
+    var refreshAdvised: Bool {
+        guard let entry = current.withLock({ $0 }) else { return false }
+        return needsRefresh(entry.credentials, within: Self.advisoryRefreshSeconds)
+    }
+
     /// The credentials cached now, if any, without fetching.
     var cached: Credentials? { current.withLock { $0?.credentials } }
 

@@ -44,9 +44,6 @@ final class BedrockClient: Sendable {
         log(.info, "credentials_ready", [("wait_ms", .int(Int64(monotonicMilliseconds() - started)))])
     }
 
-    /// Whether a request can be signed now without waiting for a credential fetch.
-    var canSignWithoutWaiting: Bool { credentialCache == nil || credentialCache?.usableWithoutFetching != nil }
-
     /// Fetches credentials on a helper thread, then calls `completion` there.
     func fetchCredentialsInBackground(then completion: @escaping BackgroundCredentialFetch.Completion) {
         guard let backgroundFetch else { return completion(nil) }
@@ -91,6 +88,19 @@ final class BedrockClient: Sendable {
         return try runToEnd(.init(operation: .invokeModel, modelId: modelId, body: Array(body.utf8)), kind: .invokeModel)
     }
 
+    /// InvokeModel with any body and content type; returns the response body byte for byte.
+    func invokeModelBytes(modelId: String, body: [UInt8], contentType: String?, accept: String?) throws(BedrockError) -> [UInt8] {
+        for (field, value) in [("content_type", contentType), ("accept", accept)] {
+            if let value, value.isEmpty || !SigV4Signer.isHeaderValueSafe(value) {
+                throw .invalidArgument(field, "must be a non-empty header value without CR, LF or other control characters")
+            }
+        }
+        var request = MultiCall.Request(operation: .invokeModel, modelId: modelId, body: body)
+        if let contentType { request.contentType = contentType }
+        request.accept = accept
+        return try finishedCall(request, kind: .invokeModelBytes).resultBytes
+    }
+
     /// CountTokens: `request` is the CountTokens body (`{"input": {...}}`); returns the response text.
     func countTokens(modelId: String, request: JSON) throws(BedrockError) -> String {
         guard case .object = request else {
@@ -116,34 +126,40 @@ final class BedrockClient: Sendable {
     /// over an engine from the client's pool, so retries, backoff and timeouts are the event
     /// loop's own. Returns the call's result text.
     func runToEnd(_ request: MultiCall.Request, kind: MultiCall.Kind) throws(BedrockError) -> String {
+        guard let result = try finishedCall(request, kind: kind).result else {
+            throw BedrockError(.internal, "the call ended without a result")
+        }
+        return result
+    }
+
+    /// Runs one call to its end on the calling thread; returns it when it succeeded.
+    private func finishedCall(_ request: MultiCall.Request, kind: MultiCall.Kind) throws(BedrockError) -> MultiCall {
         let engine = try engines.checkout()
         defer { engines.checkin(engine) }
         let multi = try BedrockMulti(client: self, options: .blocking, engine: engine)
-        var outcome: (status: BedrockStatus, result: String?, failure: BedrockError?)?
-        _ = try multi.start(request, kind: kind, onEvent: nil) { _, status, result, failure in
-            outcome = (status, result, failure)
+        var finished: MultiCall?
+        _ = try multi.start(request, kind: kind, onEvent: nil) { call, _, _, _ in finished = call }
+        while finished == nil { _ = try multi.perform(waitMs: Self.blockingWaitSliceMs) }
+        guard let finished, finished.status == .ok else {
+            throw finished?.failure ?? BedrockError(.internal, "the call ended without a result")
         }
-        while outcome == nil { _ = try multi.perform(waitMs: Self.blockingWaitSliceMs) }
-        guard let outcome, outcome.status == .ok, let result = outcome.result else {
-            throw outcome?.failure ?? BedrockError(.internal, "the call ended without a result")
-        }
-        return result
+        return finished
     }
 
     /// How long a blocking call sleeps in one wait before it looks again.
     static let blockingWaitSliceMs = 1_000
 
-    /// Builds and signs one request. `waiting: false` signs only with credentials already
-    /// usable (`canSignWithoutWaiting`), for an event loop that must not block on a fetch.
-    func signedRequest(_ operation: RuntimeOperation, modelId: String, body: [UInt8],
-                       extraHeaders: [HTTPHeader], waiting: Bool = true) throws(BedrockError) -> HTTPRequest {
-        try RuntimeOperation.validate(modelId: modelId)
-        let path = config.endpoint.wirePath(operation.path(modelId: modelId))
+    /// Builds and signs one request, or returns nil when credentials must be fetched first:
+    /// it never blocks on a fetch, so neither an event loop nor timeout_ms waits on one.
+    func signedRequest(_ request: MultiCall.Request) throws(BedrockError) -> HTTPRequest? {
+        try RuntimeOperation.validate(modelId: request.modelId)
+        let resource = request.operation.path(modelId: request.modelId)
+        let path = config.endpoint.wirePath(resource)
         var headers = [
             ("Host", config.endpoint.hostHeader),
-            ("Content-Type", "application/json"),
-            ("Accept", operation.accept),
-        ] + extraHeaders
+            ("Content-Type", request.contentType),
+            ("Accept", request.accept ?? request.operation.accept),
+        ] + request.extraHeaders
         switch config.authentication {
         case .bearer(let token):
             // The signer checks the headers it signs; a bearer request's are checked here, so
@@ -154,17 +170,17 @@ final class BedrockClient: Sendable {
             })
         case .sigV4:
             guard let credentialCache else { throw BedrockError(.internal, "SigV4 client without a credential cache") }
-            let credentials = waiting ? try credentialCache.credentials() : credentialCache.usableWithoutFetching
-            guard let credentials else { throw BedrockError(.internal, "signing without waiting needs cached credentials") }
+            guard let credentials = credentialCache.usableWithoutFetching else { return nil }
+            // The refresh runs on the helper thread while this call signs with what is cached.
+            if credentialCache.refreshAdvised { fetchCredentialsInBackground { _ in } }
             let signer = SigV4Signer(credentials: credentials,
                                      service: ResolvedClientConfig.signingService, region: config.region, keyCache: signingKeys)
             headers += try mapSigningError { () throws(SigningError) in
                 try signer.sign(method: "POST", host: config.endpoint.hostHeader, path: path, query: "",
-                                headers: headers, body: body, timestamp: Int64(time(nil)))
+                                headers: headers, body: request.body, timestamp: Int64(time(nil)))
             }
         }
-        return HTTPRequest(method: "POST", url: config.endpoint.url(path: operation.path(modelId: modelId)),
-                           headers: headers, body: body)
+        return HTTPRequest(method: "POST", url: config.endpoint.url(path: resource), headers: headers, body: request.body)
     }
 
 }

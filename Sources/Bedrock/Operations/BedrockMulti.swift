@@ -18,9 +18,6 @@ struct MultiOptions {
     var maxConcurrentStreams = defaultMaxConcurrentStreams
     var maxPending = defaultMaxPending
     var httpVersion = HTTPVersion.auto
-    /// A blocking call's private multi fetches credentials on its own (the caller's) thread,
-    /// as a blocking call may; an event loop's hands the fetch to a helper thread.
-    var fetchesCredentialsInline = false
 
     init() {}
 
@@ -28,7 +25,6 @@ struct MultiOptions {
     static let blocking: MultiOptions = {
         var options = MultiOptions()
         options.httpVersion = .http1
-        options.fetchesCredentialsInline = true
         return options
     }()
 
@@ -70,7 +66,7 @@ struct MultiOptions {
 /// Calls start from any thread: they are queued and the engine is woken. The driving thread
 /// (inside `perform` or `socketAction`) signs and sends them, reads what arrives, retries with
 /// backoff timers (never a sleep), parks calls that wait for a credential fetch (which runs on
-/// a helper thread), and then, after curl has returned, hands events and results to the
+/// a helper thread, so that timeout_ms bounds it too), and then, after curl has returned, hands events and results to the
 /// callbacks or the queue. So a callback may start, cancel or free calls freely.
 final class BedrockMulti: @unchecked Sendable {
     /// How often in-flight transfers are checked against read_timeout_ms.
@@ -161,6 +157,7 @@ final class BedrockMulti: @unchecked Sendable {
             current = original
         }
         let call = MultiCall(request: request, kind: kind, multi: self, retries: client.newRetryAttempts(),
+                             transport: client.config.transport,
                              onEvent: onEvent, onDone: onDone)
         inbox.withLock { $0.starts.append(call) }
         engine.wakeup()
@@ -254,6 +251,7 @@ final class BedrockMulti: @unchecked Sendable {
         var now = monotonicMilliseconds()
         engine.runDueTimer(now: now)
         startDue(now: now)
+        expireParked(now: now)
         for (transfer, code) in engine.completed() { complete(transfer, code: code) }
         if now >= nextSweep { sweepReadTimeouts(now: now) }
         dispatch()
@@ -273,6 +271,9 @@ final class BedrockMulti: @unchecked Sendable {
         var deadline = engine.curlDeadline
         for call in waiting {
             if let startAt = call.startAt { deadline = min(deadline ?? startAt, startAt) }
+        }
+        for call in parked {
+            if let expiry = call.deadline { deadline = min(deadline ?? expiry, expiry) }
         }
         if !byTransfer.isEmpty, client.config.transport.readTimeoutMs > 0 {
             deadline = min(deadline ?? nextSweep, max(nextSweep, now))
@@ -317,32 +318,23 @@ final class BedrockMulti: @unchecked Sendable {
         if call.cancelRequested.load(ordering: .acquiring) {
             return end(call, BedrockError(.cancelled, "the call was cancelled"))
         }
+        let now = monotonicMilliseconds()
+        if let deadline = call.deadline, now >= deadline { return end(call, call.timedOut) }
         let wait = call.retries.secondsBeforeAttempt()
         if wait > 0 {
             let delay = UInt64(wait * 1_000)
-            call.startAt = monotonicMilliseconds() + delay
+            if let deadline = call.deadline, now + delay >= deadline { return end(call, call.timedOut) }
+            call.startAt = now + delay
             call.metrics.retryWaitMs += delay
             waiting.append(call)
             return
         }
-        guard client.canSignWithoutWaiting || options.fetchesCredentialsInline else {
-            parked.append(call)
-            if parkedSince == nil {
-                parkedSince = monotonicMilliseconds()
-                client.log(.info, "credentials_fetch", [("parked_calls", .int(Int64(parked.count)))])
-                client.fetchCredentialsInBackground { [weak self] failure in
-                    guard let self else { return }
-                    self.inbox.withLock { $0.credentialResults.append(failure) }
-                    self.engine.wakeup()
-                }
-            }
-            return
-        }
         do throws(BedrockError) {
-            let request = try client.signedRequest(call.request.operation, modelId: call.request.modelId,
-                                                   body: call.request.body, extraHeaders: call.request.extraHeaders,
-                                                   waiting: options.fetchesCredentialsInline)
-            let transfer = try engine.makeTransfer(request, options: client.config.transport, httpVersion: httpVersion)
+            guard let request = try client.signedRequest(call.request) else { return park(call) }
+            var transport = client.config.transport
+            // curl ends the attempt when the call's time is up.
+            if let deadline = call.deadline { transport.timeoutMs = Int(deadline - now) }
+            let transfer = try engine.makeTransfer(request, options: transport, httpVersion: httpVersion)
             if call.kind.isStream {
                 transfer.onBody = { [unowned call, unowned self] (bytes) throws(BedrockError) in
                     call.receive(bytes)
@@ -363,11 +355,33 @@ final class BedrockMulti: @unchecked Sendable {
         }
     }
 
+    /// Sets the call aside until credentials are fetched, on a helper thread: the first call
+    /// parked starts the fetch.
+    private func park(_ call: MultiCall) {
+        parked.append(call)
+        guard parkedSince == nil else { return }
+        parkedSince = monotonicMilliseconds()
+        client.log(.info, "credentials_fetch", [("parked_calls", .int(Int64(parked.count)))])
+        client.fetchCredentialsInBackground { [weak self] failure in
+            guard let self else { return }
+            self.inbox.withLock { $0.credentialResults.append(failure) }
+            self.engine.wakeup()
+        }
+    }
+
     private func startDue(now: UInt64) {
         guard waiting.contains(where: { ($0.startAt ?? 0) <= now }) else { return }
         let due = waiting.filter { ($0.startAt ?? 0) <= now }
         waiting.removeAll { ($0.startAt ?? 0) <= now }
         for call in due { attempt(call) }
+    }
+
+    /// Ends the calls whose timeout_ms ran out while they waited for credentials.
+    private func expireParked(now: UInt64) {
+        for call in parked where call.deadline.map({ $0 <= now }) ?? false {
+            call.metrics.credentialWaitMs += parkedSince.map { now - $0 } ?? 0
+            end(call, call.timedOut)
+        }
     }
 
     private func credentialsFetched(_ failure: BedrockError?) {
@@ -391,8 +405,8 @@ final class BedrockMulti: @unchecked Sendable {
     /// after backoff, or failure) once its received bytes are decoded, in the dispatch turns,
     /// so that thousands of streams ending together do not make one long turn.
     private func complete(_ transfer: CurlTransfer, code: CURLcode) {
-        guard let call = byTransfer.removeValue(forKey: ObjectIdentifier(transfer)) else { return }
-        call.metrics.record(easy: transfer.easy, attemptStarted: call.startAt ?? call.metrics.started, head: transfer.head)
+        guard let call = byTransfer[ObjectIdentifier(transfer)] else { return }
+        retireTransfer(of: call)
         var failure = transfer.failure(code)
         if failure == nil {
             do throws(BedrockError) {
@@ -402,9 +416,19 @@ final class BedrockMulti: @unchecked Sendable {
             }
         }
         call.ended = .init(head: transfer.head, body: transfer.body, failure: failure)
+        markForDispatch(call)
+    }
+
+    /// Takes the call's transfer off the engine, with what curl measured for the attempt. The
+    /// transfer's head and body stay readable.
+    @discardableResult
+    private func retireTransfer(of call: MultiCall) -> CurlTransfer? {
+        guard let transfer = call.transfer else { return nil }
+        byTransfer.removeValue(forKey: ObjectIdentifier(transfer))
+        call.metrics.record(easy: transfer.easy, attemptStarted: call.startAt ?? call.metrics.started, head: transfer.head)
         engine.finish(transfer)
         call.transfer = nil
-        markForDispatch(call)
+        return transfer
     }
 
     /// The attempt that ended is fully decoded: the call succeeds, retries or fails.
@@ -427,11 +451,16 @@ final class BedrockMulti: @unchecked Sendable {
         if var failure {
             if !call.delivered, call.pending.isEmpty, !call.cancelRequested.load(ordering: .acquiring),
                let delay = call.retries.retryDelayMs(after: &failure) {
+                let startAt = monotonicMilliseconds() + UInt64(delay)
+                if let deadline = call.deadline, startAt >= deadline {
+                    failure.message += "; not retried, since timeout_ms (\(deadline - call.metrics.started) ms) would run out first"
+                    return end(call, failure)
+                }
                 client.log(.warn, "retry", [("attempt", .int(Int64(call.metrics.attempts))), ("delay_ms", .int(Int64(delay))),
                                             ("status_name", .string(failure.status.name)),
                                             ("error_type", failure.awsErrorType.map(JSON.string) ?? .null)])
                 call.resetForRetry()
-                call.startAt = monotonicMilliseconds() + UInt64(delay)
+                call.startAt = startAt
                 call.metrics.retryWaitMs += UInt64(delay)
                 waiting.append(call)
                 return
@@ -451,11 +480,7 @@ final class BedrockMulti: @unchecked Sendable {
     /// Ends a call with `error`, wherever it stands.
     private func end(_ call: MultiCall, _ error: BedrockError) {
         guard !call.finished else { return }
-        if let transfer = call.transfer {
-            byTransfer.removeValue(forKey: ObjectIdentifier(transfer))
-            engine.finish(transfer)
-            call.transfer = nil
-        }
+        retireTransfer(of: call)
         waiting.removeAll { $0 === call }
         parked.removeAll { $0 === call }
         // A cancelled call hands out nothing more, only its on_done.
@@ -486,13 +511,9 @@ final class BedrockMulti: @unchecked Sendable {
             return now > transfer.lastActivity && now - transfer.lastActivity >= limit
         }
         for call in stalled {
-            guard let transfer = call.transfer else { continue }
-            byTransfer.removeValue(forKey: ObjectIdentifier(transfer))
-            call.metrics.record(easy: transfer.easy, attemptStarted: call.startAt ?? call.metrics.started, head: transfer.head)
+            guard let transfer = retireTransfer(of: call) else { continue }
             call.ended = .init(head: transfer.head, body: transfer.body,
                                failure: BedrockError(.timeout, "no data received for \(limit) ms (read_timeout_ms)"))
-            engine.finish(transfer)
-            call.transfer = nil
             markForDispatch(call)
         }
     }
@@ -539,23 +560,14 @@ final class BedrockMulti: @unchecked Sendable {
         } catch {
             // An exception frame or a malformed one ends the attempt; it settles as any failed
             // attempt does: retried if nothing reached the caller yet.
-            if let transfer = call.transfer {
-                byTransfer.removeValue(forKey: ObjectIdentifier(transfer))
-                call.metrics.record(easy: transfer.easy, attemptStarted: call.startAt ?? call.metrics.started,
-                                    head: transfer.head)
+            if let transfer = retireTransfer(of: call) {
                 call.ended = .init(head: transfer.head, body: transfer.body, failure: error)
-                engine.finish(transfer)
-                call.transfer = nil
             } else {
                 call.ended?.failure = error
             }
             return settle(call)
         }
-        guard call.stoppedEarly, let transfer = call.transfer else { return }
-        byTransfer.removeValue(forKey: ObjectIdentifier(transfer))
-        call.metrics.record(easy: transfer.easy, attemptStarted: call.startAt ?? call.metrics.started, head: transfer.head)
-        engine.finish(transfer)
-        call.transfer = nil
+        guard call.stoppedEarly, retireTransfer(of: call) != nil else { return }
         call.retries.afterAttempt(error: nil)
         call.retries.recordSuccess()
         finish(call, status: .ok, failure: nil)
@@ -600,7 +612,8 @@ final class BedrockMulti: @unchecked Sendable {
             item["type"] = .string("done")
             item["status"] = .int(Int64(call.status.rawValue))
             item["status_name"] = .string(call.status.name)
-            item["result"] = call.result.flatMap { try? JSON.parse($0, field: "result") } ?? .null
+            // An InvokeModel body that is not JSON goes as a string, never lost.
+            item["result"] = call.result.map { (try? JSON.parse($0, field: "result")) ?? .string($0) } ?? .null
             item["error"] = call.failure?.json ?? .null
             queue.withLock { $0.append((call, JSON.object(item).serialized())) }
         } else {

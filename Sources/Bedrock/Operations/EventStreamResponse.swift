@@ -2,7 +2,13 @@
 /// error frames into the `BedrockError` they stand for.
 struct EventStreamResponse {
     private static let paddingMember = "p"
-    private var decoder = EventStreamDecoder()
+    private let limits: ResponseLimits
+    private var decoder: EventStreamDecoder
+
+    init(limits: ResponseLimits) {
+        self.limits = limits
+        decoder = EventStreamDecoder(limits: .init(maximumMessageLength: limits.maxEventBytes))
+    }
 
     /// Decodes `bytes` and hands each complete event to `onEvent` as `{"<eventName>": payload}`.
     /// The events before a malformed frame are handed over before its error is thrown.
@@ -14,8 +20,20 @@ struct EventStreamResponse {
         } catch {
             malformed = error
         }
-        for message in messages { try onEvent(try Self.event(from: message)) }
-        if let malformed { throw BedrockError(.protocol, "malformed event stream: \(malformed)") }
+        for message in messages { try onEvent(try Self.event(from: message, limits: limits)) }
+        if let malformed { throw Self.error(malformed) }
+    }
+
+    /// A frame over a limit is LIMIT, naming the setting; any other defect is PROTOCOL.
+    private static func error(_ malformed: EventStreamError) -> BedrockError {
+        switch malformed {
+        case .messageTooLarge(let length, let limit):
+            BedrockError(.limit, "an event-stream message of \(length) bytes is larger than max_event_bytes (\(limit) bytes)")
+        case .headersTooLarge(let length, let limit):
+            BedrockError(.limit, "an event-stream message has \(length) bytes of headers, more than the \(limit) allowed")
+        default:
+            BedrockError(.protocol, "malformed event stream: \(malformed)")
+        }
     }
 
     /// Checks that the stream did not stop in the middle of a frame.
@@ -23,11 +41,11 @@ struct EventStreamResponse {
         do {
             try decoder.finish()
         } catch {
-            throw BedrockError(.protocol, "malformed event stream: \(error)")
+            throw Self.error(error)
         }
     }
 
-    static func event(from message: EventStreamMessage) throws(BedrockError) -> JSON {
+    private static func event(from message: EventStreamMessage, limits: ResponseLimits) throws(BedrockError) -> JSON {
         let messageType = message.messageType ?? "event"
         switch messageType {
         case "event":
@@ -50,10 +68,11 @@ struct EventStreamResponse {
             let type = message.exceptionType ?? "UnknownException"
             let payload = try? JSON.parse(message.payload, field: "exception")
             let detail = payload?["message"]?.stringValue ?? payload?["Message"]?.stringValue ?? ""
-            throw streamError(type: type, detail: detail)
+            throw streamError(type: type, detail: AWSErrorResponse.truncated(detail, toBytes: limits.maxErrorMessageBytes))
         case "error":
             let code = message.errorCode ?? "UnknownError"
-            throw streamError(type: code, detail: message.errorMessage ?? "")
+            throw streamError(type: code, detail: AWSErrorResponse.truncated(message.errorMessage ?? "",
+                                                                             toBytes: limits.maxErrorMessageBytes))
         default:
             throw BedrockError(.protocol, "event-stream message has unknown :message-type \"\(messageType)\"")
         }

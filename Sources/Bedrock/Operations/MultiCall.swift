@@ -7,8 +7,10 @@ import Synchronization
 final class MultiCall: @unchecked Sendable {
     /// What the call does with the response.
     enum Kind {
-        /// The response body, checked to be a JSON object (Converse) or passed as is (InvokeModel).
+        /// The response body, checked to be a JSON object (Converse) or to be text (InvokeModel).
         case converse, invokeModel
+        /// The response body byte for byte, in `resultBytes` (bedrock_invoke_model_bytes).
+        case invokeModelBytes
         /// The chat response, read with the plan's format.
         case chat(ChatPlan)
         /// A stream's events, read as the reader says; a chat stream's result is its final
@@ -32,6 +34,9 @@ final class MultiCall: @unchecked Sendable {
         var modelId: String
         var body: [UInt8]
         var extraHeaders: [HTTPHeader] = []
+        var contentType = "application/json"
+        /// Nil: what the operation answers with (JSON, or an event stream).
+        var accept: String?
     }
 
     let request: Request
@@ -43,6 +48,8 @@ final class MultiCall: @unchecked Sendable {
     let cancelRequested = Atomic<Bool>(false)
 
     var retries: RetryAttempts
+    /// When timeout_ms runs out for the whole call (attempts, backoff, credential waits).
+    let deadline: UInt64?
     var transfer: CurlTransfer?
     /// Retry backoff or a rate-limiter wait: the attempt starts at this time.
     var startAt: UInt64?
@@ -66,14 +73,17 @@ final class MultiCall: @unchecked Sendable {
     var awaitingDispatch = false
     var status = BedrockStatus.ok
     var result: String?
+    /// The body of an `invokeModelBytes` call.
+    private(set) var resultBytes: [UInt8] = []
     var failure: BedrockError?
     var metrics = CallMetrics()
-    private var decoder = EventStreamResponse()
+    private let limits: ResponseLimits
+    private var decoder: EventStreamResponse
     /// Stream bytes received and not yet decoded: curl's write callback only copies them, and
     /// the driving thread decodes them after curl returns, within each turn's time budget.
     private var undecoded: [UInt8] = []
 
-    init(request: Request, kind: Kind, multi: BedrockMulti, retries: RetryAttempts,
+    init(request: Request, kind: Kind, multi: BedrockMulti, retries: RetryAttempts, transport: TransportOptions,
          onEvent: EventHandler?, onDone: DoneHandler?) {
         self.request = request
         self.kind = kind
@@ -81,7 +91,18 @@ final class MultiCall: @unchecked Sendable {
         self.retries = retries
         self.onEvent = onEvent
         self.onDone = onDone
+        limits = transport.limits
+        decoder = EventStreamResponse(limits: limits)
         metrics.started = monotonicMilliseconds()
+        deadline = transport.timeoutMs > 0 ? metrics.started + UInt64(transport.timeoutMs) : nil
+    }
+
+    /// The call's failure when timeout_ms ran out before an attempt could end it.
+    var timedOut: BedrockError {
+        let limit = (deadline ?? metrics.started) - metrics.started
+        var error = BedrockError(.timeout, "the call did not finish within timeout_ms (\(limit) ms)")
+        error.attempts = metrics.attempts
+        return error
     }
 
     /// Any thread: asks the multi to end the call with CANCELLED.
@@ -93,7 +114,7 @@ final class MultiCall: @unchecked Sendable {
     /// A new attempt reads its stream from the start.
     func resetForRetry() {
         ended = nil
-        decoder = EventStreamResponse()
+        decoder = EventStreamResponse(limits: limits)
         undecoded.removeAll()
         pending.removeAll()
     }
@@ -152,6 +173,14 @@ final class MultiCall: @unchecked Sendable {
         return message.serialized()
     }
 
+    /// `bytes` as text, when they are UTF-8 with no NUL: a NUL-terminated string carries them
+    /// unchanged. Anything else would be altered, so it is a PROTOCOL error instead.
+    private func text(of bytes: [UInt8], head: HTTPResponseHead, what: String) throws(BedrockError) -> String {
+        if let text = losslessText(bytes) { return text }
+        throw BedrockError(.protocol, "\(what) (\(bytes.count) bytes, \(head.header("Content-Type") ?? "no Content-Type")) is not UTF-8 text without NUL bytes, so a C string cannot carry it; bedrock_invoke_model_bytes returns it byte for byte",
+                           httpStatus: head.status, requestId: head.requestId)
+    }
+
     /// Checks that the stream did not stop inside a frame.
     func finishStream() throws(BedrockError) {
         guard !stoppedEarly else { return }
@@ -165,7 +194,10 @@ final class MultiCall: @unchecked Sendable {
         case .converse:
             result = try BedrockClient.converseResult(head: head, body: body)
         case .invokeModel:
-            result = String(decoding: body, as: UTF8.self)
+            result = try text(of: body, head: head, what: "the response body")
+        case .invokeModelBytes:
+            resultBytes = body
+            result = ""
         case .chat(let plan):
             result = try plan.reply(head: head, body: body).adding("metrics", metrics.json(now: monotonicMilliseconds()))
                 .serialized()

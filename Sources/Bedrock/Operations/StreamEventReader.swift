@@ -19,7 +19,10 @@ enum StreamEventReader {
             guard let bytes = base64Decoded(encoded) else {
                 throw BedrockError(.protocol, "InvokeModelWithResponseStream chunk is not valid base64")
             }
-            return [String(decoding: bytes, as: UTF8.self)]
+            guard let text = losslessText(bytes) else {
+                throw BedrockError(.protocol, "an InvokeModelWithResponseStream chunk (\(bytes.count) bytes) is not UTF-8 text without NUL bytes, so a C string cannot carry it")
+            }
+            return [text]
         case .chat(var translator):
             self = .converse  // while the translator changes it has one owner, so its state is not copied
             defer { self = .chat(translator) }

@@ -60,7 +60,7 @@ enum BedrockStatus: Int32, Sendable, CaseIterable {
         case .protocol: "malformed response from the service"
         case .cancelled: "cancelled"
         case .internal: "internal library error or out of memory"
-        case .limit: "too many calls in flight on the multi handle (max_pending)"
+        case .limit: "a limit was reached: max_pending calls in flight, or a reply over max_response_bytes or max_event_bytes"
         }
     }
 }

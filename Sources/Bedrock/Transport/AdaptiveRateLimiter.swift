@@ -39,28 +39,17 @@ final class AdaptiveRateLimiter: Sendable {
 
     private let state: Mutex<State>
     private let clock: @Sendable () -> Double
-    private let sleep: @Sendable (Double) -> Void
 
-    init(clock: @escaping @Sendable () -> Double = { Double(monotonicMilliseconds()) / 1000 },
-         sleep: @escaping @Sendable (Double) -> Void = { sleepMilliseconds($0 * 1000) }) {
+    init(clock: @escaping @Sendable () -> Double = { Double(monotonicMilliseconds()) / 1000 }) {
         self.clock = clock
-        self.sleep = sleep
         let now = clock()
         // The bucket starts empty and starts accruing now, as botocore's does.
         state = Mutex(State(lastFailure: now, lastBucket: now.rounded(.down), lastRefill: now))
     }
 
-    /// Before each attempt: once throttling has switched the limiter on, waits for a token.
-    func acquire() {
-        while true {
-            let wait = tryAcquire()
-            if wait <= 0 { return }
-            sleep(wait)
-        }
-    }
-
-    /// Takes a token if one is there and returns 0; otherwise returns how many seconds until
-    /// one will be, without waiting (for an event loop, which sets a timer instead).
+    /// Before each attempt: takes a token if one is there and returns 0; otherwise returns how
+    /// many seconds until one will be, without waiting (the multi sets a timer instead).
+    /// Before throttling has switched the limiter on, every attempt may go.
     func tryAcquire() -> Double {
         state.withLock { state -> Double in
             guard state.enabled else { return 0 }

@@ -19,7 +19,9 @@ final class CurlTransfer {
         return buffer
     }()
     private(set) var head = HTTPResponseHead()
+    /// A body read whole (no `onBody`, or not a 2xx), up to `limits.maxResponseBytes`.
     private(set) var body: [UInt8] = []
+    private let limits: ResponseLimits
     /// When the last byte arrived, on the monotonic clock, for read_timeout_ms.
     private(set) var lastActivity: UInt64
     /// An error raised inside a curl callback, which aborts the transfer.
@@ -31,6 +33,7 @@ final class CurlTransfer {
     init(easy: UnsafeMutableRawPointer, request: HTTPRequest, options: TransportOptions,
          httpVersion: Int = Int(CURL_HTTP_VERSION_1_1)) throws(BedrockError) {
         self.easy = easy
+        limits = options.limits
         lastActivity = monotonicMilliseconds()
         do {
             try configure(request, options: options, httpVersion: httpVersion)
@@ -58,7 +61,7 @@ final class CurlTransfer {
     /// Throws the error a finished non-2xx response describes.
     func checkSuccess() throws(BedrockError) {
         guard !(200..<300).contains(head.status) else { return }
-        throw AWSErrorResponse.error(head: head, body: body)
+        throw AWSErrorResponse.error(head: head, body: body, maxMessageBytes: limits.maxErrorMessageBytes)
     }
 
     /// The error for a finished transfer's curl result: a callback's own error first, then
@@ -171,6 +174,14 @@ final class CurlTransfer {
         }
     }
 
+    /// A body read whole is given its room once, when its length is announced and within the
+    /// limit: no reallocation copies, and peak memory stays near the body's size.
+    private func reserveAnnouncedLength() {
+        guard body.isEmpty, body.capacity == 0, let announced = head.header("Content-Length").flatMap({ Int($0) }),
+              announced > 0, announced <= limits.maxResponseBytes else { return }
+        body.reserveCapacity(announced)
+    }
+
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         lastActivity = monotonicMilliseconds()
         if let onBody, (200..<300).contains(head.status) {
@@ -181,6 +192,11 @@ final class CurlTransfer {
                 return false
             }
         } else {
+            guard body.count + bytes.count <= limits.maxResponseBytes else {
+                callbackError = limits.responseTooLarge
+                return false
+            }
+            reserveAnnouncedLength()
             body.append(contentsOf: bytes)
         }
         return true

@@ -21,6 +21,7 @@ struct HTTPFetcher: Sendable {
     init(engines: EnginePool = EnginePool(), options: TransportOptions) {
         self.engines = engines
         self.options = options
+        self.options.limits.maxResponseBytes = min(options.limits.maxResponseBytes, Self.maxResponseBytes)
     }
 
     /// The same connections with other timeouts or TLS settings.
@@ -41,8 +42,8 @@ struct HTTPFetcher: Sendable {
         // not reallocated (leaving an unwiped copy behind) while it fills.
         collected.reserveCapacity(Self.initialCapacity)
         transfer.onBody = { (bytes: UnsafeRawBufferPointer) throws(BedrockError) in
-            guard collected.count + bytes.count <= Self.maxResponseBytes else {
-                throw BedrockError(.protocol, "response is larger than \(Self.maxResponseBytes) bytes")
+            guard collected.count + bytes.count <= options.limits.maxResponseBytes else {
+                throw options.limits.responseTooLarge
             }
             collected.append(contentsOf: bytes)
         }

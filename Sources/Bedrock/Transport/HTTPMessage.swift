@@ -39,4 +39,26 @@ struct TransportOptions: Sendable, Equatable {
     var proxy: String?
     var verifyTLS = true
     var userAgent = ""
+    var limits = ResponseLimits()
+}
+
+/// How much of a response the library takes in, so that a hostile or broken server cannot
+/// make it hold gigabytes. Going over a limit ends the call with `BEDROCK_ERR_LIMIT`.
+struct ResponseLimits: Sendable, Equatable {
+    /// A body read whole: a non-streamed reply, or an error reply of any operation.
+    static let defaultMaxResponseBytes = 64 << 20
+    /// One event-stream message, as aws-c-event-stream caps it (its headers at 128 KiB).
+    static let defaultMaxEventBytes = 16 << 20
+    /// The part of a service's error message kept in the error; the rest is cut.
+    static let defaultMaxErrorMessageBytes = 8 << 10
+    static let byteRange = 1_024...(4 << 30)
+
+    var maxResponseBytes = defaultMaxResponseBytes
+    var maxEventBytes = defaultMaxEventBytes
+    var maxErrorMessageBytes = defaultMaxErrorMessageBytes
+
+    /// The error for a body that went over `maxResponseBytes`.
+    var responseTooLarge: BedrockError {
+        BedrockError(.limit, "the response body is larger than max_response_bytes (\(maxResponseBytes) bytes)")
+    }
 }

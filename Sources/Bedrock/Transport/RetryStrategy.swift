@@ -71,7 +71,7 @@ final class RetryQuota: Sendable {
     var capacity: Int { available.withLock { $0 } }
 }
 
-/// One call's retry state: counts attempts, spends the quota, sleeps between attempts, and
+/// One call's retry state: counts attempts, spends the quota, says how long to back off, and
 /// in adaptive mode paces every attempt through the client's rate limiter.
 struct RetryAttempts {
     let policy: RetryPolicy
@@ -86,9 +86,6 @@ struct RetryAttempts {
         self.limiter = limiter
     }
 
-    /// Called before each attempt is sent.
-    func beforeAttempt() { limiter?.acquire() }
-
     /// Before each attempt, for a caller that must not block: 0 when the attempt may go now,
     /// else the seconds to wait before asking again.
     func secondsBeforeAttempt() -> Double { limiter?.tryAcquire() ?? 0 }
@@ -96,14 +93,6 @@ struct RetryAttempts {
     /// Called when an attempt has a response or a failure, to feed the rate limiter.
     func afterAttempt(error: BedrockError?) {
         limiter?.record(throttled: error.map { RetryPolicy.reason(for: $0) == .throttling } ?? false)
-    }
-
-    /// Decides whether to retry after `error`; if so, waits and returns true. Otherwise it
-    /// stamps the error with the attempts made.
-    mutating func shouldRetry(after error: inout BedrockError) -> Bool {
-        guard let delay = retryDelayMs(after: &error) else { return false }
-        sleepMilliseconds(delay)
-        return true
     }
 
     /// Decides whether to retry after `error`, without waiting: the backoff in milliseconds
@@ -118,12 +107,4 @@ struct RetryAttempts {
     }
 
     func recordSuccess() { quota.recordSuccess(refund: spent) }
-}
-
-func sleepMilliseconds(_ milliseconds: Double) {
-    guard milliseconds > 0 else { return }
-    var request = timespec(tv_sec: Int(milliseconds / 1000),
-                           tv_nsec: Int((milliseconds.truncatingRemainder(dividingBy: 1000)) * 1_000_000))
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0, errno == EINTR { request = remaining }
 }

@@ -497,6 +497,18 @@ public:
         }));
     }
 
+    /* bedrock_invoke_model_bytes: any body in (content_type and accept: nullptr for
+       application/json), the response body out byte for byte, NUL bytes included. */
+    std::string invoke_model_bytes(const std::string &model_id, std::string_view body,
+                                   const char *content_type = nullptr, const char *accept = nullptr) const {
+        size_t length = 0;
+        UniqueString owned(detail::call_returning<char>([&](char **response, bedrock_error **error) {
+            return bedrock_invoke_model_bytes(handle_, model_id.c_str(), body.data(), body.size(), content_type,
+                                              accept, response, &length, error);
+        }));
+        return owned ? std::string(owned.get(), length) : std::string();
+    }
+
     /* bedrock_invoke_model_stream: each chunk as the provider's JSON. */
     bool invoke_model_stream(const std::string &model_id, const std::string &body_json,
                              const EventCallback &on_chunk) const {

@@ -198,6 +198,11 @@ void test_raw_operations(const bedrock::Client &client) {
         R"({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50, )"
         R"("messages": [{"role": "user", "content": "invoke"}]})");
     CHECK(contains(invoke, "You said: invoke"));
+    std::string bytes = client.invoke_model_bytes(
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        R"({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50, )"
+        R"("messages": [{"role": "user", "content": "bytes"}]})");
+    CHECK(contains(bytes, "You said: bytes") && bytes.size() == std::string(bytes.c_str()).size());
     std::string tokens = client.count_tokens(
         "anthropic.claude-3-haiku-20240307-v1:0",
         R"({"input": {"converse": {"messages": [{"role": "user", "content": [{"text": "one two three"}]}]}}})");

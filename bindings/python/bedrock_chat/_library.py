@@ -67,6 +67,8 @@ def _declare(lib: ctypes.CDLL) -> None:
         "bedrock_stream_cancel": (None, [c_void_p]),
         "bedrock_stream_free": (None, [c_void_p]),
         "bedrock_invoke_model": (c_int, model_call),
+        "bedrock_invoke_model_bytes": (c_int, [c_void_p, c_char_p, c_char_p, ctypes.c_size_t, c_char_p, c_char_p,
+                                               c_void_pp, ctypes.POINTER(ctypes.c_size_t), c_void_pp]),
         "bedrock_invoke_model_stream": (c_int, model_stream),
         "bedrock_count_tokens": (c_int, model_call),
         "bedrock_converse_stream_open": (c_int, model_call),

@@ -50,7 +50,8 @@ class Client:
 
     ``config`` takes the fields of the C config JSON (region, profile, endpoint_url,
     credentials, bearer_token, connect_timeout_ms, timeout_ms, read_timeout_ms, max_attempts,
-    retry_mode, ca_file, proxy, verify_tls, user_agent_suffix); keyword arguments are merged
+    retry_mode, ca_file, proxy, verify_tls, user_agent_suffix, max_response_bytes,
+    max_event_bytes, max_error_message_bytes); keyword arguments are merged
     into it. What is missing is resolved from the environment and ``~/.aws`` the way boto3
     resolves it. Unknown fields raise InvalidArgumentError naming the field.
 
@@ -154,6 +155,24 @@ class Client:
         """InvokeModel: ``body`` is the provider's own request body; returns its response body."""
         result: dict[str, Any] = self._call(lib.bedrock_invoke_model, model_id.encode("utf-8"), _encode(body))
         return result
+
+    def invoke_model_bytes(self, model_id: str, body: bytes, content_type: str | None = None,
+                           accept: str | None = None) -> bytes:
+        """InvokeModel with any body bytes (``content_type`` defaults to application/json);
+        returns the response body byte for byte, whatever it holds."""
+        out, length, err = ctypes.c_void_p(), ctypes.c_size_t(), ctypes.c_void_p()
+        handle = self._acquire()
+        try:
+            status = lib.bedrock_invoke_model_bytes(
+                handle, model_id.encode("utf-8"), body, len(body),
+                None if content_type is None else content_type.encode("utf-8"),
+                None if accept is None else accept.encode("utf-8"),
+                ctypes.byref(out), ctypes.byref(length), ctypes.byref(err))
+            raise_for_status(status, err)
+            return ctypes.string_at(out.value, length.value) if length.value else b""
+        finally:
+            lib.bedrock_string_free(out)
+            self._release()
 
     def count_tokens(self, model_id: str, request: Request) -> dict[str, Any]:
         """CountTokens: ``request`` is ``{"input": {"converse": {...}}}`` or
