@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: Swift (swift test), C (ctest, with the emulator as a fixture), Python
-# (pytest, which starts its own emulator), and the install tests (Tests/install/run.sh: the
-# self-contained release library, installed and used from outside the tree). Installs
-# missing dependencies first.
+# (pytest, which starts its own emulator), the install tests (Tests/install/run.sh: the
+# self-contained release library, installed and used from outside the tree), the bench smoke,
+# and the C tests once more under ASan and LSan. Installs missing dependencies first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -25,3 +25,6 @@ export BEDROCK_BUILD_DIR="$PWD/build-release/swiftpm"
 say "Install tests: the self-contained release library (the first release build takes 30-60 s)"
 Tests/install/run.sh
 bench/run.sh --smoke  # every benchmark client and scenario once, on the release build just made: correct replies, no speed asserted
+
+say "C and C++ tests again, under AddressSanitizer and LeakSanitizer (scripts/sanitize.sh; the first build takes 2-3 min)"
+scripts/sanitize.sh

@@ -98,7 +98,7 @@ final class BedrockClient: Sendable {
         var request = MultiCall.Request(operation: .invokeModel, modelId: modelId, body: body)
         if let contentType { request.contentType = contentType }
         request.accept = accept
-        return try finishedCall(request, kind: .invokeModelBytes).resultBytes
+        return try finishedCall(request, kind: .invokeModelBytes).bytes
     }
 
     /// CountTokens: `request` is the CountTokens body (`{"input": {...}}`); returns the response text.
@@ -126,24 +126,30 @@ final class BedrockClient: Sendable {
     /// over an engine from the client's pool, so retries, backoff and timeouts are the event
     /// loop's own. Returns the call's result text.
     func runToEnd(_ request: MultiCall.Request, kind: MultiCall.Kind) throws(BedrockError) -> String {
-        guard let result = try finishedCall(request, kind: kind).result else {
+        guard let result = try finishedCall(request, kind: kind).text else {
             throw BedrockError(.internal, "the call ended without a result")
         }
         return result
     }
 
-    /// Runs one call to its end on the calling thread; returns it when it succeeded.
-    private func finishedCall(_ request: MultiCall.Request, kind: MultiCall.Kind) throws(BedrockError) -> MultiCall {
+    /// Runs one call to its end on the calling thread; returns its result text and, for
+    /// `invokeModelBytes`, the body.
+    private func finishedCall(_ request: MultiCall.Request,
+                              kind: MultiCall.Kind) throws(BedrockError) -> (text: String?, bytes: [UInt8]) {
         let engine = try engines.checkout()
         defer { engines.checkin(engine) }
         let multi = try BedrockMulti(client: self, options: .blocking, engine: engine)
-        var finished: MultiCall?
-        _ = try multi.start(request, kind: kind, onEvent: nil) { call, _, _, _ in finished = call }
-        while finished == nil { _ = try multi.perform(waitMs: Self.blockingWaitSliceMs) }
-        guard let finished, finished.status == .ok else {
-            throw finished?.failure ?? BedrockError(.internal, "the call ended without a result")
+        // What on_done saw, not the call itself: the call holds this closure, and holding the
+        // call here would make a cycle that is never freed.
+        var outcome: (status: BedrockStatus, text: String?, bytes: [UInt8], failure: BedrockError?)?
+        _ = try multi.start(request, kind: kind, onEvent: nil) { call, status, result, failure in
+            outcome = (status, result, call.resultBytes, failure)
         }
-        return finished
+        while outcome == nil { _ = try multi.perform(waitMs: Self.blockingWaitSliceMs) }
+        guard let outcome, outcome.status == .ok else {
+            throw outcome?.failure ?? BedrockError(.internal, "the call ended without a result")
+        }
+        return (outcome.text, outcome.bytes)
     }
 
     /// How long a blocking call sleeps in one wait before it looks again.
