@@ -236,6 +236,26 @@ bedrock_status bedrock_invoke_model_bytes(bedrock_client *client, const char *mo
                                           const char *content_type, const char *accept,
                                           char **response, size_t *response_len, bedrock_error **err);
 
+/* Any Bedrock Runtime operation, by its name in the service model ("ApplyGuardrail",
+   "StartAsyncInvoke", "GetAsyncInvoke", "ListAsyncInvokes", "CountTokens", "Converse",
+   "InvokeModel", "InvokeGuardrailChecks", ...). `params_json` holds the operation's input
+   members as boto3 takes them as keyword arguments; each goes into the URI, the query, a
+   header or the body, as the service model says. On success *response_json is the output
+   shape as boto3 returns it, header-bound members included; the caller frees it with
+   bedrock_string_free(). Inside JSON bodies bytes stay base64 text; a top-level blob
+   (InvokeModel's "body", in and out) is a string of its UTF-8 text, or {"base64": "..."}.
+   An unknown operation or member is BEDROCK_ERR_INVALID_ARGUMENT, and nothing is sent. An
+   operation that streams is refused here: use bedrock_operation_stream(). */
+bedrock_status bedrock_operation(bedrock_client *client, const char *operation, const char *params_json,
+                                 char **response_json, bedrock_error **err);
+
+/* A streaming operation by name ("ConverseStream", "InvokeModelWithResponseStream"): calls
+   `on_event` with each event as boto3 yields it, such as {"contentBlockDelta": {...}} or
+   {"chunk": {"bytes": "<the chunk's text>"}}. InvokeModelWithBidirectionalStream is not
+   supported yet (BEDROCK_ERR_INVALID_ARGUMENT says so). */
+bedrock_status bedrock_operation_stream(bedrock_client *client, const char *operation, const char *params_json,
+                                        bedrock_event_fn on_event, void *user_data, bedrock_error **err);
+
 /* InvokeModelWithResponseStream. Calls `on_chunk` with each chunk's decoded bytes: the
    provider's JSON chunk, such as {"type": "content_block_delta", ...} for Anthropic. A chunk
    that is not UTF-8 text, or holds a NUL byte, ends the call with BEDROCK_ERR_PROTOCOL. */
@@ -266,6 +286,9 @@ bedrock_status bedrock_converse_stream_open(bedrock_client *client, const char *
                                             bedrock_stream **out, bedrock_error **err);
 bedrock_status bedrock_invoke_model_stream_open(bedrock_client *client, const char *model_id, const char *body_json,
                                                 bedrock_stream **out, bedrock_error **err);
+/* bedrock_operation_stream() read by pulling: each event as boto3 yields it. */
+bedrock_status bedrock_operation_stream_open(bedrock_client *client, const char *operation, const char *params_json,
+                                             bedrock_stream **out, bedrock_error **err);
 
 /* CountTokens. `request_json` is {"input": {"converse": {...}}} or
    {"input": {"invokeModel": {"body": "..."}}}; *response_json is {"inputTokens": N}. */

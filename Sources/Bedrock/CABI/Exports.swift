@@ -181,6 +181,21 @@ public func bedrock_invoke_model_stream_open(_ client: OpaquePointer?, _ modelId
     }
 }
 
+@_cdecl("bedrock_operation_stream_open")
+public func bedrock_operation_stream_open(_ client: OpaquePointer?, _ operation: UnsafePointer<CChar>?,
+                                          _ paramsJSON: UnsafePointer<CChar>?,
+                                          _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                          _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    out?.pointee = nil
+    return withCStatus(err, client: client) { (client) throws(BedrockError) in
+        let operation = try stringArgument(operation, field: "operation")
+        let params = try jsonArgument(paramsJSON, field: "params")
+        let out = try outArgument(out, field: "out")
+        out.pointee = OpaquePointer(Unmanaged.passRetained(try client.openOperationStream(operation, params: params))
+            .toOpaque())
+    }
+}
+
 @_cdecl("bedrock_stream_next")
 public func bedrock_stream_next(_ stream: OpaquePointer?, _ eventJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                                 _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
@@ -221,6 +236,33 @@ public func bedrock_invoke_model(_ client: OpaquePointer?, _ modelId: UnsafePoin
         let body = try stringArgument(bodyJSON, field: "body_json")
         let out = try outArgument(responseBody, field: "response_body")
         out.pointee = try mallocCString(try client.invokeModel(modelId: modelId, body: body))
+    }
+}
+
+@_cdecl("bedrock_operation")
+public func bedrock_operation(_ client: OpaquePointer?, _ operation: UnsafePointer<CChar>?,
+                              _ paramsJSON: UnsafePointer<CChar>?,
+                              _ responseJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                              _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    responseJSON?.pointee = nil
+    return withCStatus(err, client: client) { (client) throws(BedrockError) in
+        let operation = try stringArgument(operation, field: "operation")
+        let params = try jsonArgument(paramsJSON, field: "params")
+        let out = try outArgument(responseJSON, field: "response_json")
+        out.pointee = try mallocCString(try client.operation(operation, params: params))
+    }
+}
+
+@_cdecl("bedrock_operation_stream")
+public func bedrock_operation_stream(_ client: OpaquePointer?, _ operation: UnsafePointer<CChar>?,
+                                     _ paramsJSON: UnsafePointer<CChar>?, _ onEvent: EventCallback?,
+                                     _ userData: UnsafeMutableRawPointer?,
+                                     _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    withCStatus(err, client: client) { (client) throws(BedrockError) in
+        let operation = try stringArgument(operation, field: "operation")
+        let params = try jsonArgument(paramsJSON, field: "params")
+        try deliverAll(try client.openOperationStream(operation, params: params), to: onEvent,
+                       field: "on_event", userData: userData)
     }
 }
 

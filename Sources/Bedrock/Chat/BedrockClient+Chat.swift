@@ -4,7 +4,7 @@ extension BedrockClient {
     /// A chat request answered whole (`bedrock_chat`): the response as JSON text.
     func chat(_ request: ChatRequest) throws(BedrockError) -> String {
         let plan = try ChatPlan(request)
-        return try runToEnd(.init(operation: plan.operation, modelId: request.model, body: try plan.body(stream: false),
+        return try runToEnd(try .init(plan.operation, modelId: request.model, body: try plan.body(stream: false),
                                   extraHeaders: plan.extraHeaders), kind: .chat(plan))
     }
 }

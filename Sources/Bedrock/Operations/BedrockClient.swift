@@ -70,7 +70,7 @@ final class BedrockClient: Sendable {
 
     /// Converse: sends a Converse request body and returns the response body text.
     func converse(modelId: String, request: JSON) throws(BedrockError) -> String {
-        try runToEnd(.init(operation: .converse, modelId: modelId, body: try Self.converseBody(request)), kind: .converse)
+        try runToEnd(try .init(.converse, modelId: modelId, body: try Self.converseBody(request)), kind: .converse)
     }
 
     /// A Converse response body, which must be a JSON object, as text.
@@ -85,7 +85,7 @@ final class BedrockClient: Sendable {
     /// InvokeModel: sends the provider's own body and returns the response body text.
     func invokeModel(modelId: String, body: String) throws(BedrockError) -> String {
         _ = try JSON.parse(body, field: "body_json")
-        return try runToEnd(.init(operation: .invokeModel, modelId: modelId, body: Array(body.utf8)), kind: .invokeModel)
+        return try runToEnd(try .init(.invokeModel, modelId: modelId, body: Array(body.utf8)), kind: .invokeModel)
     }
 
     /// InvokeModel with any body and content type; returns the response body byte for byte.
@@ -95,10 +95,19 @@ final class BedrockClient: Sendable {
                 throw .invalidArgument(field, "must be a non-empty header value without CR, LF or other control characters")
             }
         }
-        var request = MultiCall.Request(operation: .invokeModel, modelId: modelId, body: body)
-        if let contentType { request.contentType = contentType }
-        request.accept = accept
+        var request = try MultiCall.Request(.invokeModel, modelId: modelId, body: body)
+        request.headers = [("Content-Type", contentType ?? "application/json"), ("Accept", accept ?? "application/json")]
         return try finishedCall(request, kind: .invokeModelBytes).bytes
+    }
+
+    /// Any operation that answers whole, by its name in the service model (`bedrock_operation`):
+    /// `params` as boto3 takes them; returns the output shape's JSON text.
+    func operation(_ name: String, params: JSON) throws(BedrockError) -> String {
+        let model = try OperationModel.named(name)
+        if model.streams {
+            throw .invalidArgument("operation", "\(name) answers with an event stream: call bedrock_operation_stream")
+        }
+        return try runToEnd(try model.request(params: params), kind: .operation(model))
     }
 
     /// CountTokens: `request` is the CountTokens body (`{"input": {...}}`); returns the response text.
@@ -106,7 +115,7 @@ final class BedrockClient: Sendable {
         guard case .object = request else {
             throw .invalidArgument("request", "expected a JSON object, got \(request.typeName)")
         }
-        return try runToEnd(.init(operation: .countTokens, modelId: modelId, body: Array(request.serialized().utf8)),
+        return try runToEnd(try .init(.countTokens, modelId: modelId, body: Array(request.serialized().utf8)),
                             kind: .invokeModel)
     }
 
@@ -158,14 +167,8 @@ final class BedrockClient: Sendable {
     /// Builds and signs one request, or returns nil when credentials must be fetched first:
     /// it never blocks on a fetch, so neither an event loop nor timeout_ms waits on one.
     func signedRequest(_ request: MultiCall.Request) throws(BedrockError) -> HTTPRequest? {
-        try RuntimeOperation.validate(modelId: request.modelId)
-        let resource = request.operation.path(modelId: request.modelId)
-        let path = config.endpoint.wirePath(resource)
-        var headers = [
-            ("Host", config.endpoint.hostHeader),
-            ("Content-Type", request.contentType),
-            ("Accept", request.accept ?? request.operation.accept),
-        ] + request.extraHeaders
+        let path = config.endpoint.wirePath(request.path)
+        var headers = [("Host", config.endpoint.hostHeader)] + request.headers
         switch config.authentication {
         case .bearer(let token):
             // The signer checks the headers it signs; a bearer request's are checked here, so
@@ -182,11 +185,12 @@ final class BedrockClient: Sendable {
             let signer = SigV4Signer(credentials: credentials,
                                      service: ResolvedClientConfig.signingService, region: config.region, keyCache: signingKeys)
             headers += try mapSigningError { () throws(SigningError) in
-                try signer.sign(method: "POST", host: config.endpoint.hostHeader, path: path, query: "",
+                try signer.sign(method: request.method, host: config.endpoint.hostHeader, path: path, query: request.query,
                                 headers: headers, body: request.body, timestamp: Int64(time(nil)))
             }
         }
-        return HTTPRequest(method: "POST", url: config.endpoint.url(path: resource), headers: headers, body: request.body)
+        let url = config.endpoint.url(path: request.path) + (request.query.isEmpty ? "" : "?" + request.query)
+        return HTTPRequest(method: request.method, url: url, headers: headers, body: request.body)
     }
 
 }

@@ -344,8 +344,8 @@ final class BedrockMulti: @unchecked Sendable {
             try engine.start(transfer)
             call.transfer = transfer
             call.metrics.attempts += 1
-            client.log(.info, "request", [("operation", .string(call.request.operation.name)),
-                                          ("model_id", .string(call.request.modelId)),
+            client.log(.info, "request", [("operation", .string(call.request.operationName)),
+                                          ("model_id", call.request.modelId.map(JSON.string) ?? .null),
                                           ("attempt", .int(Int64(call.metrics.attempts)))])
             client.log(.debug, "request_headers", [("headers", ClientLog.headers(request.headers))])
             call.startAt = monotonicMilliseconds()
@@ -630,7 +630,7 @@ extension BedrockMulti {
     func startChat(_ request: ChatRequest, stream: Bool, onEvent: MultiCall.EventHandler?,
                    onDone: MultiCall.DoneHandler?) throws(BedrockError) -> MultiCall {
         let plan = try ChatPlan(request)
-        let call = MultiCall.Request(operation: stream ? plan.streamOperation : plan.operation, modelId: request.model,
+        let call = try MultiCall.Request(stream ? plan.streamOperation : plan.operation, modelId: request.model,
                                      body: try plan.body(stream: stream), extraHeaders: plan.extraHeaders)
         let kind: MultiCall.Kind = stream ? .stream(.chat(ChatStreamTranslator(plan: plan))) : .chat(plan)
         return try start(call, kind: kind, onEvent: onEvent, onDone: onDone)
@@ -639,28 +639,25 @@ extension BedrockMulti {
     /// bedrock_multi_converse and bedrock_multi_converse_stream.
     func startConverse(modelId: String, request: JSON, stream: Bool, onEvent: MultiCall.EventHandler?,
                        onDone: MultiCall.DoneHandler?) throws(BedrockError) -> MultiCall {
-        try RuntimeOperation.validate(modelId: modelId)
-        let call = MultiCall.Request(operation: stream ? .converseStream : .converse, modelId: modelId,
+        let call = try MultiCall.Request(stream ? .converseStream : .converse, modelId: modelId,
                                      body: try BedrockClient.converseBody(request))
         return try start(call, kind: stream ? .stream(.converse) : .converse, onEvent: onEvent, onDone: onDone)
     }
 
     /// bedrock_multi_count_tokens: the CountTokens body (`{"input": {...}}`), answered whole.
     func startCountTokens(modelId: String, request: JSON, onDone: MultiCall.DoneHandler?) throws(BedrockError) -> MultiCall {
-        try RuntimeOperation.validate(modelId: modelId)
         guard case .object = request else {
             throw .invalidArgument("request", "expected a JSON object, got \(request.typeName)")
         }
-        let call = MultiCall.Request(operation: .countTokens, modelId: modelId, body: Array(request.serialized().utf8))
+        let call = try MultiCall.Request(.countTokens, modelId: modelId, body: Array(request.serialized().utf8))
         return try start(call, kind: .invokeModel, onEvent: nil, onDone: onDone)
     }
 
     /// bedrock_multi_invoke_model and bedrock_multi_invoke_model_stream.
     func startInvokeModel(modelId: String, body: String, stream: Bool, onEvent: MultiCall.EventHandler?,
                           onDone: MultiCall.DoneHandler?) throws(BedrockError) -> MultiCall {
-        try RuntimeOperation.validate(modelId: modelId)
         _ = try JSON.parse(body, field: "body_json")
-        let call = MultiCall.Request(operation: stream ? .invokeModelWithResponseStream : .invokeModel,
+        let call = try MultiCall.Request(stream ? .invokeModelWithResponseStream : .invokeModel,
                                      modelId: modelId, body: Array(body.utf8))
         return try start(call, kind: stream ? .stream(.invokeModel) : .invokeModel, onEvent: onEvent, onDone: onDone)
     }

@@ -11,6 +11,8 @@ final class MultiCall: @unchecked Sendable {
         case converse, invokeModel
         /// The response body byte for byte, in `resultBytes` (bedrock_invoke_model_bytes).
         case invokeModelBytes
+        /// Any operation by name: its output shape (bedrock_operation).
+        case operation(OperationModel)
         /// The chat response, read with the plan's format.
         case chat(ChatPlan)
         /// A stream's events, read as the reader says; a chat stream's result is its final
@@ -29,14 +31,42 @@ final class MultiCall: @unchecked Sendable {
     /// and failures) and the error.
     typealias DoneHandler = (MultiCall, BedrockStatus, String?, BedrockError?) -> Void
 
+    /// One HTTP request of an operation, before it is signed.
     struct Request {
-        var operation: RuntimeOperation
-        var modelId: String
+        /// The operation's name in the service model, and the model, for logs.
+        var operationName: String
+        var modelId: String?
+        var method = "POST"
+        /// The resource path, its labels percent-encoded; the endpoint's own path goes first.
+        var path: String
+        /// The query string as sent, without "?".
+        var query = ""
+        /// Every header but Host and the authentication ones.
+        var headers: [HTTPHeader]
         var body: [UInt8]
-        var extraHeaders: [HTTPHeader] = []
-        var contentType = "application/json"
-        /// Nil: what the operation answers with (JSON, or an event stream).
-        var accept: String?
+
+        /// A request to one of the model operations the shorthand functions call, with a JSON
+        /// body (or a provider's body) and the answer the operation gives (JSON or a stream).
+        init(_ operation: RuntimeOperation, modelId: String, body: [UInt8],
+             extraHeaders: [HTTPHeader] = []) throws(BedrockError) {
+            try RuntimeOperation.validate(modelId: modelId)
+            operationName = operation.name
+            self.modelId = modelId
+            path = operation.path(modelId: modelId)
+            headers = [("Content-Type", "application/json"), ("Accept", operation.accept)] + extraHeaders
+            self.body = body
+        }
+
+        init(operationName: String, modelId: String?, method: String, path: String, query: String,
+             headers: [HTTPHeader], body: [UInt8]) {
+            self.operationName = operationName
+            self.modelId = modelId
+            self.method = method
+            self.path = path
+            self.query = query
+            self.headers = headers
+            self.body = body
+        }
     }
 
     let request: Request
@@ -198,6 +228,8 @@ final class MultiCall: @unchecked Sendable {
         case .invokeModelBytes:
             resultBytes = body
             result = ""
+        case .operation(let model):
+            result = try model.output(head: head, body: body).serialized()
         case .chat(let plan):
             result = try plan.reply(head: head, body: body).adding("metrics", metrics.json(now: monotonicMilliseconds()))
                 .serialized()

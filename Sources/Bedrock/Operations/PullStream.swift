@@ -73,23 +73,30 @@ extension BedrockClient {
     /// A chat stream (`bedrock_stream_open`, `bedrock_chat_stream`).
     func openChatStream(_ request: ChatRequest) throws(BedrockError) -> PullStream {
         let plan = try ChatPlan(request)
-        return try PullStream(client: self, request: .init(operation: plan.streamOperation, modelId: request.model,
+        return try PullStream(client: self, request: try .init(plan.streamOperation, modelId: request.model,
                                                           body: try plan.body(stream: true), extraHeaders: plan.extraHeaders),
                               reader: .chat(ChatStreamTranslator(plan: plan)))
     }
 
     /// ConverseStream, read as boto3 yields it (`bedrock_converse_stream_open`).
     func openConverseStream(modelId: String, request: JSON) throws(BedrockError) -> PullStream {
-        try RuntimeOperation.validate(modelId: modelId)
-        return try PullStream(client: self, request: .init(operation: .converseStream, modelId: modelId,
+        try PullStream(client: self, request: try .init(.converseStream, modelId: modelId,
                                                           body: try Self.converseBody(request)), reader: .converse)
+    }
+
+    /// Any streaming operation by name, each event as boto3 yields it (`bedrock_operation_stream`).
+    func openOperationStream(_ name: String, params: JSON) throws(BedrockError) -> PullStream {
+        let model = try OperationModel.named(name)
+        guard model.streams else {
+            throw .invalidArgument("operation", "\(name) does not stream: call bedrock_operation")
+        }
+        return try PullStream(client: self, request: try model.request(params: params), reader: .operation(model))
     }
 
     /// InvokeModelWithResponseStream, each chunk's decoded bytes (`bedrock_invoke_model_stream_open`).
     func openInvokeModelStream(modelId: String, body: String) throws(BedrockError) -> PullStream {
-        try RuntimeOperation.validate(modelId: modelId)
         _ = try JSON.parse(body, field: "body_json")
-        return try PullStream(client: self, request: .init(operation: .invokeModelWithResponseStream, modelId: modelId,
+        return try PullStream(client: self, request: try .init(.invokeModelWithResponseStream, modelId: modelId,
                                                           body: Array(body.utf8)), reader: .invokeModel)
     }
 }

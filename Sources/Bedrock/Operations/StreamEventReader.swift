@@ -6,6 +6,8 @@ enum StreamEventReader {
     case converse
     case invokeModel
     case chat(ChatStreamTranslator)
+    /// Any streaming operation by name, each event as boto3 yields it (bedrock_operation_stream).
+    case operation(OperationModel)
 
     /// What one raw event gives the caller.
     /// `metrics` go into a chat stream's final message when a stop sequence ends it here.
@@ -23,6 +25,8 @@ enum StreamEventReader {
                 throw BedrockError(.protocol, "an InvokeModelWithResponseStream chunk (\(bytes.count) bytes) is not UTF-8 text without NUL bytes, so a C string cannot carry it")
             }
             return [text]
+        case .operation(let model):
+            return [try model.event(raw).serialized()]
         case .chat(var translator):
             self = .converse  // while the translator changes it has one owner, so its state is not copied
             defer { self = .chat(translator) }

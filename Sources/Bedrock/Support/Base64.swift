@@ -15,3 +15,13 @@ func base64Decoded(_ text: String) -> [UInt8]? {
     let padding = input.suffix(2).filter { $0 == UInt8(ascii: "=") }.count
     return Array(output.prefix(Int(written) - padding))
 }
+
+/// Base64 encoding (standard alphabet, padded) with libcrypto's EVP_EncodeBlock.
+func base64Encoded(_ bytes: [UInt8]) -> String {
+    guard !bytes.isEmpty else { return "" }
+    var output = [UInt8](repeating: 0, count: (bytes.count + 2) / 3 * 4 + 1)
+    let written = output.withUnsafeMutableBufferPointer { out in
+        bytes.withUnsafeBufferPointer { EVP_EncodeBlock(out.baseAddress, $0.baseAddress, Int32(clamping: $0.count)) }
+    }
+    return String(decoding: output.prefix(Int(written)), as: UTF8.self)
+}

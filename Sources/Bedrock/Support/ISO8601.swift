@@ -36,6 +36,17 @@ enum ISO8601 {
         return Int64(seconds) - Int64(offset)
     }
 
+    /// `seconds` since the epoch as `YYYY-MM-DDThh:mm:ssZ`, as botocore writes a timestamp
+    /// into a query string.
+    static func string(epochSeconds seconds: Int64) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+    }
+
     private static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

@@ -73,6 +73,8 @@ def _declare(lib: ctypes.CDLL) -> None:
         "bedrock_count_tokens": (c_int, model_call),
         "bedrock_converse_stream_open": (c_int, model_call),
         "bedrock_invoke_model_stream_open": (c_int, model_call),
+        "bedrock_operation": (c_int, model_call),
+        "bedrock_operation_stream_open": (c_int, model_call),
         # The event-loop API, used in queue mode (NULL callbacks) by the asyncio side.
         "bedrock_multi_new": (c_int, [c_void_p, c_char_p, c_void_pp, c_void_pp]),
         "bedrock_multi_free": (None, [c_void_p]),

@@ -4,6 +4,7 @@ CountTokens, each blocking, streaming, and as asyncio coroutines."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import ctypes
 import json
 import threading
@@ -21,6 +22,17 @@ Request = Mapping[str, Any] | str
 
 def _encode(request: Request) -> bytes:
     return (request if isinstance(request, str) else json.dumps(request)).encode("utf-8")
+
+
+def _blob(value: Any) -> Any:
+    """A top-level ``bytes`` parameter (InvokeModel's body, as boto3 takes it) as the library's
+    blob rule has it: its text, or ``{"base64": ...}`` when it is not UTF-8."""
+    if not isinstance(value, (bytes, bytearray)):
+        return value
+    try:
+        return bytes(value).decode("utf-8")
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(value).decode("ascii")}
 
 
 def _call_returning_handle(function: Any, *arguments: Any) -> int | None:
@@ -180,6 +192,16 @@ class Client:
         result: dict[str, Any] = self._call(lib.bedrock_count_tokens, model_id.encode("utf-8"), _encode(request))
         return result
 
+    def operation(self, name: str, params: Request | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Any Bedrock Runtime operation by its service-model name (``ApplyGuardrail``,
+        ``StartAsyncInvoke``, ``GetAsyncInvoke``, ``ListAsyncInvokes``, ...). Parameters are
+        the input members as boto3 takes them, as a dict or keywords; returns the output shape
+        as boto3 returns it. A top-level blob (InvokeModel's ``body``) is text, or
+        ``{"base64": ...}`` for bytes that are not UTF-8."""
+        merged = {key: _blob(value) for key, value in {**(params or {}), **kwargs}.items()}
+        result: dict[str, Any] = self._call(lib.bedrock_operation, name.encode("utf-8"), _encode(merged))
+        return result
+
     # ---- streams ----------------------------------------------------------------------------
 
     def chat_stream(self, request: Request) -> Stream:
@@ -195,6 +217,12 @@ class Client:
         ``{"contentBlockDelta": {"delta": {"text": "Hi"}, "contentBlockIndex": 0}}``.
         Pulled like ``chat_stream``; closing it early cancels the stream."""
         return Stream(self, lib.bedrock_converse_stream_open, model_id.encode("utf-8"), _encode(request))
+
+    def operation_stream(self, name: str, params: Request | None = None, **kwargs: Any) -> Stream:
+        """A streaming operation by name (``ConverseStream``, ``InvokeModelWithResponseStream``):
+        yields each event as boto3 does, ``{"chunk": {"bytes": ...}}`` with the chunk's text."""
+        merged = {key: _blob(value) for key, value in {**(params or {}), **kwargs}.items()}
+        return Stream(self, lib.bedrock_operation_stream_open, name.encode("utf-8"), _encode(merged))
 
     def invoke_model_stream(self, model_id: str, body: Request) -> Stream:
         """InvokeModelWithResponseStream: yields each provider JSON chunk."""

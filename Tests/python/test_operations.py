@@ -1,0 +1,143 @@
+"""Every Bedrock Runtime operation by name (bedrock_operation, bedrock_operation_stream),
+checked against boto3 on the same emulator: the same members in the same places on the wire,
+the same output shape back."""
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+from bedrock_chat import InvalidArgumentError
+from bedrock_testlib import MODEL, emulator_aws_settings, say
+from parity import clear_recorded, recorded
+
+ROOT = Path(__file__).resolve().parents[2]
+ANTHROPIC_BODY = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50,
+                  "messages": [{"role": "user", "content": "by name"}]}
+VOLATILE = ("ResponseMetadata", "metrics")
+
+
+@pytest.fixture
+def boto(emulator_url):
+    return boto3.client("bedrock-runtime", **emulator_aws_settings(emulator_url))
+
+
+def stable(output):
+    return {key: value for key, value in output.items() if key not in VOLATILE}
+
+
+def last_request(url):
+    return recorded(url)[-1]
+
+
+def test_the_generated_table_matches_botocores_service_model():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_operations.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_converse_by_name_is_boto3s_converse(client, boto):
+    ours = client.operation("Converse", modelId=MODEL, **say("by name"))
+    theirs = boto.converse(modelId=MODEL, **say("by name"))
+    assert stable(ours) == stable(theirs)
+
+
+def test_invoke_model_by_name_sends_every_header_member_as_boto3_does(client, boto, emulator_url):
+    members = {"modelId": MODEL, "contentType": "application/json", "accept": "application/json",
+               "trace": "ENABLED", "guardrailIdentifier": "gr-1", "guardrailVersion": "1",
+               "performanceConfigLatency": "optimized", "serviceTier": "flex",
+               "projectIdentifier": "proj-1"}
+    clear_recorded(emulator_url)
+    ours = client.operation("InvokeModel", body=json.dumps(ANTHROPIC_BODY),
+                            requestMetadata={"team": "search"}, **members)
+    theirs = boto.invoke_model(body=json.dumps(ANTHROPIC_BODY), requestMetadata=json.dumps({"team": "search"}),
+                               **members)
+    sent_ours, sent_theirs = recorded(emulator_url)
+    names = [name for name in sent_theirs["headers"] if name.lower().startswith("x-amzn-bedrock")]
+    assert names, "boto3 sent no X-Amzn-Bedrock-* header"
+    for name in names:
+        ours_sent, theirs_sent = sent_ours["headers"].get(name), sent_theirs["headers"][name]
+        if name.lower() == "x-amzn-bedrock-request-metadata":  # JSON text: the same object, however spaced
+            ours_sent, theirs_sent = json.loads(ours_sent), json.loads(theirs_sent)
+        assert ours_sent == theirs_sent, name
+    assert sent_ours["path"] == sent_theirs["path"]
+    assert json.loads(ours["body"]) == json.loads(theirs["body"].read())
+    assert ours["contentType"] == theirs["contentType"]
+    for member in ("serviceTier", "performanceConfigLatency"):
+        assert ours.get(member) == theirs.get(member)
+
+
+def test_a_blob_body_goes_as_text_or_base64(client, emulator_url):
+    raw = json.dumps(ANTHROPIC_BODY).encode()
+    clear_recorded(emulator_url)
+    as_text = client.operation("InvokeModel", modelId=MODEL, body=raw.decode())
+    as_base64 = client.operation("InvokeModel", modelId=MODEL, body={"base64": base64.b64encode(raw).decode()})
+    first, second = recorded(emulator_url)
+    assert first["body"] == second["body"]
+    assert json.loads(as_text["body"])["content"] == json.loads(as_base64["body"])["content"]
+
+
+def test_count_tokens_by_name(client, boto):
+    params = {"modelId": MODEL, "input": {"converse": say("one two three")}}
+    assert client.operation("CountTokens", params) == stable(boto.count_tokens(**params))
+
+
+def test_converse_stream_by_name_yields_boto3s_events(client, boto):
+    ours = list(client.operation_stream("ConverseStream", modelId=MODEL, **say("stream by name")))
+    theirs = [event for event in boto.converse_stream(modelId=MODEL, **say("stream by name"))["stream"]]
+    assert [stable_event(e) for e in ours] == [stable_event(e) for e in theirs]
+
+
+def stable_event(event):
+    if "metadata" in event:
+        return {"metadata": {k: v for k, v in event["metadata"].items() if k != "metrics"}}
+    return event
+
+
+def test_invoke_model_stream_by_name_yields_chunks_with_their_text(client, boto):
+    ours = list(client.operation_stream("InvokeModelWithResponseStream", modelId=MODEL, body=json.dumps(ANTHROPIC_BODY)))
+    theirs = list(boto.invoke_model_with_response_stream(modelId=MODEL, body=json.dumps(ANTHROPIC_BODY))["body"])
+    assert [without_latency(event["chunk"]["bytes"]) for event in ours] == \
+        [without_latency(event["chunk"]["bytes"].decode()) for event in theirs]
+    assert all(isinstance(event["chunk"]["bytes"], str) for event in ours)
+
+
+def without_latency(chunk_text):
+    chunk = json.loads(chunk_text)
+    chunk.get("amazon-bedrock-invocationMetrics", {}).pop("firstByteLatency", None)
+    chunk.get("amazon-bedrock-invocationMetrics", {}).pop("invocationLatency", None)
+    return chunk
+
+
+@pytest.mark.parametrize(("name", "params", "field", "words"), [
+    ("Conversе", {}, "operation", "not a Bedrock Runtime operation"),
+    ("converse", {}, "operation", "not a Bedrock Runtime operation"),
+    ("Converse", {"modelId": MODEL, "mesages": []}, "params.mesages", "not a member of Converse's input"),
+    ("Converse", {"messages": []}, "params.modelId", "required"),
+    ("Converse", {"modelId": 7}, "params.modelId", "expected a string"),
+    ("Converse", {"modelId": ".."}, "params.modelId", "path segment"),
+    ("InvokeModel", {"modelId": MODEL, "body": {"prompt": "x"}}, "params.body", "{\"base64\""),
+    ("InvokeModel", {"modelId": MODEL, "body": {"base64": "!!"}}, "params.body.base64", "base64"),
+    ("InvokeModel", {"modelId": MODEL, "body": "{}", "trace": "A\r\nX: 1"}, "params.trace", "CR, LF"),
+    ("ListAsyncInvokes", {"maxResults": "ten"}, "params.maxResults", "expected an integer"),
+    ("ListAsyncInvokes", {"submitTimeAfter": "yesterday"}, "params.submitTimeAfter", "ISO 8601"),
+    ("ConverseStream", {"modelId": MODEL}, "operation", "bedrock_operation_stream"),
+    ("InvokeModelWithBidirectionalStream", {"modelId": MODEL}, "operation", "not supported yet"),
+])
+def test_bad_operations_and_members_are_refused_before_anything_is_sent(client, emulator_url, name, params, field, words):
+    clear_recorded(emulator_url)
+    with pytest.raises(InvalidArgumentError) as caught:
+        client.operation(name, params)
+    assert caught.value.field == field
+    assert words in str(caught.value)
+    assert recorded(emulator_url) == []
+
+
+def test_a_stream_by_name_must_stream(client):
+    with pytest.raises(InvalidArgumentError) as caught:
+        client.operation_stream("Converse", modelId=MODEL, **say("x"))
+    assert "bedrock_operation" in str(caught.value)
