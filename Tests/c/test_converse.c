@@ -71,6 +71,39 @@ static void test_stream_matches_plain_reply(bedrock_client *client) {
     bedrock_error_free(err);
 }
 
+/* Operations by name: the same reply as the named functions, streams included, and a bad
+   name, member or argument refused before anything is sent. */
+static void test_operations_by_name(bedrock_client *client) {
+    char *response = NULL;
+    bedrock_error *err = NULL;
+    CHECK_STATUS(bedrock_operation(client, "Converse",
+                                   "{\"modelId\": \"" MODEL "\", \"messages\": [{\"role\": \"user\", "
+                                   "\"content\": [{\"text\": \"by name from C\"}]}]}", &response, &err), BEDROCK_OK);
+    CHECK_CONTAINS(response, "You said: by name from C");
+    bedrock_string_free(response);
+
+    collected c = {0};
+    CHECK_STATUS(bedrock_operation_stream(client, "ConverseStream",
+                                          "{\"modelId\": \"" MODEL "\", \"messages\": [{\"role\": \"user\", "
+                                          "\"content\": [{\"text\": \"streamed by name\"}]}]}", collect, &c, &err),
+                 BEDROCK_OK);
+    CHECK(strcmp(c.text, "You said: streamed by name") == 0);
+    CHECK(c.saw_message_stop && c.saw_metadata);
+
+    const bedrock_status invalid = BEDROCK_ERR_INVALID_ARGUMENT;
+    CHECK_ERROR(bedrock_operation(client, "Chat", "{}", &response, &err), invalid, err, "not a Bedrock Runtime operation");
+    CHECK(response == NULL);
+    CHECK_ERROR(bedrock_operation(client, NULL, "{}", &response, &err), invalid, err, "operation");
+    CHECK_ERROR(bedrock_operation(client, "Converse", "[]", &response, &err), invalid, err, "params");
+    CHECK_ERROR(bedrock_operation(client, "Converse", "{\"modelId\": \"m\", \"tools\": []}", &response, &err),
+                invalid, err, "not a member of Converse's input");
+    CHECK_ERROR(bedrock_operation(client, "Converse", "{}", NULL, &err), invalid, err, "response_json");
+    CHECK_ERROR(bedrock_operation_stream(client, "ConverseStream", "{\"modelId\": \"m\"}", NULL, NULL, &err),
+                invalid, err, "on_event");
+    CHECK_ERROR(bedrock_operation_stream(client, "InvokeModelWithBidirectionalStream", "{\"modelId\": \"m\"}",
+                                         collect, &c, &err), invalid, err, "not supported yet");
+}
+
 static void test_callback_cancels(bedrock_client *client) {
     collected c = {.stop_after = 2};
     bedrock_error *err = NULL;
@@ -213,6 +246,7 @@ int main(int argc, char **argv) {
     bedrock_client *client = harness_client(url, "");
     test_converse_echoes(client);
     test_stream_matches_plain_reply(client);
+    test_operations_by_name(client);
     test_callback_cancels(client);
     test_error_mapping(client);
     test_stream_errors(client);

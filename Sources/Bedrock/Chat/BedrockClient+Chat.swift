@@ -17,7 +17,7 @@ extension ChatPlan {
                                requestId: head.requestId)
         }
         var accumulator = ChatAccumulator()
-        var trace: JSON?
+        var extras = ReplyExtras()
         if let format = format {
             let reply = try format.parseResponse(body, modelId: baseModelId)
             accumulator.apply(blocks: reply.blocks)
@@ -25,14 +25,15 @@ extension ChatPlan {
             if let usage = ChatPlan.usage(headers: head) ?? reply.usage { accumulator.setUsage(usage) }
             if body[ChatPlan.guardrailActionMember]?.stringValue == "INTERVENED" {
                 accumulator.setProviderStopReason(StopReason.guardrailIntervened)
-                trace = body[ChatPlan.guardrailTraceMember]
+                extras.trace = body[ChatPlan.guardrailTraceMember]
             }
+            extras.serviceTier = head.header(ChatPlan.serviceTierHeader)
         } else {
-            let (reply, converseTrace) = try ConverseFormat().parseResponse(body)
+            let reply = try ConverseFormat().parseResponse(body)
             accumulator.apply(blocks: reply.blocks)
             accumulator.setProviderStopReason(reply.providerStopReason)
             if let usage = reply.usage { accumulator.setUsage(usage) }
-            trace = converseTrace
+            extras.read(converse: body)
         }
         var clientStopped = false
         if !clientStops.isEmpty {
@@ -48,7 +49,7 @@ extension ChatPlan {
             cutAccumulator.setProviderStopReason(accumulator.providerStopReason)
             accumulator = cutAccumulator
         }
-        return response(from: accumulator, requestId: head.requestId, trace: trace,
+        return response(from: accumulator, requestId: head.requestId, extras: extras,
                              clientStopped: clientStopped).json
     }
 }

@@ -32,12 +32,15 @@ struct ChatPlan {
             guard invokeCanCarry else {
                 throw .invalidArgument("request.tools", "\(request.model) cannot take tools through InvokeModel; use api \"converse\" or \"auto\"")
             }
+            if let field = request.settings.converseOnlyField {
+                throw .invalidArgument("request.\(field)", "only Converse takes it; use api \"converse\" or \"auto\"")
+            }
             api = .invoke
         case .auto:
             // As ChatBedrock: Nova goes through Converse. Beyond it: so does anything whose
-            // InvokeModel body cannot carry the tools the request needs.
+            // InvokeModel body cannot carry the tools or the settings the request has.
             let isNova = baseModelId.hasPrefix("amazon.nova")
-            api = (isNova || !invokeCanCarry) ? .converse : .invoke
+            api = (isNova || !invokeCanCarry || request.settings.needsConverse) ? .converse : .invoke
         }
         self.format = api == .invoke ? format : nil
         if api == .invoke, !request.stop.isEmpty, !format.supportsStopSequences(modelId: baseModelId) {
@@ -66,14 +69,20 @@ struct ChatPlan {
         return Array(json.serialized().utf8)
     }
 
-    /// InvokeModel takes its guardrail in headers; Converse in the body.
+    /// InvokeModel takes its guardrail and per-call settings in headers; Converse in the body.
     var extraHeaders: [HTTPHeader] {
-        guard api == .invoke, let guardrail = request.guardrail else { return [] }
-        var headers: [HTTPHeader] = [("X-Amzn-Bedrock-GuardrailIdentifier", guardrail.id),
-                                     ("X-Amzn-Bedrock-GuardrailVersion", guardrail.version)]
-        if let trace = guardrail.trace { headers.append(("X-Amzn-Bedrock-Trace", trace.uppercased())) }
-        return headers
+        guard api == .invoke else { return [] }
+        var headers: [HTTPHeader] = []
+        if let guardrail = request.guardrail {
+            headers += [("X-Amzn-Bedrock-GuardrailIdentifier", guardrail.id),
+                        ("X-Amzn-Bedrock-GuardrailVersion", guardrail.version)]
+            if let trace = guardrail.trace { headers.append(("X-Amzn-Bedrock-Trace", trace.uppercased())) }
+        }
+        return headers + request.settings.invokeHeaders
     }
+
+    /// The tier InvokeModel reports in its response headers.
+    static let serviceTierHeader = "X-Amzn-Bedrock-Service-Tier"
 
     /// An InvokeModel usage report from response headers or a chunk's invocation metrics.
     static func usage(headers head: HTTPResponseHead) -> ChatUsage? {
@@ -90,11 +99,11 @@ struct ChatPlan {
                          cacheWriteInputTokens: count("cacheWriteInputTokenCount"))
     }
 
-    func response(from accumulator: ChatAccumulator, requestId: String?, trace: JSON?, clientStopped: Bool) -> ChatResponse {
+    func response(from accumulator: ChatAccumulator, requestId: String?, extras: ReplyExtras, clientStopped: Bool) -> ChatResponse {
         var providerStop = accumulator.providerStopReason
         if clientStopped { providerStop = StopReason.stopSequence }
         return ChatResponse(blocks: accumulator.blocks, providerStopReason: providerStop, usage: accumulator.usage,
                             modelId: request.model, requestId: requestId, api: api,
-                            structuredToolName: request.responseSchema?.name, trace: trace)
+                            structuredToolName: request.responseSchema?.name, extras: extras)
     }
 }

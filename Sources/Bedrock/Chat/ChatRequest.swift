@@ -96,6 +96,7 @@ struct ChatRequest: Sendable, Equatable {
     /// additionalModelRequestFields.
     var modelKwargs = JSONObject()
     var guardrail: GuardrailConfig?
+    var settings = CallSettings()
 
     init(model: String, provider: Provider) {
         self.model = model

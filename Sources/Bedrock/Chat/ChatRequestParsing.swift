@@ -86,8 +86,10 @@ extension ChatRequest {
             }
             guardrail = GuardrailConfig(id: id, version: version, trace: trace)
         }
-        let known: Set<String> = ["model", "api", "provider", "messages", "temperature", "max_tokens", "top_p", "top_k",
-                                  "stop", "tools", "tool_choice", "response_schema", "model_kwargs", "guardrail"]
+        settings = try CallSettings(object)
+        let known = CallSettings.fieldNames.union(["model", "api", "provider", "messages", "temperature", "max_tokens",
+                                                   "top_p", "top_k", "stop", "tools", "tool_choice", "response_schema",
+                                                   "model_kwargs", "guardrail"])
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw .invalidArgument("request.\(unknown)", "unknown field")
         }

@@ -8,8 +8,8 @@ struct ChatResponse {
     var api: ChatAPI
     /// The name of the tool that carries `response_schema`, when the request had one.
     var structuredToolName: String?
-    /// Guardrail or other trace the service returned.
-    var trace: JSON?
+    /// The trace, additional response fields and service tier the service returned.
+    var extras: ReplyExtras
 
     var text: String {
         blocks.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined()
@@ -41,7 +41,7 @@ struct ChatResponse {
         object["request_id"] = requestId.map(JSON.string) ?? .null
         object["api"] = .string(api.rawValue)
         object["usage"] = usage.json
-        if let trace { object["trace"] = trace }
+        extras.add(to: &object)
         return .object(object)
     }
 }

@@ -7,7 +7,7 @@ struct ChatStreamTranslator {
     private var parser: any StreamChunkParser
     private var accumulator = ChatAccumulator()
     private var cutter: StopSequenceCutter?
-    private var trace: JSON?
+    private var extras = ReplyExtras()
     private(set) var started = false
     /// Set once the final `message` has been made; no event follows it.
     private(set) var ended = false
@@ -49,7 +49,7 @@ struct ChatStreamTranslator {
             apply(.text(index: 0, text: cutter.flush()), into: &events)
             self.cutter = cutter
         }
-        let response = plan.response(from: accumulator, requestId: requestId, trace: trace,
+        let response = plan.response(from: accumulator, requestId: requestId, extras: extras,
                                      clientStopped: cutter?.stopped ?? false)
         events.append(ChatAccumulator.event("usage", ["usage": response.usage.json]))
         var stop = JSONObject(["type": .string("stop"), "stop_reason": .string(response.stopReason)])
@@ -61,7 +61,8 @@ struct ChatStreamTranslator {
 
     private mutating func deltas(from event: JSON) throws(BedrockError) -> [ChatDelta] {
         guard plan.format != nil else {
-            if let trace = event["metadata"]?["trace"] { self.trace = trace }
+            if let metadata = event["metadata"] { extras.read(converse: metadata) }
+            if let stop = event["messageStop"] { extras.read(converse: stop) }
             return try parser.parse(chunk: event)
         }
         guard let encoded = event["chunk"]?["bytes"]?.stringValue else { return [] }
@@ -80,7 +81,7 @@ struct ChatStreamTranslator {
         }
         if chunk[ChatPlan.guardrailActionMember]?.stringValue == "INTERVENED" {
             deltas.append(.stop(providerReason: StopReason.guardrailIntervened))
-            trace = chunk[ChatPlan.guardrailTraceMember]
+            extras.trace = chunk[ChatPlan.guardrailTraceMember]
         }
         return deltas
     }

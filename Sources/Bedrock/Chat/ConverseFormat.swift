@@ -41,6 +41,7 @@ struct ConverseFormat {
             }
         }
         if !additional.isEmpty { body["additionalModelRequestFields"] = .object(additional) }
+        request.settings.addConverseMembers(to: &body)
         return .object(body)
     }
 
@@ -267,9 +268,9 @@ struct ConverseFormat {
 
     // MARK: - Responses
 
-    /// Parses a Converse response body, and its guardrail trace.
-    func parseResponse(_ body: JSON) throws(BedrockError) -> (reply: ProviderReply, trace: JSON?) {
-        (try Self.reply(body, reader: ReplyReader(context: "Converse response")), body["trace"])
+    /// Parses a Converse response body.
+    func parseResponse(_ body: JSON) throws(BedrockError) -> ProviderReply {
+        try Self.reply(body, reader: ReplyReader(context: "Converse response"))
     }
 
     /// A Converse-shaped reply (Converse's, and Nova's on InvokeModel): the content of

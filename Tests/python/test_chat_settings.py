@@ -1,0 +1,92 @@
+"""The chat API's per-call settings: service_tier, performance_config, request_metadata,
+project_identifier, prompt_variables and additional_model_response_field_paths. Through
+Converse each is a body member; through InvokeModel each is the X-Amzn-Bedrock-* header that
+LangChain's ChatBedrock sends; the two only Converse has send a request through Converse.
+Checked on the wire, at the emulator, against what boto3 sends for the same members."""
+
+import json
+
+import boto3
+import pytest
+
+from bedrock_chat import InvalidArgumentError
+from bedrock_testlib import emulator_aws_settings
+from parity import clear_recorded, recorded
+
+CLAUDE = "anthropic.claude-3-haiku-20240307-v1:0"
+SETTINGS = {"service_tier": "flex", "performance_config": {"latency": "optimized"},
+            "request_metadata": {"team": "search", "env": "test"}, "project_identifier": "proj-42"}
+
+
+def chat_request(api, **extra):
+    return {"model": CLAUDE, "api": api, "messages": [["human", "settings"]], "max_tokens": 40, **extra}
+
+
+def sent(url):
+    request = recorded(url)[-1]
+    return request, request["body"]
+
+
+def test_converse_carries_each_setting_as_boto3_sends_it(client, emulator_url):
+    boto = boto3.client("bedrock-runtime", **emulator_aws_settings(emulator_url))
+    clear_recorded(emulator_url)
+    reply = client.chat(chat_request("converse", **SETTINGS))
+    _, ours = sent(emulator_url)
+    boto.converse(modelId=CLAUDE, messages=[{"role": "user", "content": [{"text": "settings"}]}],
+                  serviceTier={"type": "flex"}, performanceConfig={"latency": "optimized"},
+                  requestMetadata={"team": "search", "env": "test"}, projectIdentifier="proj-42")
+    _, theirs = sent(emulator_url)
+    for member in ("serviceTier", "performanceConfig", "requestMetadata", "projectIdentifier"):
+        assert ours[member] == theirs[member], member
+    assert reply["content"]
+
+
+def test_invoke_model_carries_them_as_headers(client, emulator_url):
+    clear_recorded(emulator_url)
+    client.chat(chat_request("invoke", **SETTINGS))
+    request, body = sent(emulator_url)
+    headers = {name.lower(): value for name, value in request["headers"].items()}
+    assert headers["x-amzn-bedrock-service-tier"] == "flex"
+    assert headers["x-amzn-bedrock-performanceconfig-latency"] == "optimized"
+    assert json.loads(headers["x-amzn-bedrock-request-metadata"]) == {"team": "search", "env": "test"}
+    assert headers["x-amzn-bedrock-projectidentifier"] == "proj-42"
+    assert "serviceTier" not in body and "service_tier" not in body
+
+
+def test_the_same_settings_stream(client, emulator_url):
+    clear_recorded(emulator_url)
+    events = list(client.chat_stream(chat_request("converse", **SETTINGS)))
+    _, body = sent(emulator_url)
+    assert body["serviceTier"] == {"type": "flex"}
+    assert events[-1]["type"] == "message"
+
+
+@pytest.mark.parametrize("extra", [{"prompt_variables": {"city": "Paris"}},
+                                   {"additional_model_response_field_paths": ["/stop_sequence"]}])
+def test_converse_only_settings_take_auto_to_converse(client, emulator_url, extra):
+    clear_recorded(emulator_url)
+    reply = client.chat(chat_request("auto", **extra))
+    request, body = sent(emulator_url)
+    assert reply["api"] == "converse" and request["path"].endswith("/converse")
+    if "prompt_variables" in extra:
+        assert body["promptVariables"] == {"city": {"text": "Paris"}}
+    else:
+        assert body["additionalModelResponseFieldPaths"] == ["/stop_sequence"]
+
+
+@pytest.mark.parametrize(("extra", "field"), [
+    ({"api": "invoke", "prompt_variables": {"city": "Paris"}}, "request.prompt_variables"),
+    ({"service_tier": "cheap"}, "request.service_tier"),
+    ({"performance_config": {"latency": "fast"}}, "request.performance_config.latency"),
+    ({"performance_config": {"latncy": "optimized"}}, "request.performance_config.latncy"),
+    ({"request_metadata": {"team": 7}}, "request.request_metadata.team"),
+    ({"request_metadata": {"team": "a\r\nX-Evil: 1"}}, "request.request_metadata.team"),
+    ({"project_identifier": "p\n1"}, "request.project_identifier"),
+    ({"prompt_variables": {"city": 3}}, "request.prompt_variables.city"),
+    ({"additional_model_response_field_paths": "/stop"}, "request.additional_model_response_field_paths"),
+])
+def test_bad_settings_name_their_field(client, extra, field):
+    request = chat_request(extra.pop("api", "auto"), **extra)
+    with pytest.raises(InvalidArgumentError) as caught:
+        client.chat(request)
+    assert caught.value.field == field
