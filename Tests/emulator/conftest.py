@@ -2,7 +2,7 @@
 test session.
 
 The tests use the default mode (threaded, or $BEDROCK_EMULATOR_MODE). The modules in
-BOTH_MODES (raw HTTP, SigV4, boto3) run once against each mode, so the asyncio server is
+BOTH_MODES (raw HTTP, SigV4, boto3, validation, the newer operations) run once against each mode, so the asyncio server is
 held to the threaded one's behaviour; `BEDROCK_EMULATOR_MODE=asyncio pytest Tests/emulator`
 runs everything against it.
 """
@@ -23,7 +23,8 @@ from emulator_testlib import Emulator  # noqa: E402
 DEFAULT_MODE = os.environ.get("BEDROCK_EMULATOR_MODE") or "threaded"
 # The asyncio mode needs the h2 package (Tests/python/requirements.txt).
 MODES = ("threaded", "asyncio") if importlib.util.find_spec("h2") else ("threaded",)
-BOTH_MODES = {"test_emulator_http", "test_emulator_auth", "test_emulator_boto3"}
+BOTH_MODES = {"test_emulator_http", "test_emulator_auth", "test_emulator_boto3",
+              "test_emulator_validation", "test_emulator_operations"}
 
 
 def pytest_generate_tests(metafunc):
@@ -53,11 +54,10 @@ def emulators(tmp_path_factory):
 @pytest.fixture
 def emulator(request, emulators):
     """An emulator (the default mode, or the mode the test is parametrized with), with an
-    empty fault queue, request log and prompt cache."""
+    empty fault queue, request log, prompt cache and async-invocation list."""
     running = emulators(getattr(request, "param", DEFAULT_MODE))
-    running.control("DELETE", "faults")
-    running.control("DELETE", "requests")
-    running.control("DELETE", "cache")
+    for state in ("faults", "requests", "cache", "async-invokes"):
+        running.control("DELETE", state)
     return running
 
 

@@ -268,24 +268,30 @@ def test_unknown_control_route(emulator):
     assert status == 404 and "message" in reply
 
 
-@pytest.mark.parametrize("body, status, text", [
+# A reply text for a 200; for a 400, the member the message names (the input shape is
+# checked strictly, as Bedrock checks it).
+@pytest.mark.parametrize("body, status, detail", [
     ({"messages": [{"role": "user", "content": [1, None, {"text": 5}, {"image": {}}]}]},
-     200, "You said: "),
-    ({"messages": user("héllo ☃"), "inferenceConfig": {"maxTokens": 10**12,
-                                                        "stopSequences": [""]}},
+     400, "'messages[0].content[0]'"),
+    ({"messages": user("héllo ☃"), "inferenceConfig": {"maxTokens": 10**12}},
      200, "You said: héllo ☃"),
-    ({"messages": user("x"), "system": [1, {"text": None}]}, 200, "You said: x"),
-    ({"messages": user("x"), "inferenceConfig": {"maxTokens": True}}, 400, None),
-    ({"messages": user("x"), "inferenceConfig": None}, 400, None),
-    ({"messages": [*user("a"), {"role": "assistant"}]}, 400, None),
+    ({"messages": user("x"), "inferenceConfig": {"stopSequences": [""]}},
+     400, "'inferenceConfig.stopSequences[0]'"),
+    ({"messages": user("x"), "system": [1, {"text": None}]}, 400, "'system[1].text'"),
+    ({"messages": user("x"), "inferenceConfig": {"maxTokens": True}},
+     400, "'inferenceConfig.maxTokens'"),
+    ({"messages": user("x"), "inferenceConfig": None}, 400, "inferenceConfig"),
+    ({"messages": [*user("a"), {"role": "assistant"}]}, 400, "'messages[1].content'"),
 ])
 @pytest.mark.parametrize("stream", [False, True])
-def test_odd_but_wellformed_bodies(emulator, body, status, text, stream):
+def test_odd_bodies(emulator, body, status, detail, stream):
     response, data = post(emulator, body, stream)
     assert response.status == status
-    if text is not None and not stream:
-        assert json.loads(data)["output"]["message"]["content"][0]["text"] == text
-    if text is not None and stream:
+    if status == 400:
+        assert detail in json.loads(data)["message"]
+    elif not stream:
+        assert json.loads(data)["output"]["message"]["content"][0]["text"] == detail
+    else:
         deltas = [json.loads(m.payload) for m in frames(data)
                   if m.headers[":event-type"] == "contentBlockDelta"]
-        assert "".join(d["delta"]["text"] for d in deltas) == text
+        assert "".join(d["delta"]["text"] for d in deltas) == detail

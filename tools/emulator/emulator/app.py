@@ -1,9 +1,10 @@
 """What the emulator answers, whatever carries the request: one request in, one Response out.
 
 Both servers share it: the threaded HTTP/1.1 server (``handler.py``) and the asyncio server
-(``aio.py``: HTTP/1.1 and HTTP/2). ``App.handle`` does the routing, authentication, the
-fault queue and ``[[fault:...]]`` directives, the runtime operations and the control API;
-it never sleeps and never touches a socket. What it returns says what to send and when:
+(``aio.py``: HTTP/1.1 and HTTP/2). ``App.handle`` does the routing, authentication,
+validation (both against botocore's service model: ``service.py``), the fault queue and
+``[[fault:...]]`` directives, the runtime operations and the control API; it never sleeps
+and never touches a socket. What it returns says what to send and when:
 a status, headers and a body, or an event stream as frames with pauses between them, or
 a fault's odd ending (no response at all, a head and then silence, a cut-off stream). Each
 server carries that out in its own way (``time.sleep`` or ``asyncio.sleep``, chunked
@@ -13,7 +14,6 @@ HTTP/1.1 or HTTP/2 DATA frames).
 import functools
 import itertools
 import json
-import re
 import sys
 import time
 import traceback
@@ -21,13 +21,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-from . import faults, operations
+from . import faults, operations, service
 from .errors import ApiError, validation_error
 from .eventstream import encode_headers, encode_message, encode_with_headers
 
-_ROUTE = re.compile(r"/model/([^/]+)/(%s)" % "|".join(map(re.escape, operations.OPERATIONS)))
 MAX_BODY_BYTES = 32 * 1024 * 1024
 EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
 JSON_CONTENT_TYPE = "application/json"
@@ -168,32 +167,36 @@ class _Exchange:
         if target.startswith(("http://", "https://")):  # absolute-form, e.g. through a proxy
             parts = urlsplit(target)
             target = parts.path + ("?" + parts.query if parts.query else "")
-        path = target.partition("?")[0]
+        path, _, query = target.partition("?")
         if path.startswith("/_emulator/"):
             return self.control(path)
-        return self.runtime(target, path)
+        return self.runtime(target, path, query)
 
     def json(self, status: int, body, headers: dict | None = None) -> Response:
         return json_response(status, body, self.request.request_id, headers)
 
     # -- runtime API --------------------------------------------------------------------
 
-    def runtime(self, target: str, path: str) -> Response:
+    def runtime(self, target: str, path: str, query: str) -> Response:
         http = self.request
-        route = _ROUTE.fullmatch(path) if http.method == "POST" else None
-        operation = operations.OPERATIONS[route[2]] if route else None
-        model_id = unquote(route[1]) if route else None
+        route = service.route(http.method, path)
+        operation = route.operation.name if route else None
         self.record = self.state.record({
             "method": http.method, "path": path, "headers": _header_dict(http.headers),
-            "body": _body_for_record(http.body), "operation": operation, "model_id": model_id,
+            "body": _body_for_record(http.body), "operation": operation,
+            "model_id": route.labels.get("modelId") if route else None,
             "format": None, "fault": None, "status": None, "http_version": http.http_version})
         if route is None:
             raise ApiError(404, "UnknownOperationException",
                            f"Unknown operation: {http.method} {path}")
+        if operation == operations.BIDIRECTIONAL_STREAM:
+            raise ApiError(501, "NotImplementedException",
+                           f"The Bedrock emulator does not serve {operation}.")
         self.app.authenticator.authenticate(http.method, target, http.headers, http.body)
-
-        request = operations.Request(operation, model_id, http.body, http.headers,
+        params = service.checked_input(route, query, http.headers, http.body)
+        request = operations.Request(operation, params, http.body, http.headers,
                                      http.request_id, http.elapsed_ms)
+        self.record["model_id"] = request.model_id
         fault = self.state.pop_fault() or _directive(request)
         if fault is not None:
             self.record["fault"] = fault.spec
@@ -222,7 +225,7 @@ class _Exchange:
 
     def answer(self, request: operations.Request, fault) -> Response:
         model_id = request.model_id
-        if model_id.startswith("missing."):
+        if model_id is not None and model_id.startswith("missing."):
             raise ApiError(404, "ResourceNotFoundException",
                            "Could not resolve the foundation model from the provided model "
                            f"identifier: {model_id}")
@@ -285,6 +288,11 @@ class _Exchange:
             return self.json(200, {"prefixes": len(state.prompt_cache)})
         if route == ("DELETE", "/_emulator/cache"):
             state.prompt_cache.clear()
+            return self.json(200, {})
+        if route == ("GET", "/_emulator/async-invokes"):
+            return self.json(200, {"invocations": len(state.async_invokes)})
+        if route == ("DELETE", "/_emulator/async-invokes"):
+            state.async_invokes.clear()
             return self.json(200, {})
         raise ApiError(404, "UnknownOperationException",
                        f"Unknown control operation: {self.request.method} {path}")

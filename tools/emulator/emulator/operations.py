@@ -1,9 +1,10 @@
-"""The runtime operations: from a parsed request to a JSON answer or a stream of events.
+"""The runtime operations: from a validated request to a JSON answer or a stream of events.
 
 Converse and ConverseStream use Converse's shapes; InvokeModel and
 InvokeModelWithResponseStream use the provider format ``formats.detect`` picks;
-CountTokens counts either. Every reply comes from ``planner.plan``. The HTTP side
-(faults, framing, headers) is the handler's.
+CountTokens counts either. Every reply comes from ``planner.plan``. The guardrail
+operations are ``guardrails.py``'s, the async invocations ``async_invoke.py``'s. The HTTP
+side (routing, validation, faults, framing, headers) is ``app.py``'s.
 """
 
 import base64
@@ -12,18 +13,22 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from . import formats, planner
+from . import formats, guardrails, planner
 from .conversation import Guardrail
 from .errors import ApiError, validation_error
 from .formats import converse
 from .formats.base import Context, guardrail_assessment
+from .service import json_object
 
+# Operation names, as botocore names them.
 CONVERSE, CONVERSE_STREAM = "Converse", "ConverseStream"
 INVOKE, INVOKE_STREAM, COUNT_TOKENS = "InvokeModel", "InvokeModelWithResponseStream", "CountTokens"
-# Path suffix -> operation name, as botocore names them.
-OPERATIONS = {"converse": CONVERSE, "converse-stream": CONVERSE_STREAM, "invoke": INVOKE,
-              "invoke-with-response-stream": INVOKE_STREAM, "count-tokens": COUNT_TOKENS}
+APPLY_GUARDRAIL, GUARDRAIL_CHECKS = "ApplyGuardrail", "InvokeGuardrailChecks"
+START_ASYNC, GET_ASYNC, LIST_ASYNC = "StartAsyncInvoke", "GetAsyncInvoke", "ListAsyncInvokes"
+BIDIRECTIONAL_STREAM = "InvokeModelWithBidirectionalStream"
 STREAMING = (CONVERSE_STREAM, INVOKE_STREAM)
+# Echoed when an InvokeModel request sets them (Converse: ``converse.echoed``).
+ECHOED_HEADERS = ("X-Amzn-Bedrock-PerformanceConfig-Latency", "X-Amzn-Bedrock-Service-Tier")
 JSON_TYPE = "application/json"
 _ACCEPTABLE = ("application/json", "application/*", "*/*")
 GUARDRAIL_ACTION_KEY = "amazon-bedrock-guardrailAction"
@@ -34,11 +39,15 @@ METRICS_KEY = "amazon-bedrock-invocationMetrics"
 @dataclass
 class Request:
     operation: str
-    model_id: str
+    params: dict  # the input rebuilt from the wire and validated (``service.checked_input``)
     body: bytes
     headers: object  # email.message.Message: case-insensitive .get()
     request_id: str
     elapsed_ms: Callable[[], int]
+
+    @property
+    def model_id(self) -> str | None:
+        return self.params.get("modelId")
 
     @property
     def streaming(self) -> bool:
@@ -56,39 +65,39 @@ class Answer:
 
 
 def directive_text(request: Request) -> str:
-    """The latest user text, where ``[[fault:...]]`` directives are looked for. Lenient:
-    a body too broken to read has none."""
+    """The latest user text (for the guardrail operations, the texts they check), where
+    ``[[fault:...]]`` directives are looked for. Lenient: a body too broken to read has
+    none."""
+    operation, params = request.operation, request.params
+    if operation in (CONVERSE, CONVERSE_STREAM):
+        return converse.last_user_text(params)
+    if operation == APPLY_GUARDRAIL:
+        return " ".join(guardrails.apply_guardrail_texts(params))
+    if operation == GUARDRAIL_CHECKS:
+        return " ".join(text for *_, text in guardrails.checks_texts(params))
     try:
-        body = json.loads(request.body)
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    if request.operation in (CONVERSE, CONVERSE_STREAM):
-        return converse.last_user_text(body)
-    try:
-        if request.operation == COUNT_TOKENS:
-            inner = _count_tokens_input(body)
-            if inner[0] == "converse":
-                return converse.last_user_text(inner[1])
-            body = inner[1]
+        if operation == COUNT_TOKENS:
+            kind, body = _count_tokens_input(params)
+            if kind == "converse":
+                return converse.last_user_text(body)
+        elif operation in (INVOKE, INVOKE_STREAM):
+            body = json_object(request.body)
+        else:
+            return ""
         return _invoke_parse(request, body)[2].last_user_text
     except ApiError:
         return ""
 
 
 def answer(request: Request, state) -> Answer:
-    if request.operation in (CONVERSE, CONVERSE_STREAM):
-        return _converse(request, state)
-    if request.operation == COUNT_TOKENS:
-        return _count_tokens(request)
-    return _invoke(request, state)
+    return _ANSWERS[request.operation](request, state)
 
 
 # -- Converse -----------------------------------------------------------------------------
 
 def _converse(request: Request, state) -> Answer:
-    body = converse.parse_request(request.body)
+    body = request.params
+    converse.validate(body)
     ctx = _context(request, body)
     plan = planner.plan(converse.conversation(body), state.prompt_cache, ctx.base_model_id)
     if request.streaming:
@@ -100,16 +109,17 @@ def _converse(request: Request, state) -> Answer:
 
 def _invoke(request: Request, state) -> Answer:
     _check_media_types(request)
-    fmt, ctx, conv = _invoke_parse(request, _json_object(request.body))
+    fmt, ctx, conv = _invoke_parse(request, json_object(request.body))
     plan = planner.plan(conv, state.prompt_cache, ctx.base_model_id)
     extras = _guardrail_fields(plan, conv.guardrail)
+    echoed = {name: request.headers[name] for name in ECHOED_HEADERS if name in request.headers}
     if request.streaming:
         chunks = _with_final_fields(fmt.stream(plan, ctx), plan, ctx, extras)
         events = _padded(("chunk", {"bytes": _b64(chunk)}) for chunk in chunks)
-        return Answer(events=events, headers={"X-Amzn-Bedrock-Content-Type": JSON_TYPE},
-                      format=fmt.name)
+        return Answer(events=events, headers={"X-Amzn-Bedrock-Content-Type": JSON_TYPE,
+                                              **echoed}, format=fmt.name)
     body = {**fmt.response(plan, ctx), **extras}
-    return Answer(body=body, headers=token_headers(plan, ctx), format=fmt.name)
+    return Answer(body=body, headers={**token_headers(plan, ctx), **echoed}, format=fmt.name)
 
 
 def _invoke_parse(request: Request, body: dict):
@@ -193,8 +203,8 @@ def _with_final_fields(chunks: Iterator[dict], plan, ctx: Context, extras: dict)
 
 # -- CountTokens --------------------------------------------------------------------------
 
-def _count_tokens(request: Request) -> Answer:
-    kind, inner = _count_tokens_input(_json_object(request.body))
+def _count_tokens(request: Request, state) -> Answer:
+    kind, inner = _count_tokens_input(request.params)
     if kind == "converse":
         converse.validate(inner)
         conv = converse.conversation(inner)
@@ -218,7 +228,7 @@ def _count_tokens_input(body: dict) -> tuple[str, dict]:
     raw = given["invokeModel"].get("body") if isinstance(given["invokeModel"], dict) else None
     if not isinstance(raw, str):
         raise validation_error("input.invokeModel.body: must be a string")
-    return "invokeModel", _json_object(_blob(raw), "input.invokeModel.body")
+    return "invokeModel", json_object(_blob(raw), "input.invokeModel.body")
 
 
 def _blob(text: str) -> bytes:
@@ -240,17 +250,6 @@ def _context(request: Request, body: dict) -> Context:
                    elapsed_ms=request.elapsed_ms, body=body)
 
 
-def _json_object(data: bytes, where: str = "body") -> dict:
-    try:
-        value = json.loads(data)
-    except ValueError as exc:
-        raise validation_error(f"Malformed input request: {where} is not valid JSON "
-                               f"({exc})") from None
-    if not isinstance(value, dict):
-        raise validation_error(f"Malformed input request: {where} must be a JSON object")
-    return value
-
-
 def _b64(chunk: dict) -> str:
     return base64.b64encode(json.dumps(chunk, separators=(",", ":")).encode()).decode()
 
@@ -264,3 +263,31 @@ def _padded(events) -> Iterator[tuple[str, dict]]:
 def padding(index: int) -> str:
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     return alphabet[: 1 + (index * 7) % len(alphabet)]
+
+
+# -- guardrails and async invocations -----------------------------------------------------
+
+def _apply_guardrail(request: Request, state) -> Answer:
+    return Answer(body=guardrails.apply_guardrail(request.params, request.elapsed_ms()))
+
+
+def _guardrail_checks(request: Request, state) -> Answer:
+    return Answer(body=guardrails.invoke_guardrail_checks(request.params))
+
+
+def _start_async(request: Request, state) -> Answer:
+    return Answer(body=state.async_invokes.start(request.params))
+
+
+def _get_async(request: Request, state) -> Answer:
+    return Answer(body=state.async_invokes.poll(request.params["invocationArn"]))
+
+
+def _list_async(request: Request, state) -> Answer:
+    return Answer(body=state.async_invokes.page(request.params))
+
+
+_ANSWERS = {CONVERSE: _converse, CONVERSE_STREAM: _converse, INVOKE: _invoke,
+            INVOKE_STREAM: _invoke, COUNT_TOKENS: _count_tokens,
+            APPLY_GUARDRAIL: _apply_guardrail, GUARDRAIL_CHECKS: _guardrail_checks,
+            START_ASYNC: _start_async, GET_ASYNC: _get_async, LIST_ASYNC: _list_async}

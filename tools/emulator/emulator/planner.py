@@ -103,11 +103,17 @@ class PromptCache(Protocol):
         """True if ``key`` was seen before; either way it is remembered now."""
 
 
+def guardrail_blocks(text: str) -> bool:
+    """Whether the emulated guardrail blocks ``text``: a model call's latest user text, or
+    what ApplyGuardrail and InvokeGuardrailChecks are given."""
+    return GUARDRAIL_DIRECTIVE in text
+
+
 def plan(conversation: Conversation, cache: PromptCache | None = None, scope: str = "") -> Plan:
     """Decide the reply. ``scope`` (the base model id) keys the prompt cache."""
     conv = conversation
     key = short_hash(conv.segments, conv.last_user_text, conv.tool_results, conv.turns)
-    if conv.guardrail is not None and GUARDRAIL_DIRECTIVE in conv.last_user_text:
+    if conv.guardrail is not None and guardrail_blocks(conv.last_user_text):
         # The model never runs, so nothing is generated.
         return Plan(GUARDRAIL_MESSAGE, tuple(tokenize(GUARDRAIL_MESSAGE)), GUARDRAIL_INTERVENED,
                     Usage(conv.input_words, 0), guardrail=conv.guardrail, key=key)

@@ -1,8 +1,11 @@
-"""Fault queue, request log and prompt cache shared by the server's handler threads."""
+"""Fault queue, request log, prompt cache and async invocations shared by the server's
+handler threads."""
 
 import collections
 import threading
 import time
+
+from .async_invoke import AsyncInvokes
 
 MAX_RECORDED_REQUESTS = 10_000
 MAX_CACHED_PREFIXES = 4096
@@ -41,6 +44,7 @@ class State:
         self._faults = collections.deque()
         self._requests = collections.deque(maxlen=MAX_RECORDED_REQUESTS)
         self.prompt_cache = PromptCache()
+        self.async_invokes = AsyncInvokes()
 
     def add_faults(self, faults) -> int:
         """Append faults to the FIFO queue; return the queue length."""

@@ -141,6 +141,13 @@ def _tuple(kinds) -> tuple:
 
 def guardrail_assessment(guardrail) -> dict:
     """The assessment a guardrail trace reports for an input it blocked."""
-    return {guardrail.identifier: {"contentPolicy": {"filters": [
-        {"type": "MISCONDUCT", "confidence": "HIGH", "filterStrength": "HIGH",
-         "action": "BLOCKED", "detected": True}]}}}
+    return {guardrail.identifier: content_policy(blocked=True)}
+
+
+def content_policy(blocked: bool) -> dict:
+    """The emulated guardrail's one content filter (misconduct, high strength), as a
+    GuardrailAssessment's ``contentPolicy``."""
+    return {"contentPolicy": {"filters": [
+        {"type": "MISCONDUCT", "confidence": "HIGH" if blocked else "NONE",
+         "filterStrength": "HIGH", "action": "BLOCKED" if blocked else "NONE",
+         "detected": blocked}]}}

@@ -18,19 +18,8 @@ _ROLES = ("user", "assistant")
 
 # -- requests -----------------------------------------------------------------------------
 
-def parse_request(body: bytes) -> dict:
-    """Parse and validate a Converse request body; raises a 400 ApiError."""
-    try:
-        request = json.loads(body)
-    except ValueError as exc:
-        raise validation_error(f"Malformed input request: body is not valid JSON ({exc})") from None
-    if not isinstance(request, dict):
-        raise validation_error("Malformed input request: body must be a JSON object")
-    validate(request)
-    return request
-
-
 def validate(request: dict) -> None:
+    """What Bedrock checks beyond the input shape (``service.checked_input`` checks that)."""
     messages = request.get("messages")
     if not isinstance(messages, list) or not messages:
         raise validation_error("messages: must be a non-empty list of messages")
@@ -211,10 +200,18 @@ def response(plan: Plan, ctx: Context) -> dict:
         "stopReason": plan.stop,
         "usage": usage(plan),
         "metrics": {"latencyMs": ctx.elapsed_ms()},
+        **echoed(ctx.body),
     }
     if plan.intervened and plan.guardrail.trace:
         body["trace"] = trace(plan)
     return body
+
+
+def echoed(request: dict) -> dict:
+    """``performanceConfig`` and ``serviceTier`` as the request set them: Bedrock answers
+    with the ones it applied."""
+    return {name: request[name] for name in ("performanceConfig", "serviceTier")
+            if request.get(name) is not None}
 
 
 def trace(plan: Plan) -> dict:
@@ -252,7 +249,8 @@ def stream_events(plan: Plan, ctx: Context) -> Iterator[tuple[str, dict]]:
     yield "messageStart", {"role": "assistant"}
     yield from block_events(plan)
     yield "messageStop", {"stopReason": plan.stop}
-    metadata = {"usage": usage(plan), "metrics": {"latencyMs": ctx.elapsed_ms()}}
+    metadata = {"usage": usage(plan), "metrics": {"latencyMs": ctx.elapsed_ms()},
+                **echoed(ctx.body)}
     if plan.intervened and plan.guardrail.trace:
         metadata["trace"] = trace(plan)
     yield "metadata", metadata
