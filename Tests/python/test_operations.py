@@ -141,3 +141,108 @@ def test_a_stream_by_name_must_stream(client):
     with pytest.raises(InvalidArgumentError) as caught:
         client.operation_stream("Converse", modelId=MODEL, **say("x"))
     assert "bedrock_operation" in str(caught.value)
+
+
+# ---- the operations beyond the shorthands, each against boto3 -------------------------------------
+
+REEL = "amazon.nova-reel-v1:0"
+S3_OUTPUT = {"s3OutputDataConfig": {"s3Uri": "s3://bucket/out"}}
+
+
+def without_metadata(reply):
+    return {key: value for key, value in reply.items() if key != "ResponseMetadata"}
+
+
+def same_times(ours, theirs):
+    """boto3 parses timestamps into datetimes; the library keeps the wire's ISO 8601 text."""
+    import datetime
+
+    def normal(value):
+        if isinstance(value, datetime.datetime):
+            return value.astimezone(datetime.UTC).replace(microsecond=0)
+        if isinstance(value, str) and len(value) >= 20 and value[4] == "-" and value[10] == "T":
+            return datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(datetime.UTC).replace(microsecond=0)
+        if isinstance(value, dict):
+            return {key: normal(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [normal(item) for item in value]
+        return value
+
+    return normal(ours) == normal(theirs)
+
+
+@pytest.fixture
+def no_async_jobs(emulator_url):
+    import urllib.request
+
+    def clear():
+        urllib.request.urlopen(urllib.request.Request(emulator_url + "/_emulator/async-invokes", method="DELETE")).close()
+
+    clear()
+    yield
+    clear()
+
+
+@pytest.mark.parametrize("text", ["all fine", "bad [[guardrail]] words"])
+def test_apply_guardrail_by_name(client, boto, text):
+    params = {"guardrailIdentifier": "gr-1", "guardrailVersion": "DRAFT", "source": "INPUT",
+              "content": [{"text": {"text": text}}]}
+    ours = client.operation("ApplyGuardrail", params)
+    assert ours == without_metadata(boto.apply_guardrail(**params))
+    assert ours["action"] == ("GUARDRAIL_INTERVENED" if "[[guardrail]]" in text else "NONE")
+
+
+def test_invoke_guardrail_checks_by_name(client, boto):
+    params = {"messages": [{"role": "user", "content": [{"text": "mail a.b@example.com [[guardrail]]"}]}],
+              "checks": {"promptAttack": {"categories": [{"category": "JAILBREAK"}]}}}
+    ours = client.operation("InvokeGuardrailChecks", params)
+    assert ours == without_metadata(boto.invoke_guardrail_checks(**params))
+    assert ours["results"]["promptAttack"]["results"][0]["severityScore"] > 0
+
+
+def test_async_invokes_by_name_go_from_in_progress_to_completed(client, boto, no_async_jobs, emulator_url):
+    clear_recorded(emulator_url)
+    started = client.operation("StartAsyncInvoke", modelId=REEL, modelInput={"text": "a cat"},
+                               outputDataConfig=S3_OUTPUT)
+    arn = started["invocationArn"]
+    # The idempotency token boto3 would make up is made up here too.
+    token = recorded(emulator_url)[-1]["body"]["clientRequestToken"]
+    assert len(token) == 36 and token[14] == "4"
+    first = client.operation("GetAsyncInvoke", invocationArn=arn)
+    assert first["status"] == "InProgress" and first["invocationArn"] == arn
+    second = client.operation("GetAsyncInvoke", invocationArn=arn)
+    assert second["status"] == "Completed"
+    assert same_times(second, without_metadata(boto.get_async_invoke(invocationArn=arn)))
+    request = recorded(emulator_url)[-2]
+    assert request["method"] == "GET" and request["path"].endswith("/async-invoke/" + arn.replace(":", "%3A").replace("/", "%2F"))
+
+
+def test_list_async_invokes_by_name_with_query_members(client, boto, no_async_jobs):
+    # The pages prove the query went out as signed: the emulator filters and pages by it.
+    arns = [client.operation("StartAsyncInvoke", modelId=REEL, modelInput={"text": f"cat {n}"},
+                             outputDataConfig=S3_OUTPUT)["invocationArn"] for n in range(3)]
+    first = client.operation("ListAsyncInvokes", maxResults=2, sortOrder="Ascending", submitTimeAfter=1577836800)
+    assert [summary["invocationArn"] for summary in first["asyncInvokeSummaries"]] == arns[:2]
+    rest = client.operation("ListAsyncInvokes", maxResults=2, sortOrder="Ascending",
+                            submitTimeAfter="2020-01-01T00:00:00Z", nextToken=first["nextToken"])
+    assert [summary["invocationArn"] for summary in rest["asyncInvokeSummaries"]] == arns[2:]
+    assert same_times(rest, without_metadata(boto.list_async_invokes(
+        maxResults=2, sortOrder="Ascending", submitTimeAfter="2020-01-01T00:00:00Z", nextToken=first["nextToken"])))
+
+
+def test_service_tier_comes_back_as_boto3_returns_it(client, boto):
+    ours = client.operation("Converse", modelId=MODEL, serviceTier={"type": "flex"}, **say("tier"))
+    assert ours["serviceTier"] == boto.converse(modelId=MODEL, serviceTier={"type": "flex"}, **say("tier"))["serviceTier"]
+    invoked = client.operation("InvokeModel", modelId=MODEL, body=json.dumps(ANTHROPIC_BODY), serviceTier="flex",
+                               performanceConfigLatency="optimized")
+    theirs = boto.invoke_model(modelId=MODEL, body=json.dumps(ANTHROPIC_BODY), serviceTier="flex",
+                               performanceConfigLatency="optimized")
+    assert (invoked["serviceTier"], invoked["performanceConfigLatency"]) == \
+        (theirs["serviceTier"], theirs["performanceConfigLatency"]) == ("flex", "optimized")
+
+
+def test_the_chat_api_reports_the_tier_that_served_it(client):
+    for api in ("converse", "invoke"):
+        reply = client.chat({"model": MODEL, "api": api, "messages": [["human", "tier"]], "max_tokens": 20,
+                             "service_tier": "priority"})
+        assert reply["service_tier"] == "priority", api
