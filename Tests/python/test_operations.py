@@ -150,7 +150,16 @@ S3_OUTPUT = {"s3OutputDataConfig": {"s3Uri": "s3://bucket/out"}}
 
 
 def without_metadata(reply):
-    return {key: value for key, value in reply.items() if key != "ResponseMetadata"}
+    """A reply without boto3's ResponseMetadata and the latencies that differ call to call."""
+    def strip(value):
+        if isinstance(value, dict):
+            return {key: strip(item) for key, item in value.items()
+                    if key != "ResponseMetadata" and "latency" not in key.lower()}
+        if isinstance(value, list):
+            return [strip(item) for item in value]
+        return value
+
+    return strip(reply)
 
 
 def same_times(ours, theirs):
@@ -188,7 +197,7 @@ def test_apply_guardrail_by_name(client, boto, text):
     params = {"guardrailIdentifier": "gr-1", "guardrailVersion": "DRAFT", "source": "INPUT",
               "content": [{"text": {"text": text}}]}
     ours = client.operation("ApplyGuardrail", params)
-    assert ours == without_metadata(boto.apply_guardrail(**params))
+    assert without_metadata(ours) == without_metadata(boto.apply_guardrail(**params))
     assert ours["action"] == ("GUARDRAIL_INTERVENED" if "[[guardrail]]" in text else "NONE")
 
 
@@ -196,7 +205,7 @@ def test_invoke_guardrail_checks_by_name(client, boto):
     params = {"messages": [{"role": "user", "content": [{"text": "mail a.b@example.com [[guardrail]]"}]}],
               "checks": {"promptAttack": {"categories": [{"category": "JAILBREAK"}]}}}
     ours = client.operation("InvokeGuardrailChecks", params)
-    assert ours == without_metadata(boto.invoke_guardrail_checks(**params))
+    assert without_metadata(ours) == without_metadata(boto.invoke_guardrail_checks(**params))
     assert ours["results"]["promptAttack"]["results"][0]["severityScore"] > 0
 
 
