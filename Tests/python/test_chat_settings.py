@@ -90,3 +90,10 @@ def test_bad_settings_name_their_field(client, extra, field):
     with pytest.raises(InvalidArgumentError) as caught:
         client.chat(request)
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_additional_response_fields_come_back(client, stream):
+    request = chat_request("converse", additional_model_response_field_paths=["/stop_reason", "/stop_sequence", "/absent"])
+    reply = list(client.chat_stream(request))[-1]["message"] if stream else client.chat(request)
+    assert reply["additional_model_response_fields"] == {"stop_reason": "end_turn", "stop_sequence": None}

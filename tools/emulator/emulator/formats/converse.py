@@ -201,10 +201,37 @@ def response(plan: Plan, ctx: Context) -> dict:
         "usage": usage(plan),
         "metrics": {"latencyMs": ctx.elapsed_ms()},
         **echoed(ctx.body),
+        **additional_fields(plan, ctx.body),
     }
     if plan.intervened and plan.guardrail.trace:
         body["trace"] = trace(plan)
     return body
+
+
+def native_reply(plan: Plan) -> dict:
+    """The members of the model's own reply that ``additionalModelResponseFieldPaths`` can
+    point into, as an Anthropic Messages reply has them."""
+    return {"type": "message", "role": "assistant", "stop_reason": plan.stop.lower(),
+            "stop_sequence": plan.stop_sequence}
+
+
+def additional_fields(plan: Plan, request: dict) -> dict:
+    """``additionalModelResponseFields``: the values at the requested JSON pointers that
+    exist in the model's reply, nested as their paths are (nothing when none is asked)."""
+    found: dict = {}
+    native = native_reply(plan)
+    for pointer in request.get("additionalModelResponseFieldPaths") or []:
+        keys = [key.replace("~1", "/").replace("~0", "~") for key in pointer.lstrip("/").split("/")]
+        value, target = native, found
+        for key in keys:
+            if not isinstance(value, dict) or key not in value:
+                break
+            value = value[key]
+        else:
+            for key in keys[:-1]:
+                target = target.setdefault(key, {})
+            target[keys[-1]] = value
+    return {"additionalModelResponseFields": found} if found else {}
 
 
 def echoed(request: dict) -> dict:
@@ -248,7 +275,7 @@ def stream_events(plan: Plan, ctx: Context) -> Iterator[tuple[str, dict]]:
     final metadata event is produced."""
     yield "messageStart", {"role": "assistant"}
     yield from block_events(plan)
-    yield "messageStop", {"stopReason": plan.stop}
+    yield "messageStop", {"stopReason": plan.stop, **additional_fields(plan, ctx.body)}
     metadata = {"usage": usage(plan), "metrics": {"latencyMs": ctx.elapsed_ms()},
                 **echoed(ctx.body)}
     if plan.intervened and plan.guardrail.trace:
