@@ -236,21 +236,26 @@ final class ConverseFormatTests: XCTestCase {
 
     // MARK: - Replies
 
-    func test_docsResponse_parsesBlocksStopUsageAndTrace() throws {
-        let (reply, trace) = try ConverseFormat().parseResponse(providerJSON(#"""
+    func test_docsResponse_parsesBlocksStopUsageTraceAndExtras() throws {
+        let body = providerJSON(#"""
         {"output": {"message": {"role": "assistant", "content": [
             {"reasoningContent": {"reasoningText": {"text": "Think.", "signature": "c2ln"}}},
             {"text": "Calling."},
             {"toolUse": {"toolUseId": "tooluse_1", "name": "top_song", "input": {"sign": "WZPZ"}}}]}},
          "stopReason": "tool_use",
          "usage": {"inputTokens": 30, "outputTokens": 20, "totalTokens": 50, "cacheReadInputTokens": 4, "cacheWriteInputTokens": 2},
-         "metrics": {"latencyMs": 300}, "trace": {"guardrail": {}}}
-        """#))
+         "metrics": {"latencyMs": 300}, "trace": {"guardrail": {}},
+         "additionalModelResponseFields": {"stop_sequence": null}, "serviceTier": {"type": "flex"}}
+        """#)
+        let reply = try ConverseFormat().parseResponse(body)
+        var extras = ReplyExtras()
+        extras.read(converse: body)
         XCTAssertEqual(reply, ProviderReply(blocks: [.reasoning(text: "Think.", signature: "c2ln"), .text("Calling."),
                                                      .toolUse(id: "tooluse_1", name: "top_song", input: providerJSON(#"{"sign": "WZPZ"}"#))],
                                             providerStopReason: "tool_use",
                                             usage: ChatUsage(inputTokens: 30, outputTokens: 20, cacheReadInputTokens: 4, cacheWriteInputTokens: 2)))
-        XCTAssertEqual(trace, providerJSON(#"{"guardrail": {}}"#))
+        XCTAssertEqual(extras, ReplyExtras(trace: providerJSON(#"{"guardrail": {}}"#),
+                                           additionalFields: providerJSON(#"{"stop_sequence": null}"#), serviceTier: "flex"))
     }
 
     func test_malformedResponses_areProtocolErrorsNamingTheMember() {
