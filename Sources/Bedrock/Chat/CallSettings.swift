@@ -1,7 +1,8 @@
 /// Per-call settings of the chat API (`service_tier`, `performance_config`, ...). Converse
 /// takes them as body members; InvokeModel takes the ones it has as `X-Amzn-Bedrock-*`
-/// headers, as LangChain's ChatBedrock sends them. Two exist only in Converse, so a request
-/// that sets them goes through Converse.
+/// headers, as LangChain's ChatBedrock sends them. Three exist only in Converse
+/// (`prompt_variables`, `additional_model_response_field_paths`, `output_config`), so a
+/// request that sets one goes through Converse.
 struct CallSettings: Sendable, Equatable {
     static let serviceTiers = ["priority", "default", "flex", "reserved"]
     static let latencies = ["standard", "optimized"]
@@ -14,13 +15,14 @@ struct CallSettings: Sendable, Equatable {
     var promptVariables: JSONObject?
     /// Converse only: JSON pointers into the model's own reply whose values come back.
     var additionalResponseFieldPaths: [String] = []
+    /// Converse only: outputConfig members passed as given (`effort`, ...); a native
+    /// `response_schema` adds its `textFormat`.
+    var outputConfig: JSONObject?
 
-    /// Whether a member that only Converse has is set.
-    var needsConverse: Bool { promptVariables != nil || !additionalResponseFieldPaths.isEmpty }
-
-    /// The first Converse-only member set, as the request names it.
+    /// The first member set that only Converse takes, as the request names it.
     var converseOnlyField: String? {
         if promptVariables != nil { return "prompt_variables" }
+        if outputConfig != nil { return "output_config" }
         return additionalResponseFieldPaths.isEmpty ? nil : "additional_model_response_field_paths"
     }
 
@@ -68,6 +70,7 @@ struct CallSettings: Sendable, Equatable {
             }
             promptVariables = converted
         }
+        outputConfig = try Self.object(object["output_config"], field: "request.output_config")
         if let paths = object["additional_model_response_field_paths"], paths != .null {
             let strings = paths.arrayValue?.compactMap(\.stringValue)
             guard let strings, strings.count == paths.arrayValue?.count else {
@@ -78,7 +81,7 @@ struct CallSettings: Sendable, Equatable {
     }
 
     static let fieldNames: Set<String> = ["service_tier", "performance_config", "request_metadata", "project_identifier",
-                                          "prompt_variables", "additional_model_response_field_paths"]
+                                          "prompt_variables", "additional_model_response_field_paths", "output_config"]
 
     private static func object(_ value: JSON?, field: String) throws(BedrockError) -> JSONObject? {
         guard let value, value != .null else { return nil }
@@ -98,6 +101,7 @@ struct CallSettings: Sendable, Equatable {
         if !additionalResponseFieldPaths.isEmpty {
             body["additionalModelResponseFieldPaths"] = .array(additionalResponseFieldPaths.map(JSON.string))
         }
+        if let outputConfig { body["outputConfig"] = .object(outputConfig) }
     }
 
     /// InvokeModel's headers for the same settings.

@@ -19,7 +19,7 @@ struct ChatPlan {
     let clientStops: [String]
 
     init(_ request: ChatRequest) throws(BedrockError) {
-        self.request = request
+        var request = request
         let baseModelId = Provider.baseModelId(request.model)
         self.baseModelId = baseModelId
         let format = request.provider.invokeFormat
@@ -32,16 +32,22 @@ struct ChatPlan {
             guard invokeCanCarry else {
                 throw .invalidArgument("request.tools", "\(request.model) cannot take tools through InvokeModel; use api \"converse\" or \"auto\"")
             }
-            if let field = request.settings.converseOnlyField {
+            if let field = request.converseOnlyField {
                 throw .invalidArgument("request.\(field)", "only Converse takes it; use api \"converse\" or \"auto\"")
+            }
+            if request.schemaMethod == .jsonSchema, request.responseSchema != nil {
+                throw .invalidArgument("request.response_schema_method", "json_schema is Converse's outputConfig; use api \"converse\" or \"auto\"")
             }
             api = .invoke
         case .auto:
             // As ChatBedrock: Nova goes through Converse. Beyond it: so does anything whose
-            // InvokeModel body cannot carry the tools or the settings the request has.
+            // InvokeModel body cannot carry the tools, the settings or the native schema.
             let isNova = baseModelId.hasPrefix("amazon.nova")
-            api = (isNova || !invokeCanCarry || request.settings.needsConverse) ? .converse : .invoke
+            let needsConverse = !invokeCanCarry || request.converseOnlyField != nil || request.wantsNativeSchema
+            api = (isNova || needsConverse) ? .converse : .invoke
         }
+        request.schemaAsTool = !(api == .converse && request.wantsNativeSchema)
+        self.request = request
         self.format = api == .invoke ? format : nil
         if api == .invoke, !request.stop.isEmpty, !format.supportsStopSequences(modelId: baseModelId) {
             clientStops = request.stop
@@ -104,6 +110,7 @@ struct ChatPlan {
         if clientStopped { providerStop = StopReason.stopSequence }
         return ChatResponse(blocks: accumulator.blocks, providerStopReason: providerStop, usage: accumulator.usage,
                             modelId: request.model, requestId: requestId, api: api,
-                            structuredToolName: request.responseSchema?.name, extras: extras)
+                            structuredToolName: request.schemaAsTool ? request.responseSchema?.name : nil,
+                            structuredFromText: !request.schemaAsTool, extras: extras)
     }
 }

@@ -63,6 +63,14 @@ struct ToolSpec: Sendable, Equatable {
     /// Whether a cache point follows this tool, so the tool list up to here may be cached
     /// (Anthropic `cache_control` on the tool; Converse's `cachePoint` entry after it).
     var cachePoint = false
+    /// Converse's `strict`: the model's input must follow the schema exactly.
+    var strict: Bool?
+}
+
+/// How `response_schema` is asked for (`response_schema_method`).
+enum SchemaMethod: String, Sendable {
+    case auto, tool
+    case jsonSchema = "json_schema"
 }
 
 enum ToolChoice: Sendable, Equatable {
@@ -90,8 +98,14 @@ struct ChatRequest: Sendable, Equatable {
     var stop: [String] = []
     var tools: [ToolSpec] = []
     var toolChoice: ToolChoice?
-    /// The schema from `response_schema`, forced as a tool call named by its title.
+    /// The schema from `response_schema`: forced as a tool call named by its title, or sent
+    /// as Converse's native structured output (`outputConfig.textFormat`).
     var responseSchema: ToolSpec?
+    /// `response_schema` as given, title and description included, for the native form.
+    var responseSchemaObject = JSONObject()
+    var schemaMethod = SchemaMethod.auto
+    /// Whether the schema goes as a forced tool; `ChatPlan` decides, once it knows the API.
+    var schemaAsTool = true
     /// Provider-specific members merged into the InvokeModel body, or Converse's
     /// additionalModelRequestFields.
     var modelKwargs = JSONObject()
@@ -103,14 +117,32 @@ struct ChatRequest: Sendable, Equatable {
         self.provider = provider
     }
 
-    /// The tools to offer, including the structured-output tool when there is a schema.
+    /// The tools to offer, including the structured-output tool when the schema goes as one.
     var effectiveTools: [ToolSpec] {
-        tools + (responseSchema.map { [$0] } ?? [])
+        tools + (schemaAsTool ? responseSchema.map { [$0] } ?? [] : [])
     }
 
-    /// The tool choice to send: a schema forces its tool, as `with_structured_output` does.
+    /// The tool choice to send: a schema's tool is forced, as `with_structured_output` does.
     var effectiveToolChoice: ToolChoice? {
-        if let responseSchema { return .tool(responseSchema.name) }
+        if let responseSchema, schemaAsTool { return .tool(responseSchema.name) }
         return toolChoice
+    }
+
+    /// The first member set that only Converse takes (a per-call setting, or a tool's
+    /// `strict`), as the request names it.
+    var converseOnlyField: String? {
+        if let field = settings.converseOnlyField { return field }
+        return tools.firstIndex { $0.strict != nil }.map { "tools[\($0)].strict" }
+    }
+
+    /// Whether the request asks for native structured output: `json_schema`, or `auto` with
+    /// thinking on, since Claude refuses a forced tool while thinking (langchain-aws #925).
+    var wantsNativeSchema: Bool {
+        guard responseSchema != nil else { return false }
+        switch schemaMethod {
+        case .tool: return false
+        case .jsonSchema: return true
+        case .auto: return AnthropicFormat.thinkingEnabled(modelKwargs)
+        }
     }
 }

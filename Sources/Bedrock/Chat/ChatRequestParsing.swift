@@ -63,6 +63,13 @@ extension ChatRequest {
         toolChoice = try Self.toolChoice(object["tool_choice"])
         if let schema = object["response_schema"], schema != .null {
             responseSchema = try ToolSpec(responseSchema: schema)
+            responseSchemaObject = schema.objectValue ?? JSONObject()
+        }
+        if let method = try fields.string("response_schema_method") {
+            guard let parsed = SchemaMethod(rawValue: method) else {
+                throw .invalidArgument("request.response_schema_method", "expected \"auto\", \"tool\" or \"json_schema\", got \"\(method)\"")
+            }
+            schemaMethod = parsed
         }
         if let kwargs = object["model_kwargs"], kwargs != .null {
             guard case .object(let members) = kwargs else {
@@ -89,7 +96,7 @@ extension ChatRequest {
         settings = try CallSettings(object)
         let known = CallSettings.fieldNames.union(["model", "api", "provider", "messages", "temperature", "max_tokens",
                                                    "top_p", "top_k", "stop", "tools", "tool_choice", "response_schema",
-                                                   "model_kwargs", "guardrail"])
+                                                   "model_kwargs", "guardrail", "response_schema_method"])
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw .invalidArgument("request.\(unknown)", "unknown field")
         }
@@ -265,6 +272,7 @@ extension ToolSpec {
             throw .invalidArgument("\(field).input_schema", "expected a JSON Schema object, got \(schema.typeName)")
         }
         self.init(name: name, description: try fields.string("description"), inputSchema: schema)
+        strict = try fields.bool("strict")
     }
 
     /// The tool that carries a `response_schema`: named by the schema's title, as LangChain's

@@ -8,6 +8,8 @@ struct ChatResponse {
     var api: ChatAPI
     /// The name of the tool that carries `response_schema`, when the request had one.
     var structuredToolName: String?
+    /// The schema went as native structured output: the text is the structured value.
+    var structuredFromText = false
     /// The trace, additional response fields and service tier the service returned.
     var extras: ReplyExtras
 
@@ -34,6 +36,7 @@ struct ChatResponse {
             if name == structuredToolName, structured == .null { structured = input }
         }
         object["tool_calls"] = .array(toolCalls)
+        if structuredFromText { structured = (try? JSON.parse(text, field: "structured output")) ?? .null }
         object["structured"] = structured
         object["stop_reason"] = .string(stopReason)
         object["provider_stop_reason"] = providerStopReason.map(JSON.string) ?? .null

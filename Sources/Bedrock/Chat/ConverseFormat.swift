@@ -42,7 +42,47 @@ struct ConverseFormat {
         }
         if !additional.isEmpty { body["additionalModelRequestFields"] = .object(additional) }
         request.settings.addConverseMembers(to: &body)
+        if request.responseSchema != nil, !request.schemaAsTool {
+            var output = body["outputConfig"]?.objectValue ?? JSONObject()
+            output["textFormat"] = Self.textFormat(request.responseSchemaObject)
+            body["outputConfig"] = .object(output)
+        }
         return .object(body)
+    }
+
+    /// Converse's native structured output for a schema, as ChatBedrockConverse's
+    /// `with_structured_output(method="json_schema")` sends it: the schema as text, closed
+    /// (Bedrock requires `additionalProperties: false` on every object), named by its title.
+    static func textFormat(_ schema: JSONObject) -> JSON {
+        let name = schema["title"]?.stringValue ?? schema["name"]?.stringValue ?? "output_schema"
+        let definition = JSONObject(["schema": .string(closed(.object(schema)).serialized()), "name": .string(name),
+                                     "description": .string(schema["description"]?.stringValue ?? name)])
+        return .object(JSONObject(["type": .string("json_schema"),
+                                   "structure": .object(JSONObject(["jsonSchema": .object(definition)]))]))
+    }
+
+    /// `schema` with `additionalProperties: false` on every object schema, wherever it is
+    /// nested (properties, items, definitions, combinators), as langchain-aws sets it.
+    static func closed(_ schema: JSON) -> JSON {
+        guard case .object(var object) = schema else { return schema }
+        if object["type"]?.stringValue == "object" {
+            object["additionalProperties"] = .bool(false)
+            if case .object(var properties)? = object["properties"] {
+                for (key, value) in properties.pairs { properties[key] = closed(value) }
+                object["properties"] = .object(properties)
+            }
+        }
+        if let items = object["items"], case .object = items { object["items"] = closed(items) }
+        for keyword in ["$defs", "definitions"] {
+            guard case .object(var definitions)? = object[keyword] else { continue }
+            for (key, value) in definitions.pairs { definitions[key] = closed(value) }
+            object[keyword] = .object(definitions)
+        }
+        for keyword in ["allOf", "anyOf", "oneOf"] {
+            guard case .array(let list)? = object[keyword] else { continue }
+            object[keyword] = .array(list.map(closed))
+        }
+        return .object(object)
     }
 
     // MARK: - The message shape Converse and Nova share
@@ -229,7 +269,10 @@ struct ConverseFormat {
             } else if let description = spec.description, !description.isEmpty {
                 toolSpec["description"] = .string(description)
             }
-            toolSpec["inputSchema"] = member("json", spec.inputSchema)
+            // A strict tool's schema is closed, as structured output requires (and LangChain's
+            // bind_tools(strict=True) sends it).
+            toolSpec["inputSchema"] = member("json", spec.strict == true ? Self.closed(spec.inputSchema) : spec.inputSchema)
+            if let strict = spec.strict, dialect == .converse { toolSpec["strict"] = .bool(strict) }
             tools.append(member("toolSpec", .object(toolSpec)))
             if spec.cachePoint, dialect.sendsToolCachePoints { tools.append(cachePoint) }
         }

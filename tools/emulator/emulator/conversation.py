@@ -58,6 +58,8 @@ class Conversation:
     stop_sequences: list[str] = field(default_factory=list)
     reasoning: bool = False
     guardrail: Guardrail | None = None
+    # Converse's outputConfig.textFormat JSON Schema: the reply is a JSON value that fits it.
+    output_schema: dict | None = None
     turns: int = 0  # user/assistant/tool turns, so that tool-call ids differ per turn
 
     def add_text(self, text: str) -> None:

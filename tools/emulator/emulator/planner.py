@@ -125,6 +125,10 @@ def plan(conversation: Conversation, cache: PromptCache | None = None, scope: st
         return Plan("", (), TOOL_USE, replace(usage, output_tokens=thought + len(call.fragments)),
                     tool_call=call, key=key, **thinking)
 
+    if conv.output_schema is not None:  # native structured output: a JSON value, in pieces
+        text = json.dumps(example_input(conv.output_schema))
+        pieces = split_fragments(text)
+        return Plan(text, pieces, END_TURN, replace(usage, output_tokens=thought + len(pieces)), key=key, **thinking)
     if conv.tool_results:
         text = TOOL_REPLY_PREFIX + " ".join(conv.tool_results)
     else:

@@ -74,6 +74,7 @@ def conversation(request: dict) -> Conversation:
     conv.max_tokens = config.get("maxTokens")
     conv.stop_sequences = list(config.get("stopSequences", []))
     conv.reasoning = reasoning_requested(request.get("additionalModelRequestFields") or {})
+    conv.output_schema = output_schema(request)
     guardrail = request.get("guardrailConfig")
     if isinstance(guardrail, dict) and guardrail.get("guardrailIdentifier"):
         conv.guardrail = Guardrail(str(guardrail["guardrailIdentifier"]),
@@ -192,6 +193,19 @@ def usage(plan: Plan) -> dict:
         result.update(cacheReadInputTokens=plan.usage.cache_read,
                       cacheWriteInputTokens=plan.usage.cache_write)
     return result
+
+
+def output_schema(request: dict) -> dict | None:
+    """The JSON Schema of a json_schema ``outputConfig.textFormat`` (text in the request)."""
+    text_format = (request.get("outputConfig") or {}).get("textFormat") or {}
+    if text_format.get("type") != "json_schema":
+        return None
+    schema_text = text_format["structure"]["jsonSchema"]["schema"]
+    try:
+        schema = json.loads(schema_text)
+    except ValueError:
+        raise validation_error("outputConfig.textFormat.structure.jsonSchema.schema is not valid JSON") from None
+    return schema if isinstance(schema, dict) else None
 
 
 def response(plan: Plan, ctx: Context) -> dict:
