@@ -7,11 +7,16 @@ LangChain messages and model settings."""
 from __future__ import annotations
 
 import json
+import threading
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from bedrock_testlib import emulator_aws_settings, langchain_reply
+from emulator.app import encode_event
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 
@@ -106,8 +111,12 @@ def langchain_model(cls, request: dict, emulator_url: str, **extra):
     return model
 
 
-def run_langchain(cls, request: dict, emulator_url: str, stream: bool, **extra) -> Outcome:
+def run_langchain(cls, request: dict, emulator_url: str, stream: bool, call: dict | None = None,
+                  **extra) -> Outcome:
+    """``extra`` goes to the model's constructor, ``call`` to each call (through ``bind``)."""
     model = langchain_model(cls, request, emulator_url, **extra)
+    if call:
+        model = model.bind(**call)
     messages = to_langchain_messages(request["messages"])
     clear_recorded(emulator_url)
     message = langchain_reply(model, messages, stream)
@@ -138,3 +147,35 @@ def run_ours(client, request: dict, emulator_url: str, stream: bool) -> Outcome:
                    tool_calls=[(c["name"], c["args"], c["id"]) for c in response["tool_calls"]],
                    input_tokens=all_input, output_tokens=usage["output_tokens"],
                    stop_reason=response["provider_stop_reason"])
+
+
+@contextmanager
+def canned_converse(reply: dict, events: list[tuple[str, dict]]) -> Iterator[str]:
+    """A local Bedrock endpoint (its URL) that answers every Converse call with ``reply`` and
+    every ConverseStream call with ``events``: for reply members the emulator does not send."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.endswith("/converse-stream"):
+                body = b"".join(encode_event(kind, payload) for kind, payload in events)
+                content_type = "application/vnd.amazon.eventstream"
+            else:
+                body, content_type = json.dumps(reply).encode(), "application/json"
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("x-amzn-RequestId", "canned-request")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

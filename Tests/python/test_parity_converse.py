@@ -1,9 +1,13 @@
 """Parity with LangChain's ChatBedrockConverse on the Converse path: the same conversation
-must produce equivalent Converse request bodies and the same parsed reply."""
+must produce equivalent Converse request bodies and the same parsed reply, both from the chat
+API and from ChatBedrockNative given ChatBedrockConverse's own arguments."""
 
 import pytest
 from langchain_aws import ChatBedrockConverse
-from parity import clear_cache, run_langchain, run_ours
+
+from bedrock_chat.langchain import ChatBedrockNative
+from bedrock_testlib import emulator_aws_settings, langchain_reply
+from parity import canned_converse, clear_cache, run_langchain, run_ours
 
 def normalized(body):
     """Deliberate differences, each equivalent for Bedrock:
@@ -94,3 +98,126 @@ def test_converse_features_match_chatbedrockconverse(client, emulator_url, name,
     assert ours.tool_calls == theirs.tool_calls
     assert (ours.input_tokens, ours.output_tokens) == (theirs.input_tokens, theirs.output_tokens)
     assert ours.stop_reason == theirs.stop_reason
+
+
+# ---- ChatBedrockNative against ChatBedrockConverse: the same arguments, the same body -------
+
+ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123"
+GUARDRAIL = {"guardrailIdentifier": "gr-1", "guardrailVersion": "2", "trace": "enabled"}
+
+# Constructor arguments both models take, by what they set: the arguments, and the Converse
+# body member they make (None for base_model, which only names the provider of an ARN).
+MODEL_SETTINGS = {
+    "additional_model_request_fields": ({"additional_model_request_fields": {"top_k": 7}},
+                                        "additionalModelRequestFields"),
+    "model_kwargs_under_additional_fields": ({"model_kwargs": {"top_k": 5, "anthropic_beta": ["x"]},
+                                              "additional_model_request_fields": {"top_k": 7}},
+                                             "additionalModelRequestFields"),
+    "additional_model_response_field_paths": ({"additional_model_response_field_paths": ["/stop_sequence"]},
+                                              "additionalModelResponseFieldPaths"),
+    "performance_config": ({"performance_config": {"latency": "optimized"}}, "performanceConfig"),
+    "service_tier": ({"service_tier": "flex"}, "serviceTier"),
+    "request_metadata": ({"request_metadata": {"team": "search", "env": "test"}}, "requestMetadata"),
+    "system": ({"system": ["Be brief.", {"text": "Answer in French."}, {"cachePoint": {"type": "default"}}]},
+               "system"),
+    "base_model": ({"model": ARN, "base_model": CLAUDE}, None),
+    "guardrail_config": ({"guardrail_config": GUARDRAIL}, "guardrailConfig"),
+    "stop_sequences": ({"stop_sequences": ["STOP"]}, "inferenceConfig"),
+}
+# What each call may set through its keyword arguments (here through bind), by what they set.
+CALL_SETTINGS = {
+    "additional_model_request_fields": {"additional_model_request_fields": {"top_k": 7}},
+    "additional_model_response_field_paths": {"additional_model_response_field_paths": ["/stop_sequence"]},
+    "performance_config": {"performance_config": {"latency": "optimized"}},
+    "service_tier": {"service_tier": "priority"},
+    "request_metadata": {"request_metadata": {"team": "search"}},
+    "guardrail_config": {"guardrail_config": GUARDRAIL},
+    "stop_sequences": {"stop_sequences": ["HALT"]},
+    "temperature_and_max_tokens": {"temperature": 0.7, "max_tokens": 20},
+}
+# The model's own settings under each call's, to show the call's win (or are merged over them).
+OVERRIDDEN = {"service_tier": "flex", "performance_config": {"latency": "standard"},
+              "request_metadata": {"team": "other"}, "additional_model_request_fields": {"top_k": 1, "kept": True},
+              "stop_sequences": ["STOP"], "temperature": 0.1, "max_tokens": 50}
+
+
+def both_models(emulator_url, stream, model_settings, call=None):
+    """ChatBedrockConverse's and ChatBedrockNative's outcome (the latter through Converse) for
+    one question, with the same constructor arguments and call arguments."""
+    settings = dict(model_settings)
+    request = {"model": settings.pop("model", CLAUDE),
+               "messages": [["system", "Your own system prompt."], ["human", "Hello there"]]}
+    converse_only = {"provider": "anthropic"} if request["model"].startswith("arn:") else {}
+    theirs = run_langchain(ChatBedrockConverse, request, emulator_url, stream, call, **settings, **converse_only)
+    ours = run_langchain(ChatBedrockNative, request, emulator_url, stream, call, api="converse", **settings)
+    return theirs, ours
+
+
+def assert_same(theirs, ours):
+    assert ours.operation == theirs.operation
+    assert normalized(ours.body) == normalized(theirs.body)
+    assert (ours.content, ours.tool_calls, ours.stop_reason) == (theirs.content, theirs.tool_calls, theirs.stop_reason)
+    assert (ours.input_tokens, ours.output_tokens) == (theirs.input_tokens, theirs.output_tokens)
+
+
+@pytest.mark.filterwarnings("ignore:ChatBedrockConverse uses 'additional_model_request_fields'")
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+@pytest.mark.parametrize("name", sorted(MODEL_SETTINGS))
+def test_native_model_settings_match_chatbedrockconverse(emulator_url, name, stream):
+    settings, member = MODEL_SETTINGS[name]
+    theirs, ours = both_models(emulator_url, stream, settings)
+    assert_same(theirs, ours)
+    assert member is None or member in ours.body
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+@pytest.mark.parametrize("name", sorted(CALL_SETTINGS))
+def test_native_call_settings_match_chatbedrockconverse(emulator_url, name, stream):
+    theirs, ours = both_models(emulator_url, stream, OVERRIDDEN, call=CALL_SETTINGS[name])
+    assert_same(theirs, ours)
+    _, without_the_call = both_models(emulator_url, stream, OVERRIDDEN)
+    assert ours.body != without_the_call.body
+
+
+@pytest.mark.parametrize("choice", ["auto", "any", "get_weather"])
+@pytest.mark.parametrize("supported", [("auto",), ("auto", "any"), ("auto", "any", "tool")])
+def test_native_refuses_the_tool_choices_chatbedrockconverse_refuses(emulator_url, supported, choice):
+    request = {"model": CLAUDE, "messages": [["human", "Weather in Paris?"]], "tools": TOOLS, "tool_choice": choice}
+    outcomes = []
+    for cls, extra in ((ChatBedrockConverse, {}), (ChatBedrockNative, {"api": "converse"})):
+        try:
+            outcomes.append(run_langchain(cls, request, emulator_url, False,
+                                          supports_tool_choice_values=supported, **extra))
+        except ValueError as error:
+            assert "does not" in str(error) and "support" in str(error)
+            outcomes.append(None)
+    theirs, ours = outcomes
+    assert (ours is None) == (theirs is None)
+    if ours is not None:
+        assert_same(theirs, ours)
+
+
+# ---- the reply's members the emulator does not send, from a canned Converse endpoint --------
+
+EXTRAS = {"additionalModelResponseFields": {"stop_sequence": None, "usage": {"output_tokens": 2}}}
+TIER = {"serviceTier": {"type": "flex"}}
+USAGE = {"inputTokens": 3, "outputTokens": 2, "totalTokens": 5}
+CANNED_REPLY = {"output": {"message": {"role": "assistant", "content": [{"text": "Hello!"}]}},
+                "stopReason": "end_turn", "usage": USAGE, "metrics": {"latencyMs": 12}, **EXTRAS, **TIER}
+CANNED_EVENTS = [("messageStart", {"role": "assistant"}),
+                 ("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hello!"}}),
+                 ("contentBlockStop", {"contentBlockIndex": 0}),
+                 ("messageStop", {"stopReason": "end_turn", **EXTRAS}),
+                 ("metadata", {"usage": USAGE, "metrics": {"latencyMs": 12}, **TIER})]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+def test_native_reply_extras_match_chatbedrockconverse(stream):
+    with canned_converse(CANNED_REPLY, CANNED_EVENTS) as url:
+        settings = {**emulator_aws_settings(url), "additional_model_response_field_paths": ["/stop_sequence", "/usage"],
+                    "service_tier": "flex"}
+        theirs = langchain_reply(ChatBedrockConverse(model=CLAUDE, **settings), "Hi", stream)
+        ours = langchain_reply(ChatBedrockNative(model=CLAUDE, api="converse", **settings), "Hi", stream)
+    for key in ("additionalModelResponseFields", "serviceTier"):
+        assert ours.response_metadata[key] == theirs.response_metadata[key] == {**EXTRAS, **TIER}[key], key
+    assert ours.text == theirs.text == "Hello!"

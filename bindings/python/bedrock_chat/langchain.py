@@ -57,9 +57,12 @@ __all__ = ["ChatBedrockNative", "convert_messages"]
 
 _client_lock = threading.Lock()
 
-# The fields of a chat request (docs/c-api.md, "Chat request") a call's keyword arguments may set.
-_REQUEST_FIELDS = frozenset({"model", "api", "provider", "temperature", "max_tokens", "top_p", "top_k", "stop",
-                             "tools", "tool_choice", "response_schema", "model_kwargs", "guardrail"})
+# LangChain's own keyword arguments to a call, which are not request settings.
+_NOT_SETTINGS = frozenset({"stream", "ls_structured_output_format"})
+# Other names a call's keyword arguments may give a chat request member (ChatBedrockConverse's
+# and ChatBedrock's), by the member's name.
+_CALL_ALIASES = {"model_id": "model", "stop_sequences": "stop", "guardrails": "guardrail",
+                 "guardrail_config": "guardrail", "additional_model_request_fields": "model_kwargs"}
 
 # Bedrock document formats by MIME type (Converse DocumentBlock.format).
 _DOCUMENT_FORMATS = {
@@ -83,17 +86,22 @@ class ChatBedrockNative(BaseChatModel):
     Bedrock API key, ``bedrock_api_key``, from ``AWS_BEARER_TOKEN_BEDROCK`` when not given),
     ``temperature``, ``max_tokens``, ``top_p``, ``top_k``, ``stop``, ``model_kwargs``,
     ``provider`` (for ARNs and custom model ids), ``guardrails``, ``timeout`` (seconds, the
-    whole call) and ``max_retries``. ``api`` picks the Bedrock API: ``"auto"`` (InvokeModel
+    whole call) and ``max_retries``; and ChatBedrockConverse's ``system``,
+    ``additional_model_request_fields``, ``additional_model_response_field_paths``,
+    ``performance_config``, ``service_tier``, ``request_metadata``, ``base_model_id`` and
+    ``supports_tool_choice_values``. ``api`` picks the Bedrock API: ``"auto"`` (InvokeModel
     with the provider's format, as ChatBedrock does, and Converse where that format cannot
     carry the request), ``"invoke"`` or ``"converse"``. ``client_config`` passes any other
     libbedrock config field (``connect_timeout_ms``, ``read_timeout_ms``, ``proxy``, ...),
-    and ``client`` an existing ``bedrock_chat.Client`` to share.
+    and ``client`` an existing ``bedrock_chat.Client`` to share. An argument it does not take
+    is an error that names it (the package README lists ChatBedrockConverse's that it leaves out).
 
     Unset region, endpoint and credentials are resolved as boto3 resolves them (environment,
     ``~/.aws/config`` and ``~/.aws/credentials``).
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    # extra="forbid": a misspelt or unsupported setting is an error, not silently ignored.
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, extra="forbid")
 
     model_id: str = Field(alias="model")
     """A model id, inference-profile id or ARN, e.g. ``anthropic.claude-3-5-sonnet-20240620-v1:0``."""
@@ -118,6 +126,27 @@ class ChatBedrockNative(BaseChatModel):
     model_kwargs: dict[str, Any] | None = None
     """Provider-specific request fields: merged into the InvokeModel body, or sent as
     Converse's ``additionalModelRequestFields``."""
+    additional_model_request_fields: dict[str, Any] | None = None
+    """ChatBedrockConverse's name for ``model_kwargs``: merged over them (its members win)."""
+    additional_model_response_field_paths: list[str] | None = None
+    """JSON pointers into the model's own reply (e.g. ``["/stop_sequence"]``); their values come
+    back in ``response_metadata["additionalModelResponseFields"]``. Converse only: with
+    ``api="auto"`` they send the request through Converse."""
+    system: list[str | dict[str, Any]] | None = None
+    """System prompts (strings or content blocks) put before the messages' own."""
+    base_model_id: str | None = Field(default=None, alias="base_model")
+    """The foundation model behind ``model`` when its id does not say (an application
+    inference profile ARN, a custom model), e.g. ``anthropic.claude-3-5-sonnet-20240620-v1:0``."""
+    supports_tool_choice_values: Sequence[Literal["auto", "any", "tool"]] | None = None
+    """The ``tool_choice`` kinds the model takes; ``bind_tools`` refuses any other. Unset, every
+    kind is sent and Bedrock decides."""
+    performance_config: dict[str, Any] | None = None
+    """``{"latency": "standard" | "optimized"}``."""
+    service_tier: Literal["priority", "default", "flex", "reserved"] | None = None
+    """The tier to serve the call; the one that served it is in
+    ``response_metadata["serviceTier"]`` when Bedrock says."""
+    request_metadata: dict[str, str] | None = None
+    """Key-value pairs to filter invocation logs by."""
     guardrails: dict[str, Any] | None = Field(default=None, alias="guardrail_config")
     """``{"guardrailIdentifier", "guardrailVersion", "trace"}`` (ChatBedrock's form) or
     ``{"id", "version", "trace"}``."""
@@ -140,10 +169,8 @@ class ChatBedrockNative(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model_id": self.model_id, "provider": self.provider, "api": self.api,
-                "region_name": self.region_name, "temperature": self.temperature, "max_tokens": self.max_tokens,
-                "top_p": self.top_p, "top_k": self.top_k, "stop": self.stop, "model_kwargs": self.model_kwargs,
-                "guardrails": self.guardrails}
+        return {"model_id": self.model_id, "base_model_id": self.base_model_id, "region_name": self.region_name,
+                **self._model_settings(self.model_id)}
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
@@ -210,40 +237,41 @@ class ChatBedrockNative(BaseChatModel):
     # ---- requests ---------------------------------------------------------------------------
 
     def _request(self, messages: Sequence[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """The chat request (docs/c-api.md) for ``messages`` and one call's keyword arguments."""
-        kwargs = dict(kwargs)
-        kwargs.pop("stream", None)
-        kwargs.pop("ls_structured_output_format", None)
-        model, model_id = kwargs.pop("model", None), kwargs.pop("model_id", None)
-        request: dict[str, Any] = {"model": model or model_id or self.model_id, "messages": convert_messages(messages)}
-        provider = kwargs.pop("provider", None) or self.provider
-        if provider:
-            request["provider"] = provider
-        api = kwargs.pop("api", None) or self.api
-        if api != "auto":
-            request["api"] = api
-        for name in ("temperature", "max_tokens", "top_p", "top_k"):
-            value = kwargs.pop(name, getattr(self, name))
-            if value is not None:
-                request[name] = value
-        call_stop = kwargs.pop("stop", None)
-        stops = stop if stop is not None else call_stop if call_stop is not None else self.stop
-        if stops:
-            request["stop"] = list(stops)
-        model_kwargs = {**(self.model_kwargs or {}), **(kwargs.pop("model_kwargs", None) or {})}
+        """The chat request (docs/c-api.md) for ``messages`` and one call's keyword arguments,
+        which override the model's settings (``model_kwargs`` are merged)."""
+        call = _call_settings(kwargs)
+        if stop is not None:
+            call["stop"] = stop
+        model = call.pop("model", self.model_id)
+        system = [SystemMessage(content=list(self.system))] if self.system else []
+        request: dict[str, Any] = {"model": model, "messages": convert_messages([*system, *messages]),
+                                   **self._model_settings(model)}
+        model_kwargs = {**request.pop("model_kwargs", {}), **call.pop("model_kwargs", {})}
         if model_kwargs:
             request["model_kwargs"] = model_kwargs
-        guardrail_settings = kwargs.pop("guardrail", None), kwargs.pop("guardrails", None)
-        guardrail = _guardrail(guardrail_settings[0] or guardrail_settings[1] or self.guardrails)
-        if guardrail:
-            request["guardrail"] = guardrail
-        for name in ("tools", "tool_choice", "response_schema"):
-            value = kwargs.pop(name, None)
-            if value is not None:
-                request[name] = value
-        # Anything else goes to the library, which rejects an unknown field by name.
-        request.update({key: value for key, value in kwargs.items() if value is not None})
+        request.update(call)
         return request
+
+    def _model_settings(self, model: str) -> dict[str, Any]:
+        """The model's own settings for a request to ``model``, by the chat request's names;
+        unset ones left out."""
+        settings = {
+            "provider": self._provider(model), "api": self.api, "temperature": self.temperature,
+            "max_tokens": self.max_tokens, "top_p": self.top_p, "top_k": self.top_k, "stop": self.stop or None,
+            "model_kwargs": {**(self.model_kwargs or {}), **(self.additional_model_request_fields or {})} or None,
+            "guardrail": _guardrail(self.guardrails), "service_tier": self.service_tier,
+            "performance_config": self.performance_config, "request_metadata": self.request_metadata,
+            "additional_model_response_field_paths": self.additional_model_response_field_paths}
+        return {name: value for name, value in settings.items() if value is not None}
+
+    def _provider(self, model: str) -> str | None:
+        if self.provider:
+            return self.provider
+        # The chat request has no base-model member yet, so the base model serves only to name
+        # the provider, which the library needs when the model id (an ARN) does not say it.
+        if self.base_model_id and model == self.model_id:
+            return self.base_model_id.partition(".")[0]
+        return None
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
@@ -283,7 +311,9 @@ class ChatBedrockNative(BaseChatModel):
                    **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]:
         """Offers ``tools`` (dicts in OpenAI, Anthropic or JSON-schema form, pydantic models,
         TypedDicts, functions, or ``BaseTool``s) to the model. ``tool_choice`` is ``"auto"``,
-        ``"any"`` (or ``"required"``/``True``), ``"none"``, or a tool's name."""
+        ``"any"`` (or ``"required"``/``True``), ``"none"``, or a tool's name; one whose kind is
+        not in ``supports_tool_choice_values`` (when set) is refused, as ChatBedrockConverse
+        refuses it."""
         formatted: list[dict[str, Any]] = []
         for tool in tools:
             if isinstance(tool, Mapping) and (tool.get("type") == "cache_point" or "cachePoint" in tool):
@@ -294,8 +324,17 @@ class ChatBedrockNative(BaseChatModel):
                 formatted.append({"type": "cache_point"})
         choice = _tool_choice(tool_choice)
         if choice is not None:
+            self._check_tool_choice(choice)
             kwargs["tool_choice"] = choice
         return self.bind(tools=formatted, **kwargs)
+
+    def _check_tool_choice(self, choice: str | dict[str, str]) -> None:
+        if self.supports_tool_choice_values is None or choice == "none":
+            return  # "none" forces nothing; Converse has no such kind to refuse
+        kind = "tool" if isinstance(choice, Mapping) else choice
+        if kind not in self.supports_tool_choice_values:
+            raise ValueError(f"model {self.model_id} does not support tool_choice of type {kind!r}; "
+                             f"supports_tool_choice_values is {list(self.supports_tool_choice_values)}")
 
     def with_structured_output(self, schema: dict[str, Any] | type | None = None, *, include_raw: bool = False,
                                method: Literal["function_calling", "json_schema", "json_mode"] = "function_calling",
@@ -542,6 +581,24 @@ class _DocumentNames:
         return candidate
 
 
+def _call_settings(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """A call's keyword arguments as chat request members; unset ones left out. A name the
+    request does not know goes to the library as it is, which rejects it by name."""
+    settings: dict[str, Any] = {}
+    given_as: dict[str, str] = {}
+    for name, value in kwargs.items():
+        if value is None or name in _NOT_SETTINGS:
+            continue
+        member = _CALL_ALIASES.get(name, name)
+        if member in given_as:
+            raise ValueError(f"{given_as[member]} and {name} both set the request's {member}: give one")
+        given_as[member] = name
+        settings[member] = value
+    if "guardrail" in settings:
+        settings["guardrail"] = _guardrail(settings["guardrail"])
+    return settings
+
+
 def _tool_spec(tool: Any) -> dict[str, Any]:
     function = convert_to_openai_tool(tool)["function"]
     spec: dict[str, Any] = {"name": function["name"],
@@ -578,10 +635,8 @@ def _guardrail(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
         return None
     identifier = config.get("id") or config.get("guardrailIdentifier") or config.get("guardrail_identifier")
     version = config.get("version") or config.get("guardrailVersion") or config.get("guardrail_version")
-    if not identifier:
-        return None
-    if not version:
-        raise ValueError("guardrails: a guardrail needs its version")
+    if not identifier or not version:
+        raise ValueError("guardrails: a guardrail needs its id and version")
     guardrail = {"id": str(identifier), "version": str(version)}
     trace = config.get("trace")
     if trace is True:
@@ -643,6 +698,11 @@ def _response_metadata(response: dict[str, Any]) -> dict[str, Any]:
                 "request_id": response.get("request_id"), "api": response.get("api")}
     if response.get("trace") is not None:
         metadata["trace"] = response["trace"]
+    # Under ChatBedrockConverse's names and in its shapes: it passes Converse's members through.
+    if response.get("additional_model_response_fields") is not None:
+        metadata["additionalModelResponseFields"] = response["additional_model_response_fields"]
+    if response.get("service_tier"):
+        metadata["serviceTier"] = {"type": response["service_tier"]}
     return metadata
 
 
