@@ -187,7 +187,7 @@ def test_base_model_names_the_provider_of_an_arn(settings, emulator_url):
 @pytest.mark.parametrize("argument", [
     "temprature",  # a typo
     # ChatBedrockConverse's that the library cannot carry yet (bindings/python/README.md says why)
-    "guard_last_turn_only", "raw_blocks", "output_config", "reasoning_effort", "default_headers", "config",
+    "guard_last_turn_only", "raw_blocks", "reasoning_effort", "default_headers", "config",
     "bedrock_client"])
 def test_an_argument_not_taken_is_an_error_that_names_it(argument):
     with pytest.raises(ValidationError, match=rf"{argument}\n\s+Extra inputs are not permitted"):
@@ -315,7 +315,7 @@ class Movie(TypedDict):
     year: int
 
 
-@pytest.mark.parametrize("method", ["function_calling", "json_schema", "json_mode"])
+@pytest.mark.parametrize("method", ["function_calling", "json_mode"])
 def test_structured_output_sends_response_schema(model, emulator_url, method):
     clear_recorded(emulator_url)
     person = model.with_structured_output(Person, method=method).invoke("Describe Ada Lovelace.")
@@ -323,6 +323,15 @@ def test_structured_output_sends_response_schema(model, emulator_url, method):
     body = sent(emulator_url)["body"]
     assert body["tool_choice"] == {"type": "tool", "name": "Person"}
     assert body["tools"][0]["name"] == "Person" and body["tools"][0]["input_schema"]["required"] == ["name", "age"]
+
+
+def test_structured_output_json_schema_is_native(model, emulator_url):
+    # Converse's outputConfig, not a forced tool (test_structured_output.py holds the parity).
+    clear_recorded(emulator_url)
+    person = model.with_structured_output(Person, method="json_schema").invoke("Describe Ada Lovelace.")
+    assert isinstance(person, Person)
+    body = sent(emulator_url)["body"]
+    assert body["outputConfig"]["textFormat"]["type"] == "json_schema" and "toolConfig" not in body
 
 
 def test_structured_output_typeddict_dict_and_include_raw(model):

@@ -117,3 +117,27 @@ def test_strict_needs_converse(client):
         client.chat({"model": CLAUDE, "api": "invoke", "messages": [["human", "x"]], "max_tokens": 10,
                      "tools": [WEATHER, {**WEATHER, "name": "other", "strict": False}]})
     assert caught.value.field == "request.tools[1].strict"
+
+
+def test_chatbedrocknative_json_schema_matches_chatbedrockconverse(emulator_url):
+    from pydantic import BaseModel
+
+    from bedrock_chat.langchain import ChatBedrockNative
+
+    class Person(BaseModel):
+        """Someone we know"""
+        name: str
+        age: int
+
+    settings = emulator_aws_settings(emulator_url)
+    ours = ChatBedrockNative(model=CLAUDE, max_tokens=500, region=settings["region_name"], base_url=emulator_url,
+                             aws_access_key_id=settings["aws_access_key_id"],
+                             aws_secret_access_key=settings["aws_secret_access_key"])
+    theirs = ChatBedrockConverse(model=CLAUDE, max_tokens=500, client=boto3.client("bedrock-runtime", **settings))
+    clear_recorded(emulator_url)
+    person = ours.with_structured_output(Person, method="json_schema").invoke("Who is Ada?")
+    sent_ours = last_body(emulator_url)
+    expected = theirs.with_structured_output(Person, method="json_schema").invoke("Who is Ada?")
+    sent_theirs = last_body(emulator_url)
+    assert text_format(sent_ours) == text_format(sent_theirs)
+    assert isinstance(person, Person) and person == expected

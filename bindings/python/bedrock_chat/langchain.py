@@ -36,7 +36,7 @@ try:
     )
     from langchain_core.messages.ai import InputTokenDetails, UsageMetadata
     from langchain_core.messages.tool import tool_call, tool_call_chunk
-    from langchain_core.output_parsers import JsonOutputParser
+    from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
     from langchain_core.output_parsers.base import OutputParserLike
     from langchain_core.output_parsers.openai_tools import JsonOutputKeyToolsParser, PydanticToolsParser
     from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -146,6 +146,8 @@ class ChatBedrockNative(BaseChatModel):
     """The tier to serve the call; the one that served it is in
     ``response_metadata["serviceTier"]`` when Bedrock says."""
     request_metadata: dict[str, str] | None = None
+    output_config: dict[str, Any] | None = None
+    """Converse's ``outputConfig`` members (``effort``, ...); a native schema adds ``textFormat``."""
     """Key-value pairs to filter invocation logs by."""
     guardrails: dict[str, Any] | None = Field(default=None, alias="guardrail_config")
     """``{"guardrailIdentifier", "guardrailVersion", "trace"}`` (ChatBedrock's form) or
@@ -261,7 +263,8 @@ class ChatBedrockNative(BaseChatModel):
             "model_kwargs": {**(self.model_kwargs or {}), **(self.additional_model_request_fields or {})} or None,
             "guardrail": _guardrail(self.guardrails), "service_tier": self.service_tier,
             "performance_config": self.performance_config, "request_metadata": self.request_metadata,
-            "additional_model_response_field_paths": self.additional_model_response_field_paths}
+            "additional_model_response_field_paths": self.additional_model_response_field_paths,
+            "output_config": self.output_config}
         return {name: value for name, value in settings.items() if value is not None}
 
     def _provider(self, model: str) -> str | None:
@@ -314,12 +317,13 @@ class ChatBedrockNative(BaseChatModel):
         ``"any"`` (or ``"required"``/``True``), ``"none"``, or a tool's name; one whose kind is
         not in ``supports_tool_choice_values`` (when set) is refused, as ChatBedrockConverse
         refuses it."""
+        strict = kwargs.pop("strict", None)
         formatted: list[dict[str, Any]] = []
         for tool in tools:
             if isinstance(tool, Mapping) and (tool.get("type") == "cache_point" or "cachePoint" in tool):
                 formatted.append({"type": "cache_point"})
                 continue
-            formatted.append(_tool_spec(tool))
+            formatted.append(_tool_spec(tool) if strict is None else {**_tool_spec(tool), "strict": strict})
             if isinstance(tool, Mapping) and tool.get("cache_control"):
                 formatted.append({"type": "cache_point"})
         choice = _tool_choice(tool_choice)
@@ -342,10 +346,13 @@ class ChatBedrockNative(BaseChatModel):
                                **kwargs: Any) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
         """A runnable that returns ``schema``'s type (a pydantic model's instance, or a dict
         for a TypedDict or JSON schema). The schema goes to the library as the request's
-        ``response_schema``, which makes the model answer through a forced tool named by the
-        schema's title, whatever the provider; all three ``method``s use it when a schema
-        is given. ``method="json_mode"`` without a schema parses the reply's text as JSON.
-        ``include_raw=True`` returns ``{"raw", "parsed", "parsing_error"}``."""
+        ``response_schema``. ``method="json_schema"`` asks for Bedrock's native structured
+        output (Converse's ``outputConfig``), as ChatBedrockConverse does, and the reply's text
+        is the value; ``function_calling`` and ``json_mode`` make the model answer through a
+        forced tool named by the schema's title (while thinking is on, the library uses the
+        native form instead, since Claude refuses a forced tool then). ``json_mode`` without
+        a schema parses the reply's text as JSON. ``include_raw=True`` returns ``{"raw",
+        "parsed", "parsing_error"}``."""
         if kwargs:
             raise ValueError(f"unsupported arguments: {sorted(kwargs)}")
         if method not in ("function_calling", "json_schema", "json_mode"):
@@ -363,13 +370,15 @@ class ChatBedrockNative(BaseChatModel):
                                                "title": name}
             if function.get("description"):
                 response_schema["description"] = function["description"]
+            native = method == "json_schema"
+            if native:
+                # As ChatBedrockConverse sends it: the model's own JSON Schema, titles kept.
+                response_schema = _own_json_schema(schema) or response_schema
             llm = self.bind(response_schema=response_schema,
+                            response_schema_method="json_schema" if native else "auto",
                             ls_structured_output_format={"kwargs": {"method": method, "strict": strict},
                                                          "schema": schema})
-            if isinstance(schema, type) and is_basemodel_subclass(schema):
-                parser = PydanticToolsParser(tools=[schema], first_tool_only=True)
-            else:
-                parser = JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+            parser = _structured_parser(schema, name, native)
         if not include_raw:
             return llm | parser
         parse = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
@@ -579,6 +588,27 @@ class _DocumentNames:
             candidate = f"{name}-{number}"
         self._used.add(candidate)
         return candidate
+
+
+def _own_json_schema(schema: Any) -> dict[str, Any] | None:
+    """A pydantic model's JSON Schema, or a JSON Schema dict as given; None for other kinds."""
+    if isinstance(schema, type) and is_basemodel_subclass(schema):
+        return dict(schema.model_json_schema())
+    if isinstance(schema, Mapping) and "properties" in schema:
+        return dict(schema)
+    return None
+
+
+def _structured_parser(schema: Any, name: str, native: bool) -> OutputParserLike[Any]:
+    """Reads the structured value from the reply: the forced tool's input, or with native
+    output the reply's text, which is the value as JSON."""
+    if not native:
+        if isinstance(schema, type) and is_basemodel_subclass(schema):
+            return PydanticToolsParser(tools=[schema], first_tool_only=True)
+        return JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+    if isinstance(schema, type) and is_basemodel_subclass(schema):
+        return PydanticOutputParser(pydantic_object=schema)
+    return JsonOutputParser()
 
 
 def _call_settings(kwargs: Mapping[str, Any]) -> dict[str, Any]:
