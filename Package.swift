@@ -28,3 +28,10 @@ if Context.environment["BEDROCK_BENCH"] == "1" {
     package.targets.append(.executableTarget(name: "bench-eventstream", dependencies: ["Bedrock", "CZlib"],
                                              path: "bench/eventstream"))
 }
+
+// The libFuzzer targets (fuzz/main.swift), built by scripts/fuzz.sh with BEDROCK_FUZZ=1 and
+// -sanitize=fuzzer,address; libFuzzer supplies main, so other builds leave them out.
+if Context.environment["BEDROCK_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(name: "bedrock-fuzz", dependencies: ["Bedrock"], path: "fuzz",
+                                             exclude: ["corpus"]))
+}

@@ -101,8 +101,6 @@ struct ChatRequest: Sendable, Equatable {
     /// The schema from `response_schema`: forced as a tool call named by its title, or sent
     /// as Converse's native structured output (`outputConfig.textFormat`).
     var responseSchema: ToolSpec?
-    /// `response_schema` as given, title and description included, for the native form.
-    var responseSchemaObject = JSONObject()
     var schemaMethod = SchemaMethod.auto
     /// Whether the schema goes as a forced tool; `ChatPlan` decides, once it knows the API.
     var schemaAsTool = true

@@ -63,7 +63,6 @@ extension ChatRequest {
         toolChoice = try Self.toolChoice(object["tool_choice"])
         if let schema = object["response_schema"], schema != .null {
             responseSchema = try ToolSpec(responseSchema: schema)
-            responseSchemaObject = schema.objectValue ?? JSONObject()
         }
         if let method = try fields.string("response_schema_method") {
             guard let parsed = SchemaMethod(rawValue: method) else {

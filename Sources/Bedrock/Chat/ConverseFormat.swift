@@ -42,9 +42,9 @@ struct ConverseFormat {
         }
         if !additional.isEmpty { body["additionalModelRequestFields"] = .object(additional) }
         request.settings.addConverseMembers(to: &body)
-        if request.responseSchema != nil, !request.schemaAsTool {
+        if let schema = request.responseSchema, !request.schemaAsTool {
             var output = body["outputConfig"]?.objectValue ?? JSONObject()
-            output["textFormat"] = Self.textFormat(request.responseSchemaObject)
+            output["textFormat"] = Self.textFormat(schema)
             body["outputConfig"] = .object(output)
         }
         return .object(body)
@@ -52,11 +52,14 @@ struct ConverseFormat {
 
     /// Converse's native structured output for a schema, as ChatBedrockConverse's
     /// `with_structured_output(method="json_schema")` sends it: the schema as text, closed
-    /// (Bedrock requires `additionalProperties: false` on every object), named by its title.
-    static func textFormat(_ schema: JSONObject) -> JSON {
-        let name = schema["title"]?.stringValue ?? schema["name"]?.stringValue ?? "output_schema"
-        let definition = JSONObject(["schema": .string(closed(.object(schema)).serialized()), "name": .string(name),
-                                     "description": .string(schema["description"]?.stringValue ?? name)])
+    /// (Bedrock requires `additionalProperties: false` on every object), with its title and
+    /// description back in it, named by its title.
+    static func textFormat(_ schema: ToolSpec) -> JSON {
+        var object = schema.inputSchema.objectValue ?? JSONObject()
+        object["title"] = .string(schema.name)
+        if let description = schema.description { object["description"] = .string(description) }
+        let definition = JSONObject(["schema": .string(closed(.object(object)).serialized()), "name": .string(schema.name),
+                                     "description": .string(schema.description ?? schema.name)])
         return .object(JSONObject(["type": .string("json_schema"),
                                    "structure": .object(JSONObject(["jsonSchema": .object(definition)]))]))
     }
