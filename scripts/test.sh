@@ -2,7 +2,8 @@
 # Runs every test: Swift (swift test), C (ctest, with the emulator as a fixture), Python
 # (pytest, which starts its own emulator), the install tests (Tests/install/run.sh: the
 # self-contained release library, installed and used from outside the tree), the bench smoke,
-# and the C tests once more under ASan and LSan. Installs missing dependencies first.
+# the C tests once more under ASan and LSan, and 20 s of each fuzz target. Installs missing
+# dependencies first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -28,3 +29,6 @@ bench/run.sh --smoke  # every benchmark client and scenario once, on the release
 
 say "C and C++ tests again, under AddressSanitizer and LeakSanitizer (scripts/sanitize.sh; the first build takes 2-3 min)"
 scripts/sanitize.sh
+
+say "Fuzzing smoke: each libFuzzer target for 20 s (scripts/fuzz.sh)"
+scripts/fuzz.sh 20
