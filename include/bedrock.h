@@ -184,6 +184,13 @@ bedrock_status bedrock_client_warm(bedrock_client *client, bedrock_error **err);
 bedrock_status bedrock_chat(bedrock_client *client, const char *request_json, char **response_json,
                             bedrock_error **err);
 
+/* How many input tokens a chat request would use, answered by CountTokens for the body the
+   request would send (Converse's members, or the provider's InvokeModel body). The count is
+   for the foundation model: base_model, or model without its inference-profile prefix.
+   *response_json is {"input_tokens": N}, freed with bedrock_string_free(). */
+bedrock_status bedrock_chat_count_tokens(bedrock_client *client, const char *request_json, char **response_json,
+                                         bedrock_error **err);
+
 /* Streams a chat reply to `on_event`, one JSON object per event, and returns when it ends:
    {"type": "start", "model_id", "request_id"}, then any number of
    {"type": "text" | "reasoning", "index", "text"}, {"type": "tool_call_start", "index", "id",

@@ -97,3 +97,35 @@ def test_additional_response_fields_come_back(client, stream):
     request = chat_request("converse", additional_model_response_field_paths=["/stop_reason", "/stop_sequence", "/absent"])
     reply = list(client.chat_stream(request))[-1]["message"] if stream else client.chat(request)
     assert reply["additional_model_response_fields"] == {"stop_reason": "end_turn", "stop_sequence": None}
+
+
+PROFILE_ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123"
+
+
+def test_base_model_picks_the_format_of_an_opaque_arn(client, emulator_url):
+    clear_recorded(emulator_url)
+    reply = client.chat({"model": PROFILE_ARN, "base_model": "amazon.nova-lite-v1:0", "api": "invoke",
+                         "messages": [["human", "which format"]], "max_tokens": 30})
+    request, body = sent(emulator_url)
+    # Nova's messages-v1 body, not Titan's inputText, which the provider alone would pick.
+    assert "inputText" not in body and body["messages"][0]["content"] == [{"text": "which format"}]
+    assert request["model_id"] == PROFILE_ARN and reply["content"]
+
+
+def test_base_model_must_name_a_provider(client):
+    with pytest.raises(InvalidArgumentError) as caught:
+        client.chat({"model": PROFILE_ARN, "base_model": "my-model", "messages": [["human", "x"]]})
+    assert caught.value.field == "request.base_model"
+
+
+@pytest.mark.parametrize("api", ["converse", "invoke"])
+def test_chat_count_tokens_counts_what_the_request_would_send(client, emulator_url, api):
+    request = {"model": "us." + CLAUDE, "api": api, "max_tokens": 40,
+               "messages": [["system", "Be brief."], ["human", "one two three four"]]}
+    clear_recorded(emulator_url)
+    counted = client.chat_count_tokens(request)
+    sent_request, body = sent(emulator_url)
+    assert sent_request["operation"] == "CountTokens" and sent_request["model_id"] == CLAUDE
+    assert list(body["input"]) == [api if api == "converse" else "invokeModel"]
+    usage = client.chat(request)["usage"]
+    assert counted == {"input_tokens": usage["input_tokens"]}

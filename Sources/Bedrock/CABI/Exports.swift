@@ -129,6 +129,18 @@ public func bedrock_chat(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<
     }
 }
 
+@_cdecl("bedrock_chat_count_tokens")
+public func bedrock_chat_count_tokens(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<CChar>?,
+                                      _ responseJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                      _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    responseJSON?.pointee = nil
+    return withCStatus(err, client: client) { (client) throws(BedrockError) in
+        let request = try ChatRequest(json: try jsonArgument(requestJSON, field: "request"))
+        let out = try outArgument(responseJSON, field: "response_json")
+        out.pointee = try mallocCString(try client.countChatTokens(request))
+    }
+}
+
 @_cdecl("bedrock_chat_stream")
 public func bedrock_chat_stream(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<CChar>?,
                                 _ onEvent: EventCallback?, _ userData: UnsafeMutableRawPointer?,

@@ -7,9 +7,39 @@ extension BedrockClient {
         return try runToEnd(try .init(plan.operation, modelId: request.model, body: try plan.body(stream: false),
                                   extraHeaders: plan.extraHeaders), kind: .chat(plan))
     }
+
+    /// The input tokens a chat request would use (`bedrock_chat_count_tokens`), answered by
+    /// CountTokens for the body the request would send: `{"input_tokens": N}`.
+    func countChatTokens(_ request: ChatRequest) throws(BedrockError) -> String {
+        let plan = try ChatPlan(request)
+        // CountTokens takes the foundation model, not an inference profile.
+        let reply = try runToEnd(try .init(.countTokens, modelId: plan.baseModelId, body: try plan.countTokensBody()),
+                                 kind: .converse)
+        guard let count = (try? JSON.parse(reply, field: "CountTokens response"))?["inputTokens"]?.int64Value else {
+            throw BedrockError(.protocol, "CountTokens response has no inputTokens")
+        }
+        return JSON.object(JSONObject(["input_tokens": .int(count)])).serialized()
+    }
 }
 
 extension ChatPlan {
+    /// The CountTokens body for the request: Converse's members that CountTokens takes, or the
+    /// InvokeModel body, base64 as the wire carries a blob.
+    func countTokensBody() throws(BedrockError) -> [UInt8] {
+        let input: JSONObject
+        if api == .converse {
+            let body = try JSON.parse(try body(stream: false), field: "body").objectValue ?? JSONObject()
+            var converse = JSONObject()
+            for member in ["messages", "system", "toolConfig", "additionalModelRequestFields"] {
+                if let value = body[member] { converse[member] = value }
+            }
+            input = JSONObject(["converse": .object(converse)])
+        } else {
+            input = JSONObject(["invokeModel": .object(JSONObject(["body": .string(base64Encoded(try body(stream: false)))]))])
+        }
+        return Array(JSON.object(JSONObject(["input": .object(input)])).serialized().utf8)
+    }
+
     /// The chat response for a whole 2xx response, read with the plan's format.
     func reply(head: HTTPResponseHead, body bytes: [UInt8]) throws(BedrockError) -> JSON {
         guard let body = try? JSON.parse(bytes, field: "response") else {

@@ -20,7 +20,7 @@ struct ChatPlan {
 
     init(_ request: ChatRequest) throws(BedrockError) {
         var request = request
-        let baseModelId = Provider.baseModelId(request.model)
+        let baseModelId = Provider.baseModelId(request.baseModel ?? request.model)
         self.baseModelId = baseModelId
         let format = request.provider.invokeFormat
         let needsTools = !request.effectiveTools.isEmpty || request.messages.contains(where: \.hasToolBlocks)

@@ -88,6 +88,9 @@ struct GuardrailConfig: Sendable, Equatable {
 /// A validated chat request (docs/c-api.md, "Chat request"), independent of provider and API.
 struct ChatRequest: Sendable, Equatable {
     var model: String
+    /// The foundation model behind an opaque `model` (an application inference profile or
+    /// custom model ARN), which decides the format; nil when `model` says it.
+    var baseModel: String?
     var api: ChatAPI = .auto
     var provider: Provider
     var messages: [ChatMessage] = []

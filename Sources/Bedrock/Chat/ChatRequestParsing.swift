@@ -13,6 +13,10 @@ extension ChatRequest {
             throw .invalidArgument("request.model", "required")
         }
         try RuntimeOperation.validate(modelId: model, field: "request.model")
+        let baseModel = try fields.string("base_model")
+        if let baseModel, Provider.infer(fromModelId: baseModel) == nil {
+            throw .invalidArgument("request.base_model", "\"\(baseModel)\" names no known provider; give a foundation model id such as amazon.nova-pro-v1:0")
+        }
         let provider: Provider
         if let name = try fields.string("provider") {
             guard let named = Provider(rawValue: name.lowercased()) else {
@@ -20,12 +24,13 @@ extension ChatRequest {
                 throw .invalidArgument("request.provider", "unknown provider \"\(name)\" (known: \(known))")
             }
             provider = named
-        } else if let inferred = Provider.infer(fromModelId: model) {
+        } else if let inferred = Provider.infer(fromModelId: baseModel ?? model) {
             provider = inferred
         } else {
-            throw .invalidArgument("request.provider", "required for model \"\(model)\", whose id names no known provider")
+            throw .invalidArgument("request.provider", "required for model \"\(model)\", whose id names no known provider (or give base_model)")
         }
         self.init(model: model, provider: provider)
+        self.baseModel = baseModel
         if let api = try fields.string("api") {
             guard let parsed = ChatAPI(rawValue: api) else {
                 throw .invalidArgument("request.api", "expected \"auto\", \"invoke\" or \"converse\", got \"\(api)\"")
@@ -95,7 +100,7 @@ extension ChatRequest {
         settings = try CallSettings(object)
         let known = CallSettings.fieldNames.union(["model", "api", "provider", "messages", "temperature", "max_tokens",
                                                    "top_p", "top_k", "stop", "tools", "tool_choice", "response_schema",
-                                                   "model_kwargs", "guardrail", "response_schema_method"])
+                                                   "model_kwargs", "guardrail", "response_schema_method", "base_model"])
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw .invalidArgument("request.\(unknown)", "unknown field")
         }

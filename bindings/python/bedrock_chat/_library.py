@@ -62,6 +62,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "bedrock_converse": (c_int, model_call),
         "bedrock_converse_stream": (c_int, model_stream),
         "bedrock_chat": (c_int, [c_void_p, c_char_p, c_void_pp, c_void_pp]),
+        "bedrock_chat_count_tokens": (c_int, [c_void_p, c_char_p, c_void_pp, c_void_pp]),
         "bedrock_stream_open": (c_int, [c_void_p, c_char_p, c_void_pp, c_void_pp]),
         "bedrock_stream_next": (c_int, [c_void_p, c_void_pp, c_void_pp]),
         "bedrock_stream_cancel": (None, [c_void_p]),

@@ -157,6 +157,11 @@ class Client:
         result: dict[str, Any] = self._call(lib.bedrock_chat, _encode(request))
         return result
 
+    def chat_count_tokens(self, request: Request) -> dict[str, Any]:
+        """How many input tokens a chat request would use, by CountTokens: ``{"input_tokens": N}``."""
+        result: dict[str, Any] = self._call(lib.bedrock_chat_count_tokens, _encode(request))
+        return result
+
     def converse(self, model_id: str, request: Request) -> dict[str, Any]:
         """Converse: ``request`` is the Converse request body as boto3 takes it (messages,
         system, inferenceConfig, ...). Returns the response body as a dict."""
