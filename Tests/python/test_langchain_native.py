@@ -538,3 +538,16 @@ def test_serialization_round_trip(settings):
     assert isinstance(revived, ChatBedrockNative)
     assert (revived.temperature, revived.api, revived.endpoint_url) == (0.3, "converse", settings["endpoint_url"])
     assert revived.invoke("revived").text == "You said: revived"
+
+
+def test_get_num_tokens_from_messages_asks_count_tokens(settings, emulator_url):
+    model = ChatBedrockNative(model=CLAUDE, api="converse", **settings)
+    messages = [SystemMessage("Be brief."), HumanMessage("one two three four")]
+    clear_recorded(emulator_url)
+    counted = model.get_num_tokens_from_messages(messages)
+    request = recorded(emulator_url)[-1]
+    assert request["operation"] == "CountTokens" and request["body"]["input"]["converse"]["system"]
+    assert counted == model.invoke(messages).usage_metadata["input_tokens"]
+    # Unlike ChatBedrockConverse, tools are counted too: CountTokens takes Converse's toolConfig.
+    model.get_num_tokens_from_messages(messages, tools=[magic_function])
+    assert recorded(emulator_url)[-1]["body"]["input"]["converse"]["toolConfig"]["tools"]

@@ -257,8 +257,10 @@ class ChatBedrockNative(BaseChatModel):
     def _model_settings(self, model: str) -> dict[str, Any]:
         """The model's own settings for a request to ``model``, by the chat request's names;
         unset ones left out."""
+        # The base model belongs to this model's own id, not to one a call switched to.
+        base_model = self.base_model_id if model == self.model_id else None
         settings = {
-            "provider": self._provider(model), "api": self.api, "temperature": self.temperature,
+            "provider": self.provider, "base_model": base_model, "api": self.api, "temperature": self.temperature,
             "max_tokens": self.max_tokens, "top_p": self.top_p, "top_k": self.top_k, "stop": self.stop or None,
             "model_kwargs": {**(self.model_kwargs or {}), **(self.additional_model_request_fields or {})} or None,
             "guardrail": _guardrail(self.guardrails), "service_tier": self.service_tier,
@@ -267,14 +269,11 @@ class ChatBedrockNative(BaseChatModel):
             "output_config": self.output_config}
         return {name: value for name, value in settings.items() if value is not None}
 
-    def _provider(self, model: str) -> str | None:
-        if self.provider:
-            return self.provider
-        # The chat request has no base-model member yet, so the base model serves only to name
-        # the provider, which the library needs when the model id (an ARN) does not say it.
-        if self.base_model_id and model == self.model_id:
-            return self.base_model_id.partition(".")[0]
-        return None
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
+        """The input tokens of ``messages`` (and ``tools``), counted by Bedrock's CountTokens for
+        the request this model would send, as ChatBedrockConverse counts them."""
+        request = self._request(messages, None, {"tools": [_tool_spec(tool) for tool in tools]} if tools else {})
+        return int(self._get_client().chat_count_tokens(request)["input_tokens"])
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
