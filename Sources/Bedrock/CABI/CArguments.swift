@@ -79,6 +79,11 @@ func mallocBytes(_ bytes: [UInt8]) throws(BedrockError) -> UnsafeMutablePointer<
     return copy
 }
 
+/// A new C handle that holds `object` until its free function releases it.
+func retainedHandle<T: AnyObject>(_ object: T) -> OpaquePointer {
+    OpaquePointer(Unmanaged.passRetained(object).toOpaque())
+}
+
 /// The client behind a `bedrock_client *`.
 func clientArgument(_ handle: OpaquePointer?) throws(BedrockError) -> BedrockClient {
     guard let handle else { throw .invalidArgument("client", "must not be NULL") }
@@ -125,7 +130,7 @@ final class ErrorHandle {
     }
 
     static func make(_ error: BedrockError) -> OpaquePointer {
-        OpaquePointer(Unmanaged.passRetained(ErrorHandle(error)).toOpaque())
+        retainedHandle(ErrorHandle(error))
     }
 
     static func from(_ handle: OpaquePointer) -> ErrorHandle {

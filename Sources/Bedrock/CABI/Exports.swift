@@ -31,7 +31,7 @@ public func bedrock_client_new(_ configJSON: UnsafePointer<CChar>?, _ out: Unsaf
         let out = try outArgument(out, field: "out")
         let config = configJSON == nil ? ClientConfig() : try ClientConfig(json: try jsonArgument(configJSON, field: "config"))
         let client = try BedrockClient(config)
-        out.pointee = OpaquePointer(Unmanaged.passRetained(client).toOpaque())
+        out.pointee = retainedHandle(client)
     }
 }
 
@@ -159,7 +159,7 @@ public func bedrock_stream_open(_ client: OpaquePointer?, _ requestJSON: UnsafeP
     return withCStatus(err, client: client) { (client) throws(BedrockError) in
         let request = try ChatRequest(json: try jsonArgument(requestJSON, field: "request"))
         let out = try outArgument(out, field: "out")
-        out.pointee = OpaquePointer(Unmanaged.passRetained(try client.openChatStream(request)).toOpaque())
+        out.pointee = retainedHandle(try client.openChatStream(request))
     }
 }
 
@@ -173,8 +173,7 @@ public func bedrock_converse_stream_open(_ client: OpaquePointer?, _ modelId: Un
         let modelId = try stringArgument(modelId, field: "model_id")
         let request = try jsonArgument(requestJSON, field: "request")
         let out = try outArgument(out, field: "out")
-        out.pointee = OpaquePointer(Unmanaged.passRetained(try client.openConverseStream(modelId: modelId, request: request))
-            .toOpaque())
+        out.pointee = retainedHandle(try client.openConverseStream(modelId: modelId, request: request))
     }
 }
 
@@ -188,8 +187,7 @@ public func bedrock_invoke_model_stream_open(_ client: OpaquePointer?, _ modelId
         let modelId = try stringArgument(modelId, field: "model_id")
         let body = try stringArgument(bodyJSON, field: "body_json")
         let out = try outArgument(out, field: "out")
-        out.pointee = OpaquePointer(Unmanaged.passRetained(try client.openInvokeModelStream(modelId: modelId, body: body))
-            .toOpaque())
+        out.pointee = retainedHandle(try client.openInvokeModelStream(modelId: modelId, body: body))
     }
 }
 
@@ -203,8 +201,7 @@ public func bedrock_operation_stream_open(_ client: OpaquePointer?, _ operation:
         let operation = try stringArgument(operation, field: "operation")
         let params = try jsonArgument(paramsJSON, field: "params")
         let out = try outArgument(out, field: "out")
-        out.pointee = OpaquePointer(Unmanaged.passRetained(try client.openOperationStream(operation, params: params))
-            .toOpaque())
+        out.pointee = retainedHandle(try client.openOperationStream(operation, params: params))
     }
 }
 

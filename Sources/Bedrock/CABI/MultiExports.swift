@@ -20,7 +20,7 @@ public func bedrock_multi_new(_ client: OpaquePointer?, _ optionsJSON: UnsafePoi
     return withCStatus(err, client: client) { (client) throws(BedrockError) in
         let out = try outArgument(out, field: "out")
         let options = optionsJSON == nil ? MultiOptions() : try MultiOptions(json: try jsonArgument(optionsJSON, field: "options"))
-        out.pointee = OpaquePointer(Unmanaged.passRetained(try BedrockMulti(client: client, options: options)).toOpaque())
+        out.pointee = retainedHandle(try BedrockMulti(client: client, options: options))
     }
 }
 
@@ -245,7 +245,7 @@ private func startCall(_ multi: OpaquePointer?, _ out: UnsafeMutablePointer<Opaq
     out?.pointee = nil
     return withCStatus(err, multi: multi) { (multi) throws(BedrockError) in
         let out = try outArgument(out, field: "out")
-        out.pointee = OpaquePointer(Unmanaged.passRetained(try start(multi)).toOpaque())
+        out.pointee = retainedHandle(try start(multi))
     }
 }
 
