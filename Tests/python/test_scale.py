@@ -3,6 +3,7 @@ against the emulator's asyncio mode over HTTP/2 with TLS: every stream's final m
 its deltas, and the process gains no thread (the loop drives one bedrock_multi)."""
 
 import asyncio
+import json
 import threading
 import time
 
@@ -54,3 +55,51 @@ def test_a_thousand_async_streams_on_one_loop(scale_emulator):
     assert results == [True] * STREAMS
     assert peak == threads, "the asyncio API started threads"
     print(f"{STREAMS} async streams: {elapsed:.1f} s, {peak} thread(s)")
+
+
+def test_a_killed_http2_connection_ends_its_streams_and_the_next_call_reconnects(scale_emulator):
+    """A dropped HTTP/2 connection (no GOAWAY) fails every stream it carried that had already
+    delivered events, with NETWORK, promptly; nothing hangs; the next call opens a new one."""
+    import ssl
+    import urllib.request
+
+    from bedrock_chat import NetworkError
+
+    def kill():
+        context = ssl.create_default_context(cafile=str(scale_emulator.ca_file))
+        request = urllib.request.Request(scale_emulator.url + "/_emulator/http2-connections", method="DELETE")
+        with urllib.request.urlopen(request, context=context) as reply:
+            return json.load(reply)["killed"]
+
+    async def main():
+        async with Client(region="us-east-1", endpoint_url=scale_emulator.url, credentials=EMULATOR_CREDENTIALS,
+                          ca_file=str(scale_emulator.ca_file), max_attempts=1) as client:
+            streaming = asyncio.Event()
+            started = []
+
+            async def one(n):
+                try:
+                    async for event in client.achat_stream(_request(n)):
+                        if event["type"] == "text" and n not in started:
+                            started.append(n)
+                            if len(started) == 20:
+                                streaming.set()
+                    return "completed"
+                except NetworkError:
+                    return "network"
+
+            tasks = [asyncio.create_task(one(n)) for n in range(20)]
+            await asyncio.wait_for(streaming.wait(), 20)
+            killed = await asyncio.get_running_loop().run_in_executor(None, kill)
+            began = time.monotonic()
+            results = await asyncio.wait_for(asyncio.gather(*tasks), 20)
+            ended_in = time.monotonic() - began
+            after = await client.achat({"model": "anthropic.claude-3-haiku-20240307-v1:0",
+                                         "messages": [["human", "after the kill"]]})
+            return killed, results, ended_in, after
+
+    killed, results, ended_in, after = asyncio.run(main())
+    assert killed >= 1
+    assert results == ["network"] * 20
+    assert ended_in < 5, f"the streams took {ended_in:.1f} s to end"
+    assert after["content"] == "You said: after the kill" and after["metrics"]["http_version"] == "2"

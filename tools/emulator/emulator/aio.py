@@ -63,7 +63,9 @@ class AsyncEmulatorServer:
         self.scheme = "https" if ssl_context else "http"
         self.ssl_context = ssl_context
         self.app = make_app(self.server_address[1])
+        self.app.kill_http2_connections = self._kill_http2_connections
         self._connections = set()
+        self._http2_writers = set()
         self._pacer = None
 
     @property
@@ -99,6 +101,7 @@ class AsyncEmulatorServer:
                 initial = await _sniff(reader)
                 http2 = initial == PREFACE
             if http2:
+                self._http2_writers.add(writer)
                 await _Http2Connection(self.app, self._pacer, reader, writer).run(initial)
             else:
                 await _Http1Connection(self.app, self._pacer, reader, writer, initial).run()
@@ -110,9 +113,19 @@ class AsyncEmulatorServer:
             traceback.print_exc(file=sys.stderr)
         finally:
             self._connections.discard(task)
+            self._http2_writers.discard(writer)
             writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 1)
+
+
+    def _kill_http2_connections(self) -> int:
+        """Drops every HTTP/2 connection at once, as a load balancer that goes away would:
+        no GOAWAY, no reset, the TCP connection just ends. Returns how many there were."""
+        writers = list(self._http2_writers)
+        for writer in writers:
+            writer.transport.abort()
+        return len(writers)
 
 
 async def _sniff(reader: asyncio.StreamReader) -> bytes:

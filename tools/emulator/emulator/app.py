@@ -128,6 +128,8 @@ class App:
         self.state = state
         self.authenticator = authenticator
         self.token_delay_ms = token_delay_ms
+        # Set by the asyncio server, which alone speaks HTTP/2: drops those connections.
+        self.kill_http2_connections = None
 
     def handle(self, request: Request) -> Response:
         """The Response to ``request``; never raises (an internal error is a 500)."""
@@ -294,6 +296,10 @@ class _Exchange:
         if route == ("DELETE", "/_emulator/async-invokes"):
             state.async_invokes.clear()
             return self.json(200, {})
+        if route == ("DELETE", "/_emulator/http2-connections"):
+            if self.app.kill_http2_connections is None:
+                raise ApiError(404, "UnknownOperationException", "only the asyncio mode serves HTTP/2 connections")
+            return self.json(200, {"killed": self.app.kill_http2_connections()})
         raise ApiError(404, "UnknownOperationException",
                        f"Unknown control operation: {self.request.method} {path}")
 
