@@ -4,13 +4,13 @@
 # lost and still-reachable blocks are the Swift runtime's own caches, kept for the process's
 # life, and are not counted.) Starts its own emulator. Slow: about 20 times native speed.
 #
-#   scripts/valgrind.sh [TEST...]      default: test_arguments test_converse test_chat test_multi test_wrapper
+#   scripts/valgrind.sh [TEST...]   default: test_arguments test_converse test_chat test_multi test_faults test_wrapper
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(test_arguments test_converse test_chat test_multi test_wrapper)
+[ ${#tests[@]} -gt 0 ] || tests=(test_arguments test_converse test_chat test_multi test_faults test_wrapper)
 scripts/ensure-deps.sh
 scripts/build.sh >/dev/null
 state=$(mktemp -d)
