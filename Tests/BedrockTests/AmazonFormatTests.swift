@@ -67,7 +67,7 @@ final class AmazonFormatTests: XCTestCase, ProviderFormatTesting {
     }
 
     func test_titanPrompt_joinsTextBlocksAndIgnoresCachePoints() throws {
-        let body = try body(request([ChatMessage(role: .user, content: [.text("Part one. "), .cachePoint, .text("Part two.")])],
+        let body = try body(request([ChatMessage(role: .user, content: [.text("Part one. "), .cachePoint(ttl: nil), .text("Part two.")])],
                                     model: titan))
         XCTAssertEqual(body["inputText"], .string("\n\nUser: Part one. Part two.\n\nBot:"))
         XCTAssertEqual(body["textGenerationConfig"], .object(JSONObject()))
@@ -98,7 +98,7 @@ final class AmazonFormatTests: XCTestCase, ProviderFormatTesting {
 
     func test_novaBlankOnlyMessage_isInvalidArgumentNamingItsIndex() {
         let request = request([ChatMessage(role: .user, content: [.text("Hi")]),
-                               ChatMessage(role: .assistant, content: [.text("   "), .cachePoint])], model: nova)
+                               ChatMessage(role: .assistant, content: [.text("   "), .cachePoint(ttl: nil)])], model: nova)
         assertInvalidArgument(request, mentions: "messages[1]")
     }
 
@@ -124,7 +124,7 @@ final class AmazonFormatTests: XCTestCase, ProviderFormatTesting {
                                ChatMessage(role: .assistant, content: [.toolUse(id: "a", name: "f", input: .object(JSONObject())),
                                                                        .toolUse(id: "b", name: "f", input: .object(JSONObject()))]),
                                ChatMessage(role: .tool, content: [.toolResult(toolUseId: "a", content: [], isError: false)]),
-                               ChatMessage(role: .tool, content: [.toolResult(toolUseId: "b", content: [.text(" "), .cachePoint], isError: false)])],
+                               ChatMessage(role: .tool, content: [.toolResult(toolUseId: "b", content: [.text(" "), .cachePoint(ttl: nil)], isError: false)])],
                               model: nova)
         request.tools = [ToolSpec(name: "f", description: nil, inputSchema: .object(JSONObject()))]
         XCTAssertEqual(try body(request)["messages"]?.arrayValue?.last?["content"], providerJSON(#"""
@@ -137,7 +137,7 @@ final class AmazonFormatTests: XCTestCase, ProviderFormatTesting {
         // It marks the prompt through the turn before it.
         let body = try body(request([ChatMessage(role: .user, content: [.text("Doc.")]),
                                      ChatMessage(role: .assistant, content: [.text("Read.")]),
-                                     ChatMessage(role: .user, content: [.cachePoint, .text("Q?")])], model: nova))
+                                     ChatMessage(role: .user, content: [.cachePoint(ttl: nil), .text("Q?")])], model: nova))
         XCTAssertEqual(body["messages"]?.arrayValue?.last?["content"], providerJSON(#"[{"cachePoint": {"type": "default"}}, {"text": "Q?"}]"#))
     }
 

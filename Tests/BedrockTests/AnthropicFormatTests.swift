@@ -124,7 +124,7 @@ final class AnthropicFormatTests: XCTestCase, ProviderFormatTesting {
 
     func test_cachePointAtStartOfMessage_marksPreviousMessagesLastBlock() throws {
         let request = request([ChatMessage(role: .system, content: [.text("Manual")]),
-                               ChatMessage(role: .user, content: [.cachePoint, .text("Question")])])
+                               ChatMessage(role: .user, content: [.cachePoint(ttl: nil), .text("Question")])])
         let body = try body(request)
         XCTAssertEqual(body["system"], .array([.object(JSONObject(["type": .string("text"), "text": .string("Manual"),
                                                                    "cache_control": AnthropicFormat.ephemeralCacheControl]))]))
@@ -135,7 +135,7 @@ final class AnthropicFormatTests: XCTestCase, ProviderFormatTesting {
     func test_cachePointAfterToolResultText_marksTheInnerBlock() throws {
         var request = request([ChatMessage(role: .user, content: [.text("Go")]),
                                ChatMessage(role: .assistant, content: [.toolUse(id: "t1", name: "f", input: .object(JSONObject()))]),
-                               ChatMessage(role: .tool, content: [.toolResult(toolUseId: "t1", content: [.text("a"), .cachePoint],
+                               ChatMessage(role: .tool, content: [.toolResult(toolUseId: "t1", content: [.text("a"), .cachePoint(ttl: nil)],
                                                                               isError: false)])])
         request.tools = [ToolSpec(name: "f", description: nil, inputSchema: .object(JSONObject()))]
         let result = try XCTUnwrap(try body(request)["messages"]?.arrayValue?[2]["content"]?.arrayValue?.first)

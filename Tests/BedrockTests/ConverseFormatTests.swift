@@ -154,7 +154,7 @@ final class ConverseFormatTests: XCTestCase {
     func test_cachePointInsideToolResult_followsTheResult() throws {
         let body = try converse(request([ChatMessage(role: .user, content: [.text("Go")]),
                                          ChatMessage(role: .assistant, content: [.toolUse(id: "t", name: "f", input: .object(JSONObject()))]),
-                                         ChatMessage(role: .tool, content: [.toolResult(toolUseId: "t", content: [.text("long output"), .cachePoint], isError: false)])],
+                                         ChatMessage(role: .tool, content: [.toolResult(toolUseId: "t", content: [.text("long output"), .cachePoint(ttl: nil)], isError: false)])],
                                         tools: true))
         XCTAssertEqual(dig(body, "messages", 2, "content"), providerJSON(#"""
         [{"toolResult": {"content": [{"text": "long output"}], "toolUseId": "t", "status": "success"}},
@@ -188,7 +188,7 @@ final class ConverseFormatTests: XCTestCase {
         XCTAssertNil(body["system"])
         XCTAssertEqual(body["messages"], providerJSON(#"[{"role": "user", "content": [{"text": "Hi"}]}]"#))
         assertInvalidArgument(request([ChatMessage(role: .user, content: [.text("Hi")]),
-                                       ChatMessage(role: .assistant, content: [.text("  "), .cachePoint])]),
+                                       ChatMessage(role: .assistant, content: [.text("  "), .cachePoint(ttl: nil)])]),
                               mentions: "messages[1]")
     }
 

@@ -40,7 +40,7 @@ final class MetaFormatTests: XCTestCase, ProviderFormatTesting {
         let request = request([
             ChatMessage(role: .user, content: [.text("Hi"), .text("  \n"), .text("")]),
             ChatMessage(role: .assistant, content: [.text(" ")]),
-            ChatMessage(role: .user, content: [.cachePoint, .text("there")]),
+            ChatMessage(role: .user, content: [.cachePoint(ttl: nil), .text("there")]),
         ])
         let body = try body(request)
         XCTAssertEqual(body["prompt"]?.stringValue,

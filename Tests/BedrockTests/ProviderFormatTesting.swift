@@ -310,7 +310,7 @@ extension ContentBlock {
                 return .toolResult(toolUseId: string("tool_use_id"), content: try vectorList(block["content"]),
                                    isError: block["is_error"]?.boolValue ?? false)
             case "reasoning": return .reasoning(text: string("text"), signature: block["signature"]?.stringValue)
-            case "cache_point": return .cachePoint
+            case "cache_point": return .cachePoint(ttl: nil)
             default: throw ProviderVectors.Malformed(description: "block \(block.serialized())")
             }
         }

@@ -129,3 +129,33 @@ def test_chat_count_tokens_counts_what_the_request_would_send(client, emulator_u
     assert list(body["input"]) == [api if api == "converse" else "invokeModel"]
     usage = client.chat(request)["usage"]
     assert counted == {"input_tokens": usage["input_tokens"]}
+
+
+def test_cache_point_ttl_goes_to_converse_and_writes_come_back_per_ttl(client, emulator_url):
+    from parity import clear_cache
+
+    clear_cache(emulator_url)
+    long_system = " ".join(f"rule{n}" for n in range(60))
+    request = {"model": CLAUDE, "max_tokens": 30,
+               "messages": [{"role": "system", "content": [long_system, {"type": "cache_point", "ttl": "1h"}]},
+                            ["human", "cache me"]]}
+    clear_recorded(emulator_url)
+    reply = client.chat(request)
+    request_sent, body = sent(emulator_url)
+    assert body["system"][-1] == {"cachePoint": {"type": "default", "ttl": "1h"}}
+    assert reply["api"] == "converse"
+    usage = reply["usage"]
+    assert usage["cache_write_input_tokens"] > 0
+    assert usage["cache_details"] == [{"ttl": "1h", "input_tokens": usage["cache_write_input_tokens"]}]
+    streamed = list(client.chat_stream(request))[-1]["message"]["usage"]
+    assert streamed["cache_read_input_tokens"] == usage["cache_write_input_tokens"]
+
+
+@pytest.mark.parametrize(("block", "api", "field"), [
+    ({"type": "cache_point", "ttl": "2h"}, "auto", "request.messages[0].content[1].ttl"),
+    ({"type": "cache_point", "ttl": "5m"}, "invoke", "request.messages[0].content[1].ttl"),
+])
+def test_bad_cache_ttls_name_their_field(client, block, api, field):
+    with pytest.raises(InvalidArgumentError) as caught:
+        client.chat({"model": CLAUDE, "api": api, "messages": [{"role": "user", "content": ["hi", block]}]})
+    assert caught.value.field == field

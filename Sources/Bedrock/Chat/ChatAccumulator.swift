@@ -108,14 +108,21 @@ extension ChatUsage {
         if other.outputTokens != 0 { outputTokens = other.outputTokens }
         if other.cacheReadInputTokens != 0 { cacheReadInputTokens = other.cacheReadInputTokens }
         if other.cacheWriteInputTokens != 0 { cacheWriteInputTokens = other.cacheWriteInputTokens }
+        if !other.cacheWritesByTTL.isEmpty { cacheWritesByTTL = other.cacheWritesByTTL }
     }
 
     var json: JSON {
-        .object(JSONObject([
+        var object = JSONObject([
             "input_tokens": .int(Int64(inputTokens)), "output_tokens": .int(Int64(outputTokens)),
             "total_tokens": .int(Int64(totalTokens)),
             "cache_read_input_tokens": .int(Int64(cacheReadInputTokens)),
             "cache_write_input_tokens": .int(Int64(cacheWriteInputTokens)),
-        ]))
+        ])
+        if !cacheWritesByTTL.isEmpty {
+            object["cache_details"] = .array(cacheWritesByTTL.map { detail in
+                .object(JSONObject(["ttl": .string(detail.ttl), "input_tokens": .int(Int64(detail.inputTokens))]))
+            })
+        }
+        return .object(object)
     }
 }

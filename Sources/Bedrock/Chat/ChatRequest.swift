@@ -24,8 +24,9 @@ enum ContentBlock: Sendable, Equatable {
     case toolResult(toolUseId: String, content: [ContentBlock], isError: Bool)
     /// Model reasoning ("thinking"); the signature must be sent back unchanged in later turns.
     case reasoning(text: String, signature: String?)
-    /// Where a provider may cache the prompt prefix up to this point.
-    case cachePoint
+    /// Where a provider may cache the prompt prefix up to this point; `ttl` ("5m" or "1h") is
+    /// Converse's, nil for the service's default.
+    case cachePoint(ttl: String?)
 }
 
 struct ChatMessage: Sendable, Equatable {
@@ -63,6 +64,8 @@ struct ToolSpec: Sendable, Equatable {
     /// Whether a cache point follows this tool, so the tool list up to here may be cached
     /// (Anthropic `cache_control` on the tool; Converse's `cachePoint` entry after it).
     var cachePoint = false
+    /// The TTL of that cache point (Converse's), nil for the default.
+    var cachePointTTL: String?
     /// Converse's `strict`: the model's input must follow the schema exactly.
     var strict: Bool?
 }
@@ -133,7 +136,14 @@ struct ChatRequest: Sendable, Equatable {
     /// `strict`), as the request names it.
     var converseOnlyField: String? {
         if let field = settings.converseOnlyField { return field }
-        return tools.firstIndex { $0.strict != nil }.map { "tools[\($0)].strict" }
+        if let index = tools.firstIndex(where: { $0.strict != nil }) { return "tools[\(index)].strict" }
+        if tools.contains(where: { $0.cachePointTTL != nil }) { return "tools.cache_point.ttl" }
+        for (index, message) in messages.enumerated() {
+            for (position, block) in message.content.enumerated() {
+                if case .cachePoint(let ttl?) = block, !ttl.isEmpty { return "messages[\(index)].content[\(position)].ttl" }
+            }
+        }
+        return nil
     }
 
     /// Whether the request asks for native structured output: `json_schema`, or `auto` with

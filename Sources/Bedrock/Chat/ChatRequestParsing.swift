@@ -60,6 +60,8 @@ extension ChatRequest {
                         throw .invalidArgument("request.tools[\(index)]", "a cache_point must follow a tool")
                     }
                     tools[tools.count - 1].cachePoint = true
+                    tools[tools.count - 1].cachePointTTL = try ContentBlock.cacheTTL(
+                        ConfigFields(object: value.objectValue ?? JSONObject(), context: "request.tools[\(index)]"))
                 } else {
                     tools.append(try ToolSpec(json: value, field: "request.tools[\(index)]"))
                 }
@@ -250,7 +252,7 @@ extension ContentBlock {
         case "reasoning":
             self = .reasoning(text: try fields.string("text") ?? "", signature: try fields.string("signature"))
         case "cache_point":
-            self = .cachePoint
+            self = .cachePoint(ttl: try Self.cacheTTL(fields))
         default:
             throw .invalidArgument("\(field).type", "unknown block type \"\(type)\"")
         }
@@ -260,6 +262,17 @@ extension ContentBlock {
     var withoutBlankText: ContentBlock? {
         if case .text(let text) = self, PythonWhitespace.isBlank(text) { return nil }
         return self
+    }
+}
+
+extension ContentBlock {
+    /// A cache point's `ttl`: "5m" or "1h", as Converse's CachePointBlock takes it.
+    static func cacheTTL(_ fields: ConfigFields) throws(BedrockError) -> String? {
+        guard let ttl = try fields.string("ttl") else { return nil }
+        guard ["5m", "1h"].contains(ttl) else {
+            throw .invalidArgument("\(fields.context).ttl", "expected \"5m\" or \"1h\", got \"\(ttl)\"")
+        }
+        return ttl
     }
 }
 

@@ -4,6 +4,8 @@ struct ChatUsage: Sendable, Equatable {
     var outputTokens = 0
     var cacheReadInputTokens = 0
     var cacheWriteInputTokens = 0
+    /// Cache writes per TTL ("5m", "1h"), as Converse's `cacheDetails` reports them.
+    var cacheWritesByTTL: [(ttl: String, inputTokens: Int)] = []
 
     init(inputTokens: Int = 0, outputTokens: Int = 0, cacheReadInputTokens: Int = 0, cacheWriteInputTokens: Int = 0) {
         self.inputTokens = inputTokens
@@ -13,4 +15,10 @@ struct ChatUsage: Sendable, Equatable {
     }
 
     var totalTokens: Int { inputTokens + outputTokens + cacheReadInputTokens + cacheWriteInputTokens }
+
+    static func == (lhs: ChatUsage, rhs: ChatUsage) -> Bool {
+        lhs.inputTokens == rhs.inputTokens && lhs.outputTokens == rhs.outputTokens
+            && lhs.cacheReadInputTokens == rhs.cacheReadInputTokens && lhs.cacheWriteInputTokens == rhs.cacheWriteInputTokens
+            && lhs.cacheWritesByTTL.elementsEqual(rhs.cacheWritesByTTL) { $0.ttl == $1.ttl && $0.inputTokens == $1.inputTokens }
+    }
 }

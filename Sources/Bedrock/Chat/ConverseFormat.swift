@@ -7,7 +7,12 @@
 /// Nova's body from `conversation(_:dialect:)` and `inferenceConfig(_:base:dialect:)`, and
 /// reads Nova's replies with `reply(_:reader:)` and `ConverseStreamParser`.
 struct ConverseFormat {
-    static let cachePoint = member("cachePoint", .object(JSONObject(["type": .string("default")])))
+    /// A cache point block, with its TTL when it has one.
+    static func cachePoint(ttl: String?) -> JSON {
+        var point = JSONObject(["type": .string("default")])
+        if let ttl { point["ttl"] = .string(ttl) }
+        return member("cachePoint", .object(point))
+    }
     /// Bedrock's image formats, Converse's and Nova's alike, by media type ("image/jpg" is a
     /// common spelling of jpeg).
     static let imageFormats = ["image/jpeg": "jpeg", "image/jpg": "jpeg", "image/png": "png",
@@ -139,8 +144,8 @@ struct ConverseFormat {
             case .text(let text):
                 // Bedrock refuses blank text blocks; the C API drops them as it reads a request.
                 if !PythonWhitespace.isBlank(text) { blocks.append(member("text", .string(text))) }
-            case .cachePoint:
-                blocks.append(cachePoint)
+            case .cachePoint(let ttl):
+                blocks.append(cachePoint(ttl: ttl))
             default:
                 throw .invalidArgument("\(InvokeContent.path(message: index, block: position))", "a system message takes only text and cache points, not \(InvokeContent.typeName(block))")
             }
@@ -181,14 +186,14 @@ struct ConverseFormat {
                 }
                 // Bedrock's tool results hold no cache points: one inside a result caches
                 // through it, so it follows the result, where ChatBedrockConverse puts it.
-                blocks += content.filter { $0 == .cachePoint }.map { _ in cachePoint }
+                for case .cachePoint(let ttl) in content { blocks.append(cachePoint(ttl: ttl)) }
             case .reasoning(let text, let signature):
                 guard dialect.sendsReasoning else { continue }
                 var reasoningText = JSONObject(["text": .string(text)])
                 if let signature { reasoningText["signature"] = .string(signature) }
                 blocks.append(member("reasoningContent", member("reasoningText", .object(reasoningText))))
-            case .cachePoint:
-                blocks.append(cachePoint)
+            case .cachePoint(let ttl):
+                blocks.append(cachePoint(ttl: ttl))
             }
         }
         return blocks
@@ -277,7 +282,7 @@ struct ConverseFormat {
             toolSpec["inputSchema"] = member("json", spec.strict == true ? Self.closed(spec.inputSchema) : spec.inputSchema)
             if let strict = spec.strict, dialect == .converse { toolSpec["strict"] = .bool(strict) }
             tools.append(member("toolSpec", .object(toolSpec)))
-            if spec.cachePoint, dialect.sendsToolCachePoints { tools.append(cachePoint) }
+            if spec.cachePoint, dialect.sendsToolCachePoints { tools.append(cachePoint(ttl: spec.cachePointTTL)) }
         }
         var config = JSONObject(["tools": .array(tools)])
         switch choice {
@@ -360,10 +365,18 @@ struct ConverseFormat {
             if usage[first] != nil { return try reader.count(usage[first], "\(path).\(first)") }
             return try reader.count(usage[second], "\(path).\(second)")
         }
-        return ChatUsage(inputTokens: try reader.count(usage["inputTokens"], "\(path).inputTokens"),
-                         outputTokens: try reader.count(usage["outputTokens"], "\(path).outputTokens"),
-                         cacheReadInputTokens: try either("cacheReadInputTokens", "cacheReadInputTokenCount"),
-                         cacheWriteInputTokens: try either("cacheWriteInputTokens", "cacheWriteInputTokenCount"))
+        var result = ChatUsage(inputTokens: try reader.count(usage["inputTokens"], "\(path).inputTokens"),
+                               outputTokens: try reader.count(usage["outputTokens"], "\(path).outputTokens"),
+                               cacheReadInputTokens: try either("cacheReadInputTokens", "cacheReadInputTokenCount"),
+                               cacheWriteInputTokens: try either("cacheWriteInputTokens", "cacheWriteInputTokenCount"))
+        if let details = usage["cacheDetails"] {
+            for (index, element) in try reader.array(details, "\(path).cacheDetails").enumerated() {
+                let detail = try reader.object(element, "\(path).cacheDetails[\(index)]")
+                result.cacheWritesByTTL.append((try reader.string(detail["ttl"], "\(path).cacheDetails[\(index)].ttl"),
+                                                try reader.count(detail["inputTokens"], "\(path).cacheDetails[\(index)].inputTokens")))
+            }
+        }
+        return result
     }
 }
 

@@ -48,6 +48,7 @@ class Conversation:
     segments: list[str] = field(default_factory=list)
     # With a cache point, segments[:cache_mark] is the cached prompt prefix.
     cache_mark: int | None = None
+    cache_ttl: str | None = None  # that cache point's Converse ttl
     # Text blocks of the latest user turn, joined by a space; directives live here.
     last_user_text: str = ""
     # Tool-result texts carried by the latest user turn (empty if it carries none).
@@ -66,9 +67,10 @@ class Conversation:
         if text:
             self.segments.append(text)
 
-    def mark_cache(self) -> None:
+    def mark_cache(self, ttl: str | None = None) -> None:
         """A cache point: everything added so far is the cached prefix."""
         self.cache_mark = len(self.segments)
+        self.cache_ttl = ttl
 
     @property
     def input_words(self) -> int:

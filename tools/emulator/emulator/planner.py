@@ -71,6 +71,7 @@ class Usage:
     cache_read: int = 0
     cache_write: int = 0
     caching: bool = False  # the request had a cache point
+    cache_ttl: str | None = None  # the last cache point's Converse ttl, if it gave one
 
     @property
     def total_tokens(self) -> int:
@@ -162,7 +163,7 @@ def _input_usage(conv: Conversation, cache: PromptCache | None, scope: str) -> U
     cached = count_words(prefix)
     hit = cache is not None and cache.seen(short_hash(scope, prefix))
     return Usage(conv.input_words - cached, 0, cache_read=cached if hit else 0,
-                 cache_write=0 if hit else cached, caching=True)
+                 cache_write=0 if hit else cached, caching=True, cache_ttl=conv.cache_ttl)
 
 
 # -- tool calls ---------------------------------------------------------------------------

@@ -105,7 +105,7 @@ def read_messages_v1(conv: Conversation, system, messages, tool_config) -> None:
             if not isinstance(tool, dict):
                 continue
             if "cachePoint" in tool:
-                conv.mark_cache()
+                conv.mark_cache(tool["cachePoint"].get("ttl"))
             spec = tool.get("toolSpec")
             if isinstance(spec, dict) and isinstance(spec.get("name"), str):
                 schema = (spec.get("inputSchema") or {}).get("json")
@@ -137,7 +137,7 @@ def _read_blocks(conv: Conversation, blocks) -> None:
             text = (block["guardContent"].get("text") or {}).get("text")
             conv.add_text(text if isinstance(text, str) else "")
         elif "cachePoint" in block:
-            conv.mark_cache()
+            conv.mark_cache(block["cachePoint"].get("ttl"))
 
 
 def _tool_result_text(result: dict) -> str:
@@ -192,6 +192,8 @@ def usage(plan: Plan) -> dict:
     if plan.usage.caching:
         result.update(cacheReadInputTokens=plan.usage.cache_read,
                       cacheWriteInputTokens=plan.usage.cache_write)
+        if plan.usage.cache_write and plan.usage.cache_ttl:  # Converse's writes per TTL
+            result["cacheDetails"] = [{"ttl": plan.usage.cache_ttl, "inputTokens": plan.usage.cache_write}]
     return result
 
 
