@@ -159,3 +159,43 @@ def test_bad_cache_ttls_name_their_field(client, block, api, field):
     with pytest.raises(InvalidArgumentError) as caught:
         client.chat({"model": CLAUDE, "api": api, "messages": [{"role": "user", "content": ["hi", block]}]})
     assert caught.value.field == field
+
+
+MEDIA = [
+    ({"type": "video", "format": "mp4", "data": "AAAAIGZ0eXBpc29t"}, {"video": {"format": "mp4", "source": {"bytes": "AAAAIGZ0eXBpc29t"}}}),
+    ({"type": "audio", "format": "mp3", "data": "SUQzBAAAAAAA"}, {"audio": {"format": "mp3", "source": {"bytes": "SUQzBAAAAAAA"}}}),
+    ({"type": "image", "media_type": "image/png", "s3": {"uri": "s3://bucket/cat.png", "bucket_owner": "123456789012"}},
+     {"image": {"format": "png", "source": {"s3Location": {"uri": "s3://bucket/cat.png", "bucketOwner": "123456789012"}}}}),
+    ({"type": "document", "format": "pdf", "name": "report", "s3": {"uri": "s3://bucket/report.pdf"}},
+     {"document": {"format": "pdf", "name": "report", "source": {"s3Location": {"uri": "s3://bucket/report.pdf"}}}}),
+    ({"type": "video", "format": "mov", "s3": {"uri": "s3://bucket/clip.mov"}},
+     {"video": {"format": "mov", "source": {"s3Location": {"uri": "s3://bucket/clip.mov"}}}}),
+]
+
+
+@pytest.mark.parametrize(("block", "converse_block"), MEDIA)
+def test_media_blocks_go_to_converse_as_boto3_takes_them(client, emulator_url, block, converse_block):
+    clear_recorded(emulator_url)
+    reply = client.chat({"model": "amazon.nova-pro-v1:0", "messages": [{"role": "user", "content": ["Describe it.", block]}]})
+    _, body = sent(emulator_url)
+    assert body["messages"][0]["content"][1] == converse_block
+    assert reply["api"] == "converse" and reply["content"]
+
+
+def test_media_needs_converse(client):
+    with pytest.raises(InvalidArgumentError) as caught:
+        client.chat({"model": CLAUDE, "api": "invoke", "messages": [{"role": "user", "content": ["x", MEDIA[0][0]]}]})
+    assert caught.value.field == "request.messages[0].content[1]"
+
+
+@pytest.mark.parametrize(("block", "field"), [
+    ({"type": "video", "data": "AAAA"}, "request.messages[0].content[1].format"),
+    ({"type": "audio", "format": "mp3"}, "request.messages[0].content[1]"),
+    ({"type": "video", "format": "mp4", "s3": {"uri": "https://x"}}, "request.messages[0].content[1].s3.uri"),
+    ({"type": "video", "format": "mp4", "s3": {"uri": "s3://b/k", "owner": "1"}}, "request.messages[0].content[1].s3.owner"),
+    ({"type": "document", "format": "pdf", "s3": {"uri": "s3://b/k"}}, "request.messages[0].content[1].name"),
+])
+def test_bad_media_blocks_name_their_field(client, block, field):
+    with pytest.raises(InvalidArgumentError) as caught:
+        client.chat({"model": "amazon.nova-pro-v1:0", "messages": [{"role": "user", "content": ["x", block]}]})
+    assert caught.value.field == field

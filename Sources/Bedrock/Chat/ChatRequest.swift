@@ -24,9 +24,27 @@ enum ContentBlock: Sendable, Equatable {
     case toolResult(toolUseId: String, content: [ContentBlock], isError: Bool)
     /// Model reasoning ("thinking"); the signature must be sent back unchanged in later turns.
     case reasoning(text: String, signature: String?)
+    /// Video and audio, and any media from S3: Converse's blocks, which no InvokeModel body carries.
+    case media(MediaBlock)
     /// Where a provider may cache the prompt prefix up to this point; `ttl` ("5m" or "1h") is
     /// Converse's, nil for the service's default.
     case cachePoint(ttl: String?)
+}
+
+/// A Converse media block: an image, document, video or audio clip, as base64 bytes or an S3 object.
+struct MediaBlock: Sendable, Equatable {
+    enum Kind: String, Sendable { case image, document, video, audio }
+    enum Source: Sendable, Equatable {
+        case bytes(base64: String)
+        case s3(uri: String, bucketOwner: String?)
+    }
+
+    var kind: Kind
+    /// Converse's format name: "png", "pdf", "mp4", "mp3", ...
+    var format: String
+    /// A document's name.
+    var name: String?
+    var source: Source
 }
 
 struct ChatMessage: Sendable, Equatable {
@@ -141,6 +159,7 @@ struct ChatRequest: Sendable, Equatable {
         for (index, message) in messages.enumerated() {
             for (position, block) in message.content.enumerated() {
                 if case .cachePoint(let ttl?) = block, !ttl.isEmpty { return "messages[\(index)].content[\(position)].ttl" }
+                if case .media = block { return "messages[\(index)].content[\(position)]" }
             }
         }
         return nil

@@ -233,6 +233,8 @@ extension ContentBlock {
         switch type {
         case "text":
             self = .text(try fields.string("text") ?? "")
+        case "image" where members["s3"] != nil, "document" where members["s3"] != nil, "video", "audio":
+            self = .media(try MediaBlock(kind: MediaBlock.Kind(rawValue: type) ?? .video, fields: fields, field: field))
         case "image":
             let mediaType = try required("media_type")
             guard mediaType.hasPrefix("image/") else {
@@ -262,6 +264,34 @@ extension ContentBlock {
     var withoutBlankText: ContentBlock? {
         if case .text(let text) = self, PythonWhitespace.isBlank(text) { return nil }
         return self
+    }
+}
+
+extension MediaBlock {
+    /// `{"type", "format", "data"}` or `{"type", "format", "s3": {"uri", "bucket_owner"}}`; an
+    /// image may give `media_type` instead of `format`, and a document takes `name`.
+    init(kind: Kind, fields: ConfigFields, field: String) throws(BedrockError) {
+        var format = try fields.string("format")
+        if format == nil, let mediaType = try fields.string("media_type"), let slash = mediaType.firstIndex(of: "/") {
+            format = String(mediaType[mediaType.index(after: slash)...]).replacing("jpg", with: "jpeg")
+        }
+        guard let format, !format.isEmpty else { throw .invalidArgument("\(field).format", "required") }
+        let name = try fields.string("name")
+        if kind == .document, name == nil { throw .invalidArgument("\(field).name", "required for a document") }
+        let source: Source
+        if case .object(let s3)? = fields.object["s3"] {
+            let s3Fields = ConfigFields(object: s3, context: "\(field).s3")
+            guard let uri = try s3Fields.string("uri"), uri.hasPrefix("s3://") else {
+                throw .invalidArgument("\(field).s3.uri", "expected an s3:// URI")
+            }
+            source = .s3(uri: uri, bucketOwner: try s3Fields.string("bucket_owner"))
+            try s3Fields.rejectUnknown(["uri", "bucket_owner"])
+        } else if let data = try fields.string("data") {
+            source = .bytes(base64: data)
+        } else {
+            throw .invalidArgument("\(field)", "needs \"data\" (base64) or \"s3\": {\"uri\"}")
+        }
+        self.init(kind: kind, format: format, name: name, source: source)
     }
 }
 

@@ -194,9 +194,27 @@ struct ConverseFormat {
                 blocks.append(member("reasoningContent", member("reasoningText", .object(reasoningText))))
             case .cachePoint(let ttl):
                 blocks.append(cachePoint(ttl: ttl))
+            case .media(let media):
+                blocks.append(Self.media(media))
             }
         }
         return blocks
+    }
+
+    /// A media block as Converse takes it: `{"<kind>": {"format", "name"?, "source": {"bytes"
+    /// | "s3Location": {"uri", "bucketOwner"?}}}}`.
+    static func media(_ media: MediaBlock) -> JSON {
+        var block = JSONObject(["format": .string(media.format)])
+        if let name = media.name { block["name"] = .string(name) }
+        switch media.source {
+        case .bytes(let base64):
+            block["source"] = member("bytes", .string(base64))
+        case .s3(let uri, let bucketOwner):
+            var location = JSONObject(["uri": .string(uri)])
+            if let bucketOwner { location["bucketOwner"] = .string(bucketOwner) }
+            block["source"] = member("s3Location", .object(location))
+        }
+        return member(media.kind.rawValue, .object(block))
     }
 
     private static func toolUse(id: String, name: String, input: JSON, field: String) throws(BedrockError) -> JSON {

@@ -98,6 +98,8 @@ enum OpenAIChatMessages {
                 case .reasoning, .cachePoint:
                     // Earlier reasoning is not sent back; cache points are only hints.
                     continue
+                case .media:
+                    throw InvokeContent.unsupported(block, at: path, modelId: modelId)
                 case .document:
                     throw InvokeContent.unsupported(block, at: path, modelId: modelId)
                 }
