@@ -108,8 +108,10 @@ def test_empty_assistant_turns_are_dropped_and_unsupported_content_is_named():
         {"role": "user", "content": "hi"}, {"role": "user", "content": "again"}]
     with pytest.raises(ValueError, match="images as bytes"):
         convert_messages([HumanMessage([{"type": "image", "url": "https://example.com/cat.png"}])])
-    with pytest.raises(ValueError, match="audio"):
-        convert_messages([HumanMessage([{"type": "audio", "base64": "AAAA", "mime_type": "audio/wav"}])])
+    with pytest.raises(ValueError, match="audio block needs its mime_type"):
+        convert_messages([HumanMessage([{"type": "audio", "base64": "AAAA"}])])
+    with pytest.raises(ValueError, match="input_audio"):
+        convert_messages([HumanMessage([{"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}}])])
     with pytest.raises(ValueError, match="unsupported document type"):
         convert_messages([HumanMessage([{"type": "file", "base64": "AAAA", "mime_type": "application/zip"}])])
 
@@ -551,3 +553,23 @@ def test_get_num_tokens_from_messages_asks_count_tokens(settings, emulator_url):
     # Unlike ChatBedrockConverse, tools are counted too: CountTokens takes Converse's toolConfig.
     model.get_num_tokens_from_messages(messages, tools=[magic_function])
     assert recorded(emulator_url)[-1]["body"]["input"]["converse"]["toolConfig"]["tools"]
+
+
+def test_video_audio_and_s3_blocks_in_langchain_forms(settings, emulator_url):
+    message = HumanMessage(content=[
+        {"type": "text", "text": "Describe these."},
+        {"type": "video", "base64": "AAAAIGZ0eXBpc29t", "mime_type": "video/mp4"},
+        {"type": "audio", "url": "s3://bucket/talk.mp3", "mime_type": "audio/mp3"},
+        {"type": "image", "url": "s3://bucket/cat.png", "mime_type": "image/png", "extras": {"bucket_owner": "123456789012"}},
+        {"type": "file", "url": "s3://bucket/report.pdf", "mime_type": "application/pdf", "filename": "report"},
+    ])
+    clear_recorded(emulator_url)
+    reply = ChatBedrockNative(model="amazon.nova-pro-v1:0", **settings).invoke([message])
+    content = sent(emulator_url)["body"]["messages"][0]["content"]
+    assert content[1] == {"video": {"format": "mp4", "source": {"bytes": "AAAAIGZ0eXBpc29t"}}}
+    assert content[2] == {"audio": {"format": "mp3", "source": {"s3Location": {"uri": "s3://bucket/talk.mp3"}}}}
+    assert content[3] == {"image": {"format": "png", "source": {"s3Location": {"uri": "s3://bucket/cat.png",
+                                                                              "bucketOwner": "123456789012"}}}}
+    assert content[4] == {"document": {"format": "pdf", "name": "report",
+                                       "source": {"s3Location": {"uri": "s3://bucket/report.pdf"}}}}
+    assert reply.content

@@ -473,8 +473,10 @@ def _block(block: Any, names: _DocumentNames, assistant: bool) -> list[dict[str,
         return [{"type": "cache_point"}]
     elif kind == "non_standard" and isinstance(block.get("value"), Mapping):
         return _block(block["value"], names, assistant)
-    elif kind in ("audio", "input_audio", "video"):
-        raise ValueError(f"{kind} content is not supported by Bedrock chat models through this library")
+    elif kind in ("audio", "video"):
+        converted = [_media(block, kind)]
+    elif kind == "input_audio":
+        raise ValueError("input_audio (OpenAI's form) is not supported: give a standard audio block with base64 data")
     else:
         raise ValueError(f"unsupported content block type {kind!r}")
     if block.get("cache_control"):
@@ -482,9 +484,40 @@ def _block(block: Any, names: _DocumentNames, assistant: bool) -> list[dict[str,
     return converted
 
 
+def _s3(block: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A block's S3 source (a standard block's ``url`` that is ``s3://...``) as the request's
+    ``s3`` member, with the bucket owner from ``extras``; None for other sources."""
+    url = block.get("url")
+    if not (isinstance(url, str) and url.startswith("s3://")):
+        return None
+    s3 = {"uri": url}
+    owner = (block.get("extras") or {}).get("bucket_owner") or (block.get("extras") or {}).get("bucketOwner")
+    if owner:
+        s3["bucket_owner"] = owner
+    return s3
+
+
+def _media(block: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """A standard video or audio block: base64 data, or an ``s3://`` url, with its MIME type."""
+    mime = str(block.get("mime_type") or "")
+    if "/" not in mime:
+        raise ValueError(f"a {kind} block needs its mime_type, such as {kind}/mp4")
+    media = {"type": kind, "format": mime.split("/", 1)[1].split(";")[0]}
+    if (s3 := _s3(block)) is not None:
+        return {**media, "s3": s3}
+    data = block.get("base64") or (block.get("data") if block.get("source_type") == "base64" else None)
+    if not data:
+        raise ValueError(f"a {kind} block needs base64 data or an s3:// url")
+    return {**media, "data": data}
+
+
 def _image(block: Mapping[str, Any]) -> dict[str, Any]:
     mime: str | None = block.get("mime_type")
     data: str | None = None
+    if (s3 := _s3(block)) is not None:
+        if not mime:
+            raise ValueError("an image from S3 needs its mime_type, such as image/png")
+        return {"type": "image", "media_type": mime, "s3": s3}
     if block.get("type") == "image_url":
         url = block["image_url"]["url"] if isinstance(block.get("image_url"), Mapping) else block.get("image_url")
         mime, data = _data_url(str(url), "image")
@@ -512,6 +545,11 @@ def _file(block: Mapping[str, Any], names: _DocumentNames) -> dict[str, Any]:
     mime: str | None = block.get("mime_type")
     filename: str | None = block.get("filename") or (block.get("extras") or {}).get("filename") or block.get("title")
     data: str | None = None
+    if (s3 := _s3(block)) is not None:
+        document_format = _DOCUMENT_FORMATS.get((mime or "").split(";")[0].strip().lower())
+        if document_format is None:
+            raise ValueError(f"a document from S3 needs a mime_type Bedrock takes, not {mime!r}")
+        return {"type": "document", "format": document_format, "name": names.take(filename), "s3": s3}
     if isinstance(block.get("file"), Mapping):  # OpenAI: {"file": {"filename", "file_data": "data:..."}}
         file = block["file"]
         filename = filename or file.get("filename")
