@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int harness_failures = 0;
 static int harness_checks = 0;
@@ -29,6 +30,13 @@ static int harness_checks = 0;
     if (!h_ || !strstr(h_, (needle))) { harness_failures++; fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", \
         __FILE__, __LINE__, h_ ? h_ : "(null)", (needle)); } \
 } while (0)
+
+/* Milliseconds on the monotonic clock, for time bounds. */
+static inline double harness_now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
 
 /* `call` returns `want`, and the error it stored in `err` says `fragment`; the error is freed. */
 #define CHECK_ERROR(call, want, err, fragment) do { \

@@ -9,12 +9,6 @@
 
 static const char *url;
 
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000.0 + t.tv_nsec / 1e6;
-}
-
 static int count_events(const char *event, size_t len, void *user) {
     (void)event;
     (void)len;
@@ -64,9 +58,9 @@ static void expect_within(const char *config_extra, const char *endpoint, bedroc
     char request[4096], *response = NULL;
     bedrock_error *err = NULL;
     snprintf(request, sizeof request, "{\"messages\": [{\"role\": \"user\", \"content\": [{\"text\": \"%s\"}]}]}", text);
-    double started = now_ms();
+    double started = harness_now_ms();
     CHECK_STATUS(bedrock_converse(client, MODEL, request, &response, &err), want);
-    double took = now_ms() - started;
+    double took = harness_now_ms() - started;
     if (took > bound_ms) fprintf(stderr, "%s: took %.0f ms, bound %.0f ms\n", text, took, bound_ms);
     CHECK(took <= bound_ms);
     CHECK(response == NULL);

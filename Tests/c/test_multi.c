@@ -14,12 +14,6 @@
 
 static const char *url;
 
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
 static int thread_count(void) {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
@@ -73,15 +67,15 @@ static void on_stream_done(bedrock_call *call, bedrock_status status, const char
 
 /* Drives a multi in simple mode until nothing runs; returns the longest single perform. */
 static double drive(bedrock_multi *multi, double limit_ms) {
-    double longest = 0, started = now_ms();
+    double longest = 0, started = harness_now_ms();
     int running = 1;
-    while (running > 0 && now_ms() - started < limit_ms) {
+    while (running > 0 && harness_now_ms() - started < limit_ms) {
         struct pollfd p = {.fd = bedrock_multi_fd(multi), .events = POLLIN};
         long timeout = bedrock_multi_timeout_ms(multi);
         poll(&p, 1, timeout < 0 || timeout > 100 ? 100 : (int)timeout);
-        double before = now_ms();
+        double before = harness_now_ms();
         CHECK_STATUS(bedrock_multi_perform(multi, 0, &running, NULL), BEDROCK_OK);
-        double took = now_ms() - before;
+        double took = harness_now_ms() - before;
         if (took > longest) longest = took;
     }
     CHECK(running == 0);
@@ -195,8 +189,8 @@ static void test_queue_mode(bedrock_client *client) {
                                            NULL, NULL, NULL, &call, NULL), BEDROCK_OK);
     int events = 0, done = 0, running = 1;
     char text[256] = "";
-    double started = now_ms();
-    while (!done && now_ms() - started < 10000) {
+    double started = harness_now_ms();
+    while (!done && harness_now_ms() - started < 10000) {
         struct pollfd p = {.fd = bedrock_multi_fd(multi), .events = POLLIN};
         poll(&p, 1, 100);
         CHECK_STATUS(bedrock_multi_perform(multi, 0, &running, NULL), BEDROCK_OK);
@@ -264,7 +258,7 @@ static int loop_on_socket(bedrock_multi *multi, int fd, int what, void *loop_dat
 static int loop_on_timer(bedrock_multi *multi, long timeout_ms, void *loop_data) {
     (void)multi;
     fake_loop *loop = loop_data;
-    loop->timer_due = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    loop->timer_due = timeout_ms < 0 ? -1 : harness_now_ms() + timeout_ms;
     loop->timer_calls++;
     return 0;
 }
@@ -285,10 +279,10 @@ static void test_socket_mode(bedrock_client *client) {
                      BEDROCK_OK);
     }
     int running = 3;
-    double started = now_ms();
-    while (running > 0 && now_ms() - started < 10000) {
+    double started = harness_now_ms();
+    while (running > 0 && harness_now_ms() - started < 10000) {
         int wait = 100;
-        if (loop.timer_due >= 0) wait = loop.timer_due <= now_ms() ? 0 : (int)(loop.timer_due - now_ms()) + 1;
+        if (loop.timer_due >= 0) wait = loop.timer_due <= harness_now_ms() ? 0 : (int)(loop.timer_due - harness_now_ms()) + 1;
         struct pollfd ready[64];
         int count = loop.count;
         memcpy(ready, loop.fds, sizeof(struct pollfd) * (size_t)count);
@@ -299,7 +293,7 @@ static void test_socket_mode(bedrock_client *client) {
                          ((ready[i].revents & POLLOUT) ? BEDROCK_POLL_OUT : 0);
             CHECK_STATUS(bedrock_multi_socket_action(multi, ready[i].fd, events, &running, NULL), BEDROCK_OK);
         }
-        if (loop.timer_due >= 0 && loop.timer_due <= now_ms()) {
+        if (loop.timer_due >= 0 && loop.timer_due <= harness_now_ms()) {
             loop.timer_due = -1;
             CHECK_STATUS(bedrock_multi_socket_action(multi, -1, 0, &running, NULL), BEDROCK_OK);
         }
@@ -572,8 +566,8 @@ static void test_stop_after_the_response_arrived_is_a_cancel(bedrock_client *cli
     CHECK_STATUS(bedrock_multi_chat_stream(multi, "{\"model\": \"" MODEL "\", \"messages\": [[\"human\", \"short\"]]}",
                                            stop_at_first_event, on_result, &r, &call, NULL), BEDROCK_OK);
     int running = 1;
-    double started = now_ms();
-    while (running > 0 && now_ms() - started < 10000) {
+    double started = harness_now_ms();
+    while (running > 0 && harness_now_ms() - started < 10000) {
         /* A slow loop: the whole short stream is in before its first event is handed out. */
         struct pollfd p = {.fd = bedrock_multi_fd(multi), .events = POLLIN};
         poll(&p, 1, 300);
@@ -628,10 +622,10 @@ static void test_socket_mode_changes_and_hooks(bedrock_client *client) {
     h.nested = BEDROCK_OK;
     CHECK_STATUS(bedrock_multi_use_loop(multi, counting_on_socket, hostile_on_timer, &h, NULL), BEDROCK_OK);
     CHECK(h.loop.count >= 2); /* the wakeup fd and the open connection */
-    double started = now_ms();
-    while (running > 0 && now_ms() - started < 10000) {
+    double started = harness_now_ms();
+    while (running > 0 && harness_now_ms() - started < 10000) {
         int wait = 100;
-        if (h.loop.timer_due >= 0) wait = h.loop.timer_due <= now_ms() ? 0 : (int)(h.loop.timer_due - now_ms()) + 1;
+        if (h.loop.timer_due >= 0) wait = h.loop.timer_due <= harness_now_ms() ? 0 : (int)(h.loop.timer_due - harness_now_ms()) + 1;
         struct pollfd ready[64];
         int count = h.loop.count;
         memcpy(ready, h.loop.fds, sizeof(struct pollfd) * (size_t)count);
@@ -642,7 +636,7 @@ static void test_socket_mode_changes_and_hooks(bedrock_client *client) {
                          ((ready[i].revents & POLLOUT) ? BEDROCK_POLL_OUT : 0);
             CHECK_STATUS(bedrock_multi_socket_action(multi, ready[i].fd, events, &running, NULL), BEDROCK_OK);
         }
-        if (h.loop.timer_due >= 0 && h.loop.timer_due <= now_ms()) {
+        if (h.loop.timer_due >= 0 && h.loop.timer_due <= harness_now_ms()) {
             h.loop.timer_due = -1;
             CHECK_STATUS(bedrock_multi_socket_action(multi, -1, 0, &running, NULL), BEDROCK_OK);
         }
