@@ -199,3 +199,51 @@ def test_bad_media_blocks_name_their_field(client, block, field):
     with pytest.raises(InvalidArgumentError) as caught:
         client.chat({"model": "amazon.nova-pro-v1:0", "messages": [{"role": "user", "content": ["x", block]}]})
     assert caught.value.field == field
+
+
+GUARDRAIL = {"id": "gr-1", "version": "1"}
+
+
+def test_guard_last_turn_only_wraps_the_last_user_turn_as_chatbedrockconverse_does(client, emulator_url):
+    from langchain_aws import ChatBedrockConverse
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    clear_recorded(emulator_url)
+    client.chat({"model": CLAUDE, "guardrail": {**GUARDRAIL, "guard_last_turn_only": True},
+                 "messages": [["human", "first"], ["ai", "answer"], ["human", "second"]]})
+    _, ours = sent(emulator_url)
+    theirs_model = ChatBedrockConverse(model=CLAUDE, guard_last_turn_only=True,
+                                       guardrail_config={"guardrailIdentifier": "gr-1", "guardrailVersion": "1"},
+                                       client=boto3.client("bedrock-runtime", **emulator_aws_settings(emulator_url)))
+    theirs_model.invoke([HumanMessage("first"), AIMessage("answer"), HumanMessage("second")])
+    _, theirs = sent(emulator_url)
+    assert ours["messages"] == theirs["messages"]
+    assert ours["messages"][-1]["content"] == [{"guardContent": {"text": {"text": "second"}}}]
+
+
+def test_stream_processing_mode_goes_to_converse_stream(client, emulator_url):
+    clear_recorded(emulator_url)
+    list(client.chat_stream({"model": CLAUDE, "guardrail": {**GUARDRAIL, "stream_processing_mode": "async"},
+                             "messages": [["human", "stream"]]}))
+    _, body = sent(emulator_url)
+    assert body["guardrailConfig"]["streamProcessingMode"] == "async"
+
+
+def test_guard_content_blocks(client, emulator_url):
+    clear_recorded(emulator_url)
+    client.chat({"model": CLAUDE, "guardrail": GUARDRAIL, "messages": [{"role": "user", "content": [
+        "Answer from the source.",
+        {"type": "guard_content", "text": "The sky is green.", "qualifiers": ["grounding_source"]}]}]})
+    _, body = sent(emulator_url)
+    assert body["messages"][0]["content"][1] == {"guardContent": {"text": {"text": "The sky is green.",
+                                                                              "qualifiers": ["grounding_source"]}}}
+
+
+@pytest.mark.parametrize(("guardrail", "field"), [
+    ({**GUARDRAIL, "stream_processing_mode": "later"}, "request.guardrail.stream_processing_mode"),
+    ({**GUARDRAIL, "guard_last_turn": True}, "request.guardrail.guard_last_turn"),
+])
+def test_bad_guardrail_members_name_their_field(client, guardrail, field):
+    with pytest.raises(InvalidArgumentError) as caught:
+        client.chat({"model": CLAUDE, "guardrail": guardrail, "messages": [["human", "x"]]})
+    assert caught.value.field == field

@@ -189,7 +189,7 @@ def test_base_model_names_the_provider_of_an_arn(settings, emulator_url):
 @pytest.mark.parametrize("argument", [
     "temprature",  # a typo
     # ChatBedrockConverse's that the library cannot carry yet (bindings/python/README.md says why)
-    "guard_last_turn_only", "raw_blocks", "reasoning_effort", "default_headers", "config",
+    "raw_blocks", "reasoning_effort", "default_headers", "config",
     "bedrock_client"])
 def test_an_argument_not_taken_is_an_error_that_names_it(argument):
     with pytest.raises(ValidationError, match=rf"{argument}\n\s+Extra inputs are not permitted"):
@@ -573,3 +573,19 @@ def test_video_audio_and_s3_blocks_in_langchain_forms(settings, emulator_url):
     assert content[4] == {"document": {"format": "pdf", "name": "report",
                                        "source": {"s3Location": {"uri": "s3://bucket/report.pdf"}}}}
     assert reply.content
+
+
+def test_guard_last_turn_only_matches_chatbedrockconverse(settings, emulator_url):
+    from langchain_aws import ChatBedrockConverse
+    import boto3
+
+    guardrail = {"guardrailIdentifier": "gr-1", "guardrailVersion": "1"}
+    turns = [HumanMessage("first"), AIMessage("answer"), HumanMessage("second")]
+    clear_recorded(emulator_url)
+    ChatBedrockNative(model=CLAUDE, guardrail_config=guardrail, guard_last_turn_only=True, **settings).invoke(turns)
+    ours = sent(emulator_url)["body"]["messages"]
+    ChatBedrockConverse(model=CLAUDE, guardrail_config=guardrail, guard_last_turn_only=True,
+                        client=boto3.client("bedrock-runtime", **settings)).invoke(turns)
+    assert ours == sent(emulator_url)["body"]["messages"]
+    with pytest.raises(ValueError, match="needs a guardrail_config"):
+        ChatBedrockNative(model=CLAUDE, guard_last_turn_only=True, **settings).invoke("x")

@@ -67,7 +67,7 @@ struct ChatPlan {
             if let format {
                 json = try format.requestBody(request, modelId: baseModelId, stream: stream)
             } else {
-                json = try ConverseFormat().requestBody(request)
+                json = try ConverseFormat().requestBody(request, stream: stream)
             }
         } catch {
             throw error.nested(under: "request")

@@ -26,6 +26,9 @@ enum ContentBlock: Sendable, Equatable {
     case reasoning(text: String, signature: String?)
     /// Video and audio, and any media from S3: Converse's blocks, which no InvokeModel body carries.
     case media(MediaBlock)
+    /// Text the guardrail checks, with its qualifiers (`grounding_source`, `query`,
+    /// `guard_content`): Converse's guardContent block.
+    case guardContent(text: String, qualifiers: [String])
     /// Where a provider may cache the prompt prefix up to this point; `ttl` ("5m" or "1h") is
     /// Converse's, nil for the service's default.
     case cachePoint(ttl: String?)
@@ -104,6 +107,11 @@ struct GuardrailConfig: Sendable, Equatable {
     var version: String
     /// "enabled", "disabled" or "enabled_full"; nil leaves the service default.
     var trace: String?
+    /// ConverseStream's "sync" or "async" checking of the streamed reply.
+    var streamProcessingMode: String?
+    /// Guard only the last user turn (its text in `guardContent` blocks), as ChatBedrockConverse's
+    /// `guard_last_turn_only` does.
+    var lastTurnOnly = false
 }
 
 /// A validated chat request (docs/c-api.md, "Chat request"), independent of provider and API.
@@ -156,10 +164,13 @@ struct ChatRequest: Sendable, Equatable {
         if let field = settings.converseOnlyField { return field }
         if let index = tools.firstIndex(where: { $0.strict != nil }) { return "tools[\(index)].strict" }
         if tools.contains(where: { $0.cachePointTTL != nil }) { return "tools.cache_point.ttl" }
+        if guardrail?.streamProcessingMode != nil { return "guardrail.stream_processing_mode" }
+        if guardrail?.lastTurnOnly == true { return "guardrail.guard_last_turn_only" }
         for (index, message) in messages.enumerated() {
             for (position, block) in message.content.enumerated() {
                 if case .cachePoint(let ttl?) = block, !ttl.isEmpty { return "messages[\(index)].content[\(position)].ttl" }
                 if case .media = block { return "messages[\(index)].content[\(position)]" }
+                if case .guardContent = block { return "messages[\(index)].content[\(position)]" }
             }
         }
         return nil

@@ -97,7 +97,16 @@ extension ChatRequest {
             where !SigV4Signer.isHeaderValueSafe(value) {
                 throw .invalidArgument("request.guardrail.\(key)", "contains CR, LF or another control character")
             }
-            guardrail = GuardrailConfig(id: id, version: version, trace: trace)
+            var config = GuardrailConfig(id: id, version: version, trace: trace)
+            if let mode = try guardrailFields.string("stream_processing_mode") {
+                guard ["sync", "async"].contains(mode) else {
+                    throw .invalidArgument("request.guardrail.stream_processing_mode", "expected \"sync\" or \"async\", got \"\(mode)\"")
+                }
+                config.streamProcessingMode = mode
+            }
+            config.lastTurnOnly = try guardrailFields.bool("guard_last_turn_only") ?? false
+            try guardrailFields.rejectUnknown(["id", "version", "trace", "stream_processing_mode", "guard_last_turn_only"])
+            guardrail = config
         }
         settings = try CallSettings(object)
         let known = CallSettings.fieldNames.union(["model", "api", "provider", "messages", "temperature", "max_tokens",
@@ -255,6 +264,12 @@ extension ContentBlock {
             self = .reasoning(text: try fields.string("text") ?? "", signature: try fields.string("signature"))
         case "cache_point":
             self = .cachePoint(ttl: try Self.cacheTTL(fields))
+        case "guard_content":
+            let qualifiers = members["qualifiers"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            if let given = members["qualifiers"], given.arrayValue?.count != qualifiers.count {
+                throw .invalidArgument("\(field).qualifiers", "expected an array of strings")
+            }
+            self = .guardContent(text: try required("text"), qualifiers: qualifiers)
         default:
             throw .invalidArgument("\(field).type", "unknown block type \"\(type)\"")
         }

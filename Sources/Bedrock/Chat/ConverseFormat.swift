@@ -18,10 +18,11 @@ struct ConverseFormat {
     static let imageFormats = ["image/jpeg": "jpeg", "image/jpg": "jpeg", "image/png": "png",
                                "image/gif": "gif", "image/webp": "webp"]
 
-    func requestBody(_ request: ChatRequest) throws(BedrockError) -> JSON {
+    func requestBody(_ request: ChatRequest, stream: Bool = false) throws(BedrockError) -> JSON {
         let conversation = try Self.conversation(request, dialect: .converse)
         var body = JSONObject()
-        body["messages"] = .array(conversation.messages)
+        body["messages"] = .array(request.guardrail?.lastTurnOnly == true
+                                  ? Self.guardingLastUserTurn(conversation.messages) : conversation.messages)
         if !conversation.system.isEmpty { body["system"] = .array(conversation.system) }
         let inference = try Self.inferenceConfig(request, dialect: .converse)
         if !inference.isEmpty { body["inferenceConfig"] = .object(inference) }
@@ -31,6 +32,8 @@ struct ConverseFormat {
             var config = JSONObject(["guardrailIdentifier": .string(guardrail.id),
                                      "guardrailVersion": .string(guardrail.version)])
             if let trace = guardrail.trace { config["trace"] = .string(trace) }
+            // Only ConverseStream's guardrail config has a processing mode.
+            if let mode = guardrail.streamProcessingMode, stream { config["streamProcessingMode"] = .string(mode) }
             body["guardrailConfig"] = .object(config)
         }
         // Converse's inferenceConfig has no topK; it is a model's own field, like model_kwargs:
@@ -196,9 +199,32 @@ struct ConverseFormat {
                 blocks.append(cachePoint(ttl: ttl))
             case .media(let media):
                 blocks.append(Self.media(media))
+            case .guardContent(let text, let qualifiers):
+                blocks.append(Self.guardContent(text, qualifiers: qualifiers))
             }
         }
         return blocks
+    }
+
+    /// The messages with the last user turn's text in guardContent blocks, so the guardrail
+    /// checks only that turn, as ChatBedrockConverse's `guard_last_turn_only` does (a turn with
+    /// no text, such as tool results, gets a "[tool_result]" block to guard).
+    static func guardingLastUserTurn(_ messages: [JSON]) -> [JSON] {
+        guard let last = messages.lastIndex(where: { $0["role"]?.stringValue == "user" }),
+              case .object(var message) = messages[last], let content = message["content"]?.arrayValue else { return messages }
+        var guarded = content.map { block in block["text"]?.stringValue.map { guardContent($0, qualifiers: []) } ?? block }
+        if !content.contains(where: { $0["text"] != nil }) { guarded.append(guardContent("[tool_result]", qualifiers: [])) }
+        message["content"] = .array(guarded)
+        var result = messages
+        result[last] = .object(message)
+        return result
+    }
+
+    /// `{"guardContent": {"text": {"text", "qualifiers"}}}`.
+    static func guardContent(_ text: String, qualifiers: [String]) -> JSON {
+        var block = JSONObject(["text": .string(text)])
+        if !qualifiers.isEmpty { block["qualifiers"] = .array(qualifiers.map(JSON.string)) }
+        return member("guardContent", member("text", .object(block)))
     }
 
     /// A media block as Converse takes it: `{"<kind>": {"format", "name"?, "source": {"bytes"

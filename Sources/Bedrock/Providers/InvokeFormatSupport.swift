@@ -70,6 +70,7 @@ enum InvokeContent {
         case .reasoning: "reasoning"
         case .cachePoint: "cache_point"
         case .media(let media): media.kind.rawValue
+        case .guardContent: "guard_content"
         }
     }
 
@@ -77,7 +78,7 @@ enum InvokeContent {
     static func unsupported(_ block: ContentBlock, at path: String, modelId: String) -> BedrockError {
         let hint = switch block {
         case .toolUse, .toolResult: "; use \"api\": \"converse\" for tool use"
-        case .media: "; use \"api\": \"converse\" (or \"auto\")"
+        case .media, .guardContent: "; use \"api\": \"converse\" (or \"auto\")"
         default: ""
         }
         return .invalidArgument("\(path)", "\(typeName(block)) blocks are not supported by \(modelId) through InvokeModel\(hint)")
@@ -120,7 +121,7 @@ enum PromptTranscript {
                     turn.images.append(data)
                 case .reasoning, .cachePoint:
                     continue
-                case .document, .toolUse, .toolResult, .media:
+                case .document, .toolUse, .toolResult, .media, .guardContent:
                     throw InvokeContent.unsupported(block, at: InvokeContent.path(message: messageIndex, block: blockIndex), modelId: modelId)
                 }
             }

@@ -98,7 +98,7 @@ enum OpenAIChatMessages {
                 case .reasoning, .cachePoint:
                     // Earlier reasoning is not sent back; cache points are only hints.
                     continue
-                case .media:
+                case .media, .guardContent:
                     throw InvokeContent.unsupported(block, at: path, modelId: modelId)
                 case .document:
                     throw InvokeContent.unsupported(block, at: path, modelId: modelId)

@@ -150,8 +150,11 @@ class ChatBedrockNative(BaseChatModel):
     """Converse's ``outputConfig`` members (``effort``, ...); a native schema adds ``textFormat``."""
     """Key-value pairs to filter invocation logs by."""
     guardrails: dict[str, Any] | None = Field(default=None, alias="guardrail_config")
-    """``{"guardrailIdentifier", "guardrailVersion", "trace"}`` (ChatBedrock's form) or
-    ``{"id", "version", "trace"}``."""
+    """``{"guardrailIdentifier", "guardrailVersion", "trace", "streamProcessingMode"}``
+    (ChatBedrock's form) or ``{"id", "version", "trace", "stream_processing_mode"}``."""
+    guard_last_turn_only: bool = False
+    """Guard only the last user turn (its text in Converse guardContent blocks); needs
+    ``guardrail_config``, and sends the request through Converse."""
     streaming: bool = False
     """Whether ``invoke`` streams under the hood (callbacks then see each token)."""
     timeout: float | None = None
@@ -263,7 +266,7 @@ class ChatBedrockNative(BaseChatModel):
             "provider": self.provider, "base_model": base_model, "api": self.api, "temperature": self.temperature,
             "max_tokens": self.max_tokens, "top_p": self.top_p, "top_k": self.top_k, "stop": self.stop or None,
             "model_kwargs": {**(self.model_kwargs or {}), **(self.additional_model_request_fields or {})} or None,
-            "guardrail": _guardrail(self.guardrails), "service_tier": self.service_tier,
+            "guardrail": _guardrail(self.guardrails, self.guard_last_turn_only), "service_tier": self.service_tier,
             "performance_config": self.performance_config, "request_metadata": self.request_metadata,
             "additional_model_response_field_paths": self.additional_model_response_field_paths,
             "output_config": self.output_config}
@@ -697,8 +700,10 @@ def _tool_choice(choice: dict[str, Any] | str | bool | None) -> str | dict[str, 
     raise ValueError(f"unsupported tool_choice {choice!r}")
 
 
-def _guardrail(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _guardrail(config: Mapping[str, Any] | None, last_turn_only: bool = False) -> dict[str, Any] | None:
     if not config:
+        if last_turn_only:
+            raise ValueError("guard_last_turn_only=True needs a guardrail_config")
         return None
     identifier = config.get("id") or config.get("guardrailIdentifier") or config.get("guardrail_identifier")
     version = config.get("version") or config.get("guardrailVersion") or config.get("guardrail_version")
@@ -710,6 +715,11 @@ def _guardrail(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
         guardrail["trace"] = "enabled"
     elif isinstance(trace, str) and trace:
         guardrail["trace"] = trace.lower()
+    mode = config.get("stream_processing_mode") or config.get("streamProcessingMode")
+    if mode:
+        guardrail["stream_processing_mode"] = str(mode)
+    if last_turn_only:
+        guardrail["guard_last_turn_only"] = True
     return guardrail
 
 
