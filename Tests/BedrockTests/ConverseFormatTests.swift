@@ -258,6 +258,20 @@ final class ConverseFormatTests: XCTestCase {
                                            additionalFields: providerJSON(#"{"stop_sequence": null}"#), serviceTier: "flex"))
     }
 
+    func test_redactedReasoning_comesBackAndGoesOutUnchanged() throws {
+        let reply = try ConverseFormat().parseResponse(providerJSON(#"""
+        {"output": {"message": {"role": "assistant", "content": [
+            {"reasoningContent": {"redactedContent": "ZW5jcnlwdGVk"}}, {"text": "Done."}]}},
+         "stopReason": "end_turn", "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2}}
+        """#))
+        XCTAssertEqual(reply.blocks.first, .reasoning(text: "", signature: AnthropicFormat.redactedThinkingPrefix + "ZW5jcnlwdGVk"))
+        let body = try converse(request([ChatMessage(role: .user, content: [.text("Q")]),
+                                         ChatMessage(role: .assistant, content: reply.blocks),
+                                         ChatMessage(role: .user, content: [.text("Again")])]))
+        XCTAssertEqual(body["messages"]?.arrayValue?[1]["content"]?.arrayValue?.first,
+                       providerJSON(#"{"reasoningContent": {"redactedContent": "ZW5jcnlwdGVk"}}"#))
+    }
+
     func test_malformedResponses_areProtocolErrorsNamingTheMember() {
         for (text, member) in [(#"{"output": {}}"#, "output.message"),
                                (#"{"output": {"message": {"content": [{"text": 1}]}}}"#, "content[0].text"),

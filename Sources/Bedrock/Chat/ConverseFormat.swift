@@ -192,6 +192,11 @@ struct ConverseFormat {
                 for case .cachePoint(let ttl) in content { blocks.append(cachePoint(ttl: ttl)) }
             case .reasoning(let text, let signature):
                 guard dialect.sendsReasoning else { continue }
+                if let signature, signature.hasPrefix(AnthropicFormat.redactedThinkingPrefix) {
+                    let redacted = String(signature.dropFirst(AnthropicFormat.redactedThinkingPrefix.count))
+                    blocks.append(member("reasoningContent", member("redactedContent", .string(redacted))))
+                    continue
+                }
                 var reasoningText = JSONObject(["text": .string(text)])
                 if let signature { reasoningText["signature"] = .string(signature) }
                 blocks.append(member("reasoningContent", member("reasoningText", .object(reasoningText))))
@@ -391,6 +396,9 @@ struct ConverseFormat {
                     reply.blocks.append(.reasoning(
                         text: try reader.optionalString(text["text"], "\(path).reasoningContent.reasoningText.text") ?? "",
                         signature: try reader.optionalString(text["signature"], "\(path).reasoningContent.reasoningText.signature")))
+                } else if let redacted = try reader.optionalString(content["redactedContent"], "\(path).reasoningContent.redactedContent") {
+                    // Kept as Anthropic's redacted thinking is, to go back unchanged in later turns.
+                    reply.blocks.append(.reasoning(text: "", signature: AnthropicFormat.redactedThinkingPrefix + redacted))
                 }
             }
         }
@@ -513,6 +521,10 @@ struct ConverseStreamParser: StreamChunkParser {
                 if let signature = try reader.optionalString(content["signature"],
                                                              "contentBlockDelta.delta.reasoningContent.signature") {
                     deltas.append(.reasoningSignature(index: index, signature: signature))
+                }
+                if let redacted = try reader.optionalString(content["redactedContent"],
+                                                            "contentBlockDelta.delta.reasoningContent.redactedContent") {
+                    deltas.append(.reasoningSignature(index: index, signature: AnthropicFormat.redactedThinkingPrefix + redacted))
                 }
                 return deltas
             }
