@@ -247,3 +247,29 @@ def test_bad_guardrail_members_name_their_field(client, guardrail, field):
     with pytest.raises(InvalidArgumentError) as caught:
         client.chat({"model": CLAUDE, "guardrail": guardrail, "messages": [["human", "x"]]})
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize(("model", "reasoning", "where", "expected"), [
+    (CLAUDE, {"budget_tokens": 1024}, "thinking", {"type": "enabled", "budget_tokens": 1024}),
+    ("amazon.nova-pro-v1:0", {"effort": "medium"}, "reasoningConfig", {"type": "enabled", "maxReasoningEffort": "medium"}),
+    ("openai.gpt-oss-20b-1:0", {"effort": "high"}, "reasoning_effort", "high"),
+])
+def test_reasoning_maps_to_each_providers_field(client, emulator_url, model, reasoning, where, expected):
+    clear_recorded(emulator_url)
+    reply = client.chat({"model": model, "messages": [["human", "think"]], "max_tokens": 2000, "reasoning": reasoning})
+    _, body = sent(emulator_url)
+    fields = body.get("additionalModelRequestFields", body) if reply["api"] == "converse" else body
+    assert fields[where] == expected
+    if "budget_tokens" in reasoning:
+        assert any(block["type"] == "reasoning" for block in reply["blocks"])
+
+
+@pytest.mark.parametrize(("model", "reasoning"), [
+    (CLAUDE, {"effort": "high"}), ("amazon.nova-pro-v1:0", {"budget_tokens": 100}),
+    ("meta.llama3-8b-instruct-v1:0", {"effort": "low"}), (CLAUDE, {"budget_tokens": 1024, "effort": "low"}),
+    ("openai.gpt-oss-20b-1:0", {"effort": "max"}), (CLAUDE, {"budget": 10}),
+])
+def test_a_reasoning_setting_the_model_cannot_take_is_refused(client, model, reasoning):
+    with pytest.raises(InvalidArgumentError) as caught:
+        client.chat({"model": model, "messages": [["human", "x"]], "reasoning": reasoning})
+    assert caught.value.field.startswith("request.reasoning")

@@ -83,6 +83,9 @@ extension ChatRequest {
             }
             modelKwargs = members
         }
+        if let reasoning = object["reasoning"], reasoning != .null {
+            try addReasoning(reasoning)
+        }
         if let guardrailJSON = object["guardrail"], guardrailJSON != .null {
             guard case .object(let members) = guardrailJSON else {
                 throw .invalidArgument("request.guardrail", "expected an object, got \(guardrailJSON.typeName)")
@@ -111,7 +114,8 @@ extension ChatRequest {
         settings = try CallSettings(object)
         let known = CallSettings.fieldNames.union(["model", "api", "provider", "messages", "temperature", "max_tokens",
                                                    "top_p", "top_k", "stop", "tools", "tool_choice", "response_schema",
-                                                   "model_kwargs", "guardrail", "response_schema_method", "base_model"])
+                                                   "model_kwargs", "guardrail", "response_schema_method", "base_model",
+                                                   "reasoning"])
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw .invalidArgument("request.\(unknown)", "unknown field")
         }
@@ -279,6 +283,45 @@ extension ContentBlock {
     var withoutBlankText: ContentBlock? {
         if case .text(let text) = self, PythonWhitespace.isBlank(text) { return nil }
         return self
+    }
+}
+
+extension ChatRequest {
+    static let reasoningEfforts = ["low", "medium", "high"]
+
+    /// `reasoning`: `{"budget_tokens": N}` or `{"effort": "low" | "medium" | "high"}`, written
+    /// into the model's own field (in `model_kwargs`, which InvokeModel merges into its body and
+    /// Converse sends as additionalModelRequestFields): Claude's `thinking`, Nova's
+    /// `reasoningConfig`, gpt-oss's `reasoning_effort`. A model_kwargs field already set wins.
+    mutating func addReasoning(_ value: JSON) throws(BedrockError) {
+        guard case .object(let members) = value else {
+            throw .invalidArgument("request.reasoning", "expected an object, got \(value.typeName)")
+        }
+        let fields = ConfigFields(object: members, context: "request.reasoning")
+        let budget = try fields.integer("budget_tokens", in: 1...Int(Int32.max))
+        let effort = try fields.string("effort")
+        try fields.rejectUnknown(["budget_tokens", "effort"])
+        if let effort, !Self.reasoningEfforts.contains(effort) {
+            throw .invalidArgument("request.reasoning.effort", "expected \"low\", \"medium\" or \"high\", got \"\(effort)\"")
+        }
+        let (field, setting): (String, JSON)
+        switch (provider, budget, effort) {
+        case (.anthropic, let budget?, nil):
+            (field, setting) = ("thinking", .object(JSONObject(["type": .string("enabled"), "budget_tokens": .int(Int64(budget))])))
+        case (.amazon, nil, let effort?):
+            (field, setting) = ("reasoningConfig", .object(JSONObject(["type": .string("enabled"),
+                                                                       "maxReasoningEffort": .string(effort)])))
+        case (.openai, nil, let effort?):
+            (field, setting) = ("reasoning_effort", .string(effort))
+        default:
+            let takes = switch provider {
+            case .anthropic: "budget_tokens"
+            case .amazon, .openai: "effort"
+            default: "no reasoning setting"
+            }
+            throw .invalidArgument("request.reasoning", "\(provider.rawValue) models take \(takes), and exactly that")
+        }
+        if modelKwargs[field] == nil { modelKwargs[field] = setting }
     }
 }
 
