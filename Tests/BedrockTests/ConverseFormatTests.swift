@@ -258,6 +258,39 @@ final class ConverseFormatTests: XCTestCase {
                                            additionalFields: providerJSON(#"{"stop_sequence": null}"#), serviceTier: "flex"))
     }
 
+    func test_citations_comeBackPerTextBlockAndGoBackAsCitationsContent() throws {
+        let citation = providerJSON(#"{"title": "report", "sourceContent": [{"text": "Sales rose."}], "location": {"documentChar": {"documentIndex": 0, "start": 0, "end": 11}}}"#)
+        let reply = try ConverseFormat().parseResponse(providerJSON(#"""
+        {"output": {"message": {"role": "assistant", "content": [
+            {"citationsContent": {"content": [{"text": "Sales "}, {"text": "rose."}], "citations": [\#(citation.serialized())]}}]}},
+         "stopReason": "end_turn", "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2}}
+        """#))
+        XCTAssertEqual(reply.blocks, [.citedText("Sales rose.", citations: [citation])])
+        let body = try converse(request([ChatMessage(role: .user, content: [.text("Q")]),
+                                         ChatMessage(role: .assistant, content: reply.blocks),
+                                         ChatMessage(role: .user, content: [.text("More")])]))
+        XCTAssertEqual(body["messages"]?.arrayValue?[1]["content"]?.arrayValue?.first,
+                       .object(JSONObject(["citationsContent": .object(JSONObject([
+                           "content": .array([providerJSON(#"{"text": "Sales rose."}"#)]), "citations": .array([citation])]))])))
+
+        var accumulator = ChatAccumulator()
+        _ = accumulator.apply(.text(index: 0, text: "Sales rose."))
+        XCTAssertEqual(accumulator.apply(.citation(index: 0, citation: citation)),
+                       .object(JSONObject(["type": .string("citation"), "index": .int(0), "citation": citation])))
+        XCTAssertEqual(accumulator.blocks, [.citedText("Sales rose.", citations: [citation])])
+    }
+
+    func test_citableDocuments_goAsConverseDocuments() throws {
+        let document = ContentBlock.media(MediaBlock(kind: .document, format: "txt", name: "report",
+                                                     source: .content(["Sales rose.", "Costs fell."]), citations: true,
+                                                     context: "Q3"))
+        let body = try converse(request([ChatMessage(role: .user, content: [.text("Summarise"), document])]))
+        XCTAssertEqual(body["messages"]?.arrayValue?[0]["content"]?.arrayValue?[1], providerJSON(#"""
+        {"document": {"format": "txt", "name": "report", "source": {"content": [{"text": "Sales rose."}, {"text": "Costs fell."}]},
+                      "context": "Q3", "citations": {"enabled": true}}}
+        """#))
+    }
+
     func test_redactedReasoning_comesBackAndGoesOutUnchanged() throws {
         let reply = try ConverseFormat().parseResponse(providerJSON(#"""
         {"output": {"message": {"role": "assistant", "content": [

@@ -3,7 +3,7 @@
 /// from here, so they agree.
 struct ChatAccumulator {
     private enum Partial {
-        case text(String)
+        case text(String, citations: [JSON])
         case reasoning(text: String, signature: String?)
         case toolUse(id: String, name: String, args: String)
     }
@@ -18,12 +18,19 @@ struct ChatAccumulator {
         switch delta {
         case .text(let index, let text):
             guard !text.isEmpty else { return nil }
-            if case .text(let existing)? = partials[index] {
-                partials[index] = .text(existing + text)
+            if case .text(let existing, let citations)? = partials[index] {
+                partials[index] = .text(existing + text, citations: citations)
             } else {
-                insert(index, .text(text))
+                insert(index, .text(text, citations: []))
             }
             return Self.event("text", ["index": .int(Int64(index)), "text": .string(text)])
+        case .citation(let index, let citation):
+            if case .text(let text, let citations)? = partials[index] {
+                partials[index] = .text(text, citations: citations + [citation])
+            } else {
+                insert(index, .text("", citations: [citation]))
+            }
+            return Self.event("citation", ["index": .int(Int64(index)), "citation": citation])
         case .reasoning(let index, let text):
             if case .reasoning(let existing, let signature)? = partials[index] {
                 partials[index] = .reasoning(text: existing + text, signature: signature)
@@ -59,7 +66,8 @@ struct ChatAccumulator {
         for block in blocks {
             let index = order.count
             switch block {
-            case .text(let text): insert(index, .text(text))
+            case .text(let text): insert(index, .text(text, citations: []))
+            case .citedText(let text, let citations): insert(index, .text(text, citations: citations))
             case .reasoning(let text, let signature): insert(index, .reasoning(text: text, signature: signature))
             case .toolUse(let id, let name, let input): insert(index, .toolUse(id: id, name: name, args: input.serialized()))
             default: continue
@@ -82,7 +90,7 @@ struct ChatAccumulator {
     var blocks: [ContentBlock] {
         order.sorted().compactMap { index -> ContentBlock? in
             switch partials[index] {
-            case .text(let text)?: return .text(text)
+            case .text(let text, let citations)?: return citations.isEmpty ? .text(text) : .citedText(text, citations: citations)
             case .reasoning(let text, let signature)?: return .reasoning(text: text, signature: signature)
             case .toolUse(let id, let name, let args)?:
                 let input = args.isEmpty ? nil : try? JSON.parse(args, field: "tool arguments")

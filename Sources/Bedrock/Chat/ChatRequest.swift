@@ -16,6 +16,9 @@ enum ChatRole: String, Sendable {
 /// One piece of message content, provider-independent.
 enum ContentBlock: Sendable, Equatable {
     case text(String)
+    /// Text that cites documents: Converse's citationsContent, each citation as Converse gives
+    /// it (`title`, `sourceContent`, `location`). InvokeModel bodies carry only the text.
+    case citedText(String, citations: [JSON])
     /// `mediaType` like "image/png"; `data` is base64.
     case image(mediaType: String, data: String)
     /// `format` like "pdf"; `data` is base64.
@@ -40,6 +43,9 @@ struct MediaBlock: Sendable, Equatable {
     enum Source: Sendable, Equatable {
         case bytes(base64: String)
         case s3(uri: String, bucketOwner: String?)
+        /// A document given as text, whole or in parts (each part citable on its own).
+        case text(String)
+        case content([String])
     }
 
     var kind: Kind
@@ -48,6 +54,19 @@ struct MediaBlock: Sendable, Equatable {
     /// A document's name.
     var name: String?
     var source: Source
+    /// A document's: whether the reply may cite it, and what it is about.
+    var citations = false
+    var context: String?
+}
+
+extension ContentBlock {
+    /// The block's text, cited or not; nil for other blocks.
+    var plainText: String? {
+        switch self {
+        case .text(let text), .citedText(let text, _): text
+        default: nil
+        }
+    }
 }
 
 struct ChatMessage: Sendable, Equatable {
@@ -73,7 +92,7 @@ struct ChatMessage: Sendable, Equatable {
 
     /// The message's text blocks joined, as prompt-template providers render it.
     var text: String {
-        content.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined()
+        content.compactMap(\.plainText).joined()
     }
 }
 

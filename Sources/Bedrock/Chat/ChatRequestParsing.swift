@@ -245,8 +245,17 @@ extension ContentBlock {
         }
         switch type {
         case "text":
-            self = .text(try fields.string("text") ?? "")
-        case "image" where members["s3"] != nil, "document" where members["s3"] != nil, "video", "audio":
+            let text = try fields.string("text") ?? ""
+            if let citations = members["citations"], citations != .null {
+                guard case .array(let list) = citations else {
+                    throw .invalidArgument("\(field).citations", "expected an array of citations, as a reply gives them")
+                }
+                self = .citedText(text, citations: list)
+            } else {
+                self = .text(text)
+            }
+        case "image" where members["s3"] != nil, "video", "audio",
+             "document" where MediaBlock.isConverseDocument(members):
             self = .media(try MediaBlock(kind: MediaBlock.Kind(rawValue: type) ?? .video, fields: fields, field: field))
         case "image":
             let mediaType = try required("media_type")
@@ -326,6 +335,12 @@ extension ChatRequest {
 }
 
 extension MediaBlock {
+    /// Whether a document block needs Converse's own document: from S3, given as text, citable,
+    /// or with a context.
+    static func isConverseDocument(_ members: JSONObject) -> Bool {
+        ["s3", "text", "content", "citations", "context"].contains { members[$0] != nil && members[$0] != .null }
+    }
+
     /// `{"type", "format", "data"}` or `{"type", "format", "s3": {"uri", "bucket_owner"}}`; an
     /// image may give `media_type` instead of `format`, and a document takes `name`.
     init(kind: Kind, fields: ConfigFields, field: String) throws(BedrockError) {
@@ -337,7 +352,15 @@ extension MediaBlock {
         let name = try fields.string("name")
         if kind == .document, name == nil { throw .invalidArgument("\(field).name", "required for a document") }
         let source: Source
-        if case .object(let s3)? = fields.object["s3"] {
+        if kind == .document, let text = try fields.string("text") {
+            source = .text(text)
+        } else if kind == .document, let parts = fields.object["content"] {
+            let texts = parts.arrayValue?.compactMap { $0.stringValue ?? $0["text"]?.stringValue } ?? []
+            guard !texts.isEmpty, texts.count == parts.arrayValue?.count else {
+                throw .invalidArgument("\(field).content", "expected an array of strings or {\"text\"} parts")
+            }
+            source = .content(texts)
+        } else if case .object(let s3)? = fields.object["s3"] {
             let s3Fields = ConfigFields(object: s3, context: "\(field).s3")
             guard let uri = try s3Fields.string("uri"), uri.hasPrefix("s3://") else {
                 throw .invalidArgument("\(field).s3.uri", "expected an s3:// URI")
@@ -350,6 +373,8 @@ extension MediaBlock {
             throw .invalidArgument("\(field)", "needs \"data\" (base64) or \"s3\": {\"uri\"}")
         }
         self.init(kind: kind, format: format, name: name, source: source)
+        citations = try fields.bool("citations") ?? false
+        context = try fields.string("context")
     }
 }
 

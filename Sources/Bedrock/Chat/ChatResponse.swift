@@ -14,7 +14,7 @@ struct ChatResponse {
     var extras: ReplyExtras
 
     var text: String {
-        blocks.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined()
+        blocks.compactMap(\.plainText).joined()
     }
 
     /// Converse's name for why the reply ended. A reply that calls tools stopped for tool use,
@@ -55,6 +55,8 @@ extension ContentBlock {
         switch self {
         case .text(let text):
             return .object(JSONObject(["type": .string("text"), "text": .string(text)]))
+        case .citedText(let text, let citations):
+            return .object(JSONObject(["type": .string("text"), "text": .string(text), "citations": .array(citations)]))
         case .reasoning(let text, let signature):
             var object = JSONObject(["type": .string("reasoning"), "text": .string(text)])
             object["signature"] = signature.map(JSON.string) ?? .null

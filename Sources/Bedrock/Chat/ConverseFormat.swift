@@ -164,6 +164,12 @@ struct ConverseFormat {
             switch block {
             case .text(let text):
                 if !PythonWhitespace.isBlank(text) { blocks.append(member("text", .string(text))) }
+            case .citedText(let text, let citations):
+                // Nova's InvokeModel body has no citations block: the text goes alone.
+                blocks.append(dialect == .converse
+                              ? member("citationsContent", .object(JSONObject(["content": .array([member("text", .string(text))]),
+                                                                               "citations": .array(citations)])))
+                              : member("text", .string(text)))
             case .image(let mediaType, let data):
                 blocks.append(try image(mediaType: mediaType, data: data, field: field))
             case .document(let format, let name, let data):
@@ -244,7 +250,13 @@ struct ConverseFormat {
             var location = JSONObject(["uri": .string(uri)])
             if let bucketOwner { location["bucketOwner"] = .string(bucketOwner) }
             block["source"] = member("s3Location", .object(location))
+        case .text(let text):
+            block["source"] = member("text", .string(text))
+        case .content(let parts):
+            block["source"] = member("content", .array(parts.map { member("text", .string($0)) }))
         }
+        if let context = media.context { block["context"] = .string(context) }
+        if media.citations { block["citations"] = member("enabled", .bool(true)) }
         return member(media.kind.rawValue, .object(block))
     }
 
@@ -384,6 +396,16 @@ struct ConverseFormat {
             let block = try reader.object(element, path)
             if let text = block["text"] {
                 reply.blocks.append(.text(try reader.string(text, "\(path).text")))
+            } else if let cited = block["citationsContent"] {
+                let content = try reader.object(cited, "\(path).citationsContent")
+                var text = ""
+                for (position, part) in try reader.array(content["content"], "\(path).citationsContent.content").enumerated() {
+                    let partPath = "\(path).citationsContent.content[\(position)]"
+                    text += try reader.optionalString(try reader.object(part, partPath)["text"], "\(partPath).text") ?? ""
+                }
+                var citations: [JSON] = []
+                if let list = content["citations"] { citations = try reader.array(list, "\(path).citationsContent.citations") }
+                reply.blocks.append(.citedText(text, citations: citations))
             } else if let toolUse = block["toolUse"] {
                 let call = try reader.object(toolUse, "\(path).toolUse")
                 reply.blocks.append(.toolUse(id: try reader.string(call["toolUseId"], "\(path).toolUse.toolUseId"),
@@ -506,6 +528,9 @@ struct ConverseStreamParser: StreamChunkParser {
             let delta = try reader.object(event["delta"], "contentBlockDelta.delta")
             if let text = delta["text"] {
                 return [.text(index: index, text: try reader.string(text, "contentBlockDelta.delta.text"))]
+            }
+            if let citation = delta["citation"] {
+                return [.citation(index: index, citation: .object(try reader.object(citation, "contentBlockDelta.delta.citation")))]
             }
             if let toolUse = delta["toolUse"] {
                 let input = try reader.string(try reader.object(toolUse, "contentBlockDelta.delta.toolUse")["input"],

@@ -290,7 +290,8 @@ private struct AnthropicConversation {
         for (position, block) in message.content.enumerated() {
             let field = "messages[\(index)].content[\(position)]"
             switch block {
-            case .text(let raw):
+            // InvokeModel bodies carry cited text as text; the citations are Converse's.
+            case .text(let raw), .citedText(let raw, _):
                 let text = trimTrailing ? PythonWhitespace.trimmingTrailing(raw) : raw
                 // As LangChain for block content; Deliberate for string content, which LangChain
                 // sends even when blank and Bedrock refuses.

@@ -62,7 +62,7 @@ enum InvokeContent {
     /// The name docs/c-api.md gives a content block's type, for error messages.
     static func typeName(_ block: ContentBlock) -> String {
         switch block {
-        case .text: "text"
+        case .text, .citedText: "text"
         case .image: "image"
         case .document: "document"
         case .toolUse: "tool_use"
@@ -111,7 +111,7 @@ enum PromptTranscript {
             var turn = PromptTurn(role: message.role, text: "")
             for (blockIndex, block) in message.content.enumerated() {
                 switch block {
-                case .text(let text):
+                case .text(let text), .citedText(let text, _):
                     if !PythonWhitespace.isBlank(text) { turn.text += text }
                 case .image(_, let data):
                     guard let imagePlaceholder else {
@@ -393,9 +393,6 @@ enum ToolHistoryText {
     }
 
     static func result(_ content: [ContentBlock]) -> String {
-        let text = content.compactMap { block -> String? in
-            if case .text(let text) = block { text } else { nil }
-        }.joined()
-        return "[Tool output: \(text)]"
+        "[Tool output: \(content.compactMap(\.plainText).joined())]"
     }
 }

@@ -61,7 +61,7 @@ enum OpenAIChatMessages {
             for (blockIndex, block) in message.content.enumerated() {
                 let path = InvokeContent.path(message: messageIndex, block: blockIndex)
                 switch block {
-                case .text(let text):
+                case .text(let text), .citedText(let text, _):
                     if PythonWhitespace.isBlank(text) { continue }
                     texts.append(text)
                     parts.append(.object(JSONObject(["type": .string("text"), "text": .string(text)])))

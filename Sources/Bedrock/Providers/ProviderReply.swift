@@ -28,6 +28,8 @@ enum ChatDelta: Sendable, Equatable {
     case text(index: Int, text: String)
     case reasoning(index: Int, text: String)
     case reasoningSignature(index: Int, signature: String)
+    /// A citation for the text block at `index` (ConverseStream's citation delta).
+    case citation(index: Int, citation: JSON)
     case toolCallStart(index: Int, id: String, name: String)
     /// A fragment of the tool call's arguments as JSON text.
     case toolCallDelta(index: Int, args: String)
