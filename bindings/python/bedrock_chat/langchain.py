@@ -735,20 +735,38 @@ def _chat_result(response: dict[str, Any]) -> ChatResult:
 
 def _response_content(response: dict[str, Any]) -> str | list[str | dict[str, Any]]:
     """The reply's text, or its blocks when it holds reasoning (to send back with its
-    signature in the next turn)."""
+    signature in the next turn) or citations (as LangChain's citation annotations)."""
     blocks = response.get("blocks") or []
-    if not any(block.get("type") == "reasoning" for block in blocks):
+    if not any(block.get("type") == "reasoning" or block.get("citations") for block in blocks):
         return str(response.get("content") or "")
     content: list[str | dict[str, Any]] = []
     for block in blocks:
         if block.get("type") == "text":
-            content.append({"type": "text", "text": block["text"]})
+            text: dict[str, Any] = {"type": "text", "text": block["text"]}
+            if block.get("citations"):
+                text["annotations"] = [_citation_annotation(citation) for citation in block["citations"]]
+            content.append(text)
         elif block.get("type") == "reasoning":
             reasoning: dict[str, Any] = {"type": "reasoning", "reasoning": block.get("text") or ""}
             if block.get("signature"):
                 reasoning["extras"] = {"signature": block["signature"]}
             content.append(reasoning)
     return content
+
+
+def _citation_annotation(citation: Mapping[str, Any]) -> dict[str, Any]:
+    """A Converse citation as LangChain's standard citation annotation: the title, the cited
+    text, and the character span where Bedrock gives one; the whole citation in ``extras``."""
+    annotation: dict[str, Any] = {"type": "citation", "extras": dict(citation)}
+    if citation.get("title"):
+        annotation["title"] = citation["title"]
+    cited = "".join(part.get("text", "") for part in citation.get("sourceContent") or [])
+    if cited:
+        annotation["cited_text"] = cited
+    span = (citation.get("location") or {}).get("documentChar")
+    if isinstance(span, Mapping):
+        annotation["start_index"], annotation["end_index"] = span.get("start"), span.get("end")
+    return annotation
 
 
 def _tool_calls(response: dict[str, Any]) -> list[Any]:
@@ -810,6 +828,9 @@ class _ChunkMaker:
         if kind == "tool_call_delta":
             return AIMessageChunk(content=[], tool_call_chunks=[
                 tool_call_chunk(name=None, args=event["args"], id=None, index=index)])
+        if kind == "citation":
+            return AIMessageChunk(content=[{"type": "text", "text": "", "index": index,
+                                            "annotations": [_citation_annotation(event["citation"])]}])
         if kind == "message":
             return self._last(event["message"])
         return None  # start, usage, stop: the final chunk carries what they say
