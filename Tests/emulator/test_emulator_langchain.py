@@ -1,6 +1,6 @@
 """The oracle: LangChain's ChatBedrock (InvokeModel) and ChatBedrockConverse (Converse)
-pointed at the emulator parse what it answers into the content, tool calls and usage a
-real Bedrock reply would give them."""
+pointed at the emulator parse what it answers into the content, citations, tool calls and
+usage a real Bedrock reply would give them."""
 
 import functools
 import operator
@@ -188,6 +188,20 @@ def test_guardrails(chat_bedrock, chat_converse):
     assert message.content == GUARDRAIL
     assert message.response_metadata["stopReason"] == "guardrail_intervened"
     assert "guardrail" in message.response_metadata["trace"]
+
+
+def test_document_citations(chat_converse):
+    document = {"name": "sky", "format": "txt", "source": {"text": "  The sky is blue. Wide."},
+                "citations": {"enabled": True}}
+    messages = [HumanMessage([{"type": "document", "document": document},
+                              {"type": "text", "text": "What?"}])]
+    llm = chat_converse()
+    assert text_of(llm.invoke(messages).content) == "According to sky: The sky is blue."
+    [block] = streamed(llm, messages).content
+    assert block["text"] == "According to sky: The sky is blue."
+    assert block["citations"] == [{
+        "title": "sky", "source_content": [{"text": "The sky is blue."}],
+        "location": {"document_char": {"document_index": 0, "start": 2, "end": 18}}}]
 
 
 def test_count_tokens(chat_bedrock, emulator):

@@ -2,7 +2,7 @@
 
 import pytest
 from emulator import formats, planner
-from emulator.conversation import ANY, Conversation, Guardrail, ToolChoice, ToolSpec
+from emulator.conversation import ANY, Conversation, Document, Guardrail, ToolChoice, ToolSpec
 from emulator.errors import ApiError
 from emulator.formats import prompts
 from emulator.state import PromptCache
@@ -108,6 +108,36 @@ def test_plan_order_of_rules():
     assert planner.plan(conv).text == "Tool said: done"
     conv = Conversation(last_user_text="x", tools=tools, tool_choice=ToolChoice(ANY))
     assert planner.plan(conv).stop == planner.TOOL_USE
+
+
+@pytest.mark.parametrize("text, passage", [
+    ("  The sky is blue. It is wide.", ("The sky is blue.", 2, 18)),
+    ("No full stop", ("No full stop", 0, 12)),
+    ("Title  \r\nBody.", ("Title", 0, 5)),
+    ("Pi is 3.14 exactly! Yes", ("Pi is 3.14 exactly!", 0, 19)),
+    ("\n\n  Why? Because.", ("Why?", 4, 8)),
+    (" \n ", None),
+])
+def test_cited_passage_is_the_first_sentence(text, passage):
+    conv = Conversation(documents=[Document("doc", (text,), by_block=False, cited=True)])
+    citations = planner.cited_passages(conv)
+    assert [(c.quote, c.start, c.end) for c in citations] == ([passage] if passage else [])
+    assert all(text[c.start:c.end] == c.quote for c in citations)
+
+
+def test_citations_come_after_the_tool_rules():
+    cited = Document("doc", ("Cited.",), by_block=False, cited=True)
+    skipped = [Document("plain", ("Not cited.",), by_block=False, cited=False),
+               Document("scan", (), by_block=False, cited=True)]
+    conv = Conversation(last_user_text="[[tool:f]]", documents=[*skipped, cited],
+                        tools=[ToolSpec("f", {"type": "object"})])
+    assert planner.plan(conv).tool_call.name == "f"
+    conv.tools = []
+    plan = planner.plan(conv)
+    assert plan.text == "According to doc: Cited."
+    assert [(c.title, c.document_index) for c in plan.citations] == [("doc", 2)]
+    conv.tool_results = ["done"]
+    assert (planner.plan(conv).text, planner.plan(conv).citations) == ("Tool said: done", ())
 
 
 def test_plan_usage_with_cache():

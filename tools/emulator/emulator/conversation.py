@@ -2,8 +2,8 @@
 
 Every format's parser (``emulator/formats/*.py``) reduces its request body to a
 ``Conversation``: the prompt texts in order (for token counting and prompt caching), the
-latest user turn, the tools on offer and the generation limits. The planner
-(``emulator/planner.py``) then decides the reply without knowing the format.
+latest user turn, the documents attached, the tools on offer and the generation limits.
+The planner (``emulator/planner.py``) then decides the reply without knowing the format.
 """
 
 import re
@@ -41,10 +41,23 @@ class Guardrail:
     trace: bool
 
 
+@dataclass(frozen=True)
+class Document:
+    """A document the request attaches (a Converse ``document`` block), as read."""
+
+    name: str
+    # Its text: a ``content`` source's blocks, else the whole text as one chunk; none when
+    # the emulator cannot read it (a binary format such as PDF, or an S3 location).
+    chunks: tuple[str, ...]
+    by_block: bool  # a ``content`` source: cited by block index rather than by character
+    cited: bool  # citations enabled
+    context: str = ""  # what the request says about the document; read, never cited
+
+
 @dataclass
 class Conversation:
     # Every prompt text the model reads, in order: system first, then the messages
-    # (user, assistant and tool-result text). Input tokens are the words in these.
+    # (user, assistant and tool-result text, documents). Input tokens are the words in these.
     segments: list[str] = field(default_factory=list)
     # With a cache point, segments[:cache_mark] is the cached prompt prefix.
     cache_mark: int | None = None
@@ -53,6 +66,9 @@ class Conversation:
     last_user_text: str = ""
     # Tool-result texts carried by the latest user turn (empty if it carries none).
     tool_results: list[str] = field(default_factory=list)
+    # Every document of the messages in request order: a citation's document index is the
+    # position here.
+    documents: list[Document] = field(default_factory=list)
     tools: list[ToolSpec] = field(default_factory=list)
     tool_choice: ToolChoice = ToolChoice()
     max_tokens: int | None = None
@@ -66,6 +82,12 @@ class Conversation:
     def add_text(self, text: str) -> None:
         if text:
             self.segments.append(text)
+
+    def add_document(self, document: Document) -> None:
+        """A document: its text and context are prompt text the model reads."""
+        self.documents.append(document)
+        for text in (*document.chunks, document.context):
+            self.add_text(text)
 
     def mark_cache(self, ttl: str | None = None) -> None:
         """A cache point: everything added so far is the cached prefix."""

@@ -9,7 +9,10 @@ b. Tools are offered and the tool choice forces one (a named tool, or any: the f
    tool), or the latest user text holds ``[[tool:NAME]]`` / ``[[tool:NAME {json}]]``:
    reply with a call to that tool (stop ``tool_use``). Its input is the directive's JSON,
    or is made up from the tool's input schema.
-c. Otherwise reply ``You said: <latest user text>``.
+c. Otherwise, when documents in the request have citations enabled, reply
+   ``According to <name>: <passage>`` for each of them (joined by a space), citing the
+   passage: the first sentence of its text, or the first non-blank block of a ``content``
+   source. Else reply ``You said: <latest user text>``.
 d. When the request enables reasoning, a reasoning block ``Thinking about: <text>`` comes
    first, with signature ``sig-<hash>``.
 f. A cache point makes the prefix before it cached: cache-write tokens the first time a
@@ -26,12 +29,13 @@ import re
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from .conversation import ANY, NONE, TOOL, Conversation, Guardrail, count_words
+from .conversation import ANY, NONE, TOOL, Conversation, Document, Guardrail, count_words
 from .errors import validation_error
 
 REPLY_PREFIX = "You said: "
 TOOL_REPLY_PREFIX = "Tool said: "
 REASONING_PREFIX = "Thinking about: "
+CITED_REPLY = "According to {title}: {quote}"
 # Bedrock's default "blocked input" message for a guardrail.
 GUARDRAIL_MESSAGE = "Sorry, the model cannot answer this question."
 GUARDRAIL_DIRECTIVE = "[[guardrail]]"
@@ -43,6 +47,9 @@ STOP_SEQUENCE, GUARDRAIL_INTERVENED = "stop_sequence", "guardrail_intervened"
 # Streaming splits text into these word tokens; they concatenate to the text.
 _TOKEN = re.compile(r"\S+\s*|\s+")
 _TOOL_NAME = re.compile(r"[^\s\]{]+")
+# A text's first sentence: from its first non-space character through the first . ! or ?
+# that ends a word, or else to the end of its line (trailing spaces left out).
+_FIRST_SENTENCE = re.compile(r"\S.*?(?:[.!?](?=\s|$)|(?=[^\S\n]*$))", re.MULTILINE)
 _ARGUMENT_FRAGMENT_CHARS = 12
 
 
@@ -79,6 +86,20 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """A passage of a request document that the reply cites."""
+
+    title: str  # the document's name
+    quote: str  # the passage's text
+    document_index: int  # the document's position among the request's documents
+    # Where the passage is (end exclusive): block indices in a ``content`` source
+    # (``by_block``), else character offsets into the document's text.
+    start: int
+    end: int
+    by_block: bool
+
+
+@dataclass(frozen=True)
 class Plan:
     text: str  # the text reply ("" with a tool call)
     tokens: tuple[str, ...]  # ``text`` as streamed word tokens
@@ -90,6 +111,7 @@ class Plan:
     tool_call: ToolCall | None = None
     stop_sequence: str | None = None
     guardrail: Guardrail | None = None  # set when the guardrail intervened
+    citations: tuple[Citation, ...] = ()  # the document passages ``text`` quotes
     key: str = ""  # a hash identifying the request's content, for response ids
 
     @property
@@ -130,8 +152,11 @@ def plan(conversation: Conversation, cache: PromptCache | None = None, scope: st
         text = json.dumps(example_input(conv.output_schema))
         pieces = split_fragments(text)
         return Plan(text, pieces, END_TURN, replace(usage, output_tokens=thought + len(pieces)), key=key, **thinking)
+    citations = () if conv.tool_results else cited_passages(conv)
     if conv.tool_results:
         text = TOOL_REPLY_PREFIX + " ".join(conv.tool_results)
+    elif citations:
+        text = " ".join(CITED_REPLY.format(title=c.title, quote=c.quote) for c in citations)
     else:
         text = REPLY_PREFIX + conv.last_user_text
     stop, stop_sequence = END_TURN, None
@@ -144,7 +169,29 @@ def plan(conversation: Conversation, cache: PromptCache | None = None, scope: st
         tokens, stop, stop_sequence = tokens[: conv.max_tokens], MAX_TOKENS, None
     return Plan("".join(tokens), tuple(tokens), stop,
                 replace(usage, output_tokens=thought + len(tokens)),
-                stop_sequence=stop_sequence, key=key, **thinking)
+                stop_sequence=stop_sequence, citations=citations, key=key, **thinking)
+
+
+def cited_passages(conv: Conversation) -> tuple[Citation, ...]:
+    """One citation for each document with citations enabled and text to quote."""
+    found = (_first_passage(document, index) for index, document in enumerate(conv.documents)
+             if document.cited)
+    return tuple(citation for citation in found if citation is not None)
+
+
+def _first_passage(document: Document, index: int) -> Citation | None:
+    """A ``content`` source's first block that is not blank (Bedrock cites those by block
+    index), or the first sentence of a text."""
+    if document.by_block:
+        for position, block in enumerate(document.chunks):
+            if block.strip():
+                return Citation(document.name, block, index, position, position + 1, True)
+        return None
+    sentence = _FIRST_SENTENCE.search(document.chunks[0]) if document.chunks else None
+    if sentence is None:
+        return None
+    return Citation(document.name, sentence.group(), index, sentence.start(), sentence.end(),
+                    False)
 
 
 def _reasoning(conv: Conversation) -> dict:

@@ -2,18 +2,25 @@
 
 Content blocks are ``{"text"}``, ``{"toolUse"}``, ``{"toolResult"}``, ``{"cachePoint"}``,
 ``{"reasoningContent"}``, ``{"guardContent"}``, images and documents; tools are
-``toolConfig.tools[].toolSpec`` with ``toolChoice`` ``{"auto"|"any"|"tool"}``.
+``toolConfig.tools[].toolSpec`` with ``toolChoice`` ``{"auto"|"any"|"tool"}``. A reply
+that cites documents is a ``{"citationsContent"}`` block (streamed: text deltas, then a
+``citation`` delta per citation).
 """
 
+import base64
+import binascii
 import json
 from collections.abc import Iterator
 
-from ..conversation import ANY, AUTO, TOOL, Conversation, Guardrail, ToolChoice, ToolSpec
+from ..conversation import (ANY, AUTO, TOOL, Conversation, Document, Guardrail, ToolChoice,
+                            ToolSpec)
 from ..errors import validation_error
-from ..planner import Plan
+from ..planner import Citation, Plan
 from .base import Context, guardrail_assessment
 
 _ROLES = ("user", "assistant")
+# Document formats whose bytes are text (the others, PDF, Word and Excel, are not read).
+_TEXT_FORMATS = ("txt", "md", "html", "csv")
 
 
 # -- requests -----------------------------------------------------------------------------
@@ -136,8 +143,43 @@ def _read_blocks(conv: Conversation, blocks) -> None:
         elif isinstance(block.get("guardContent"), dict):
             text = (block["guardContent"].get("text") or {}).get("text")
             conv.add_text(text if isinstance(text, str) else "")
+        elif isinstance(block.get("document"), dict):
+            conv.add_document(read_document(block["document"]))
         elif "cachePoint" in block:
             conv.mark_cache(block["cachePoint"].get("ttl"))
+
+
+def read_document(block: dict) -> Document:
+    """A ``document`` block: its name, text, context and whether citations are enabled."""
+    source = block.get("source") if isinstance(block.get("source"), dict) else {}
+    citations = block.get("citations")
+    context = block.get("context")
+    return Document(str(block.get("name", "")), _document_chunks(block.get("format"), source),
+                    by_block=isinstance(source.get("content"), list),
+                    cited=isinstance(citations, dict) and citations.get("enabled") is True,
+                    context=context if isinstance(context, str) else "")
+
+
+def _document_chunks(document_format, source: dict) -> tuple[str, ...]:
+    """A document source's text: ``text`` whole, each block of ``content``, or ``bytes``
+    (base64 on the wire) of a text format as UTF-8; nothing for the rest."""
+    if isinstance(source.get("text"), str):
+        return (source["text"],)
+    if isinstance(source.get("content"), list):
+        # Every block keeps its place, since citations give block indices.
+        return tuple(_text_of(block) for block in source["content"])
+    if isinstance(source.get("bytes"), str) and document_format in _TEXT_FORMATS:
+        try:
+            return (base64.b64decode(source["bytes"]).decode("utf-8", errors="replace"),)
+        except binascii.Error:  # not base64: nothing readable
+            return ()
+    return ()
+
+
+def _text_of(block) -> str:
+    """A block's ``text`` ('' if it has none)."""
+    is_text = isinstance(block, dict) and isinstance(block.get("text"), str)
+    return block["text"] if is_text else ""
 
 
 def _tool_result_text(result: dict) -> str:
@@ -180,9 +222,20 @@ def content_blocks(plan: Plan, *, signature: bool = True) -> list[dict]:
     if plan.tool_call is not None:
         call = plan.tool_call
         blocks.append({"toolUse": {"toolUseId": call.id, "name": call.name, "input": call.input}})
+    elif plan.citations:
+        blocks.append({"citationsContent": {"content": [{"text": plan.text}],
+                                            "citations": [citation(c) for c in plan.citations]}})
     else:
         blocks.append({"text": plan.text})
     return blocks
+
+
+def citation(cited: Citation) -> dict:
+    """A ``Citation``; a stream's ``CitationsDelta`` has the same members."""
+    location = "documentChunk" if cited.by_block else "documentChar"
+    return {"title": cited.title, "sourceContent": [{"text": cited.quote}],
+            "location": {location: {"documentIndex": cited.document_index,
+                                    "start": cited.start, "end": cited.end}}}
 
 
 def usage(plan: Plan) -> dict:
@@ -283,6 +336,9 @@ def block_events(plan: Plan, *, signature: bool = True) -> Iterator[tuple[str, d
     else:
         for token in plan.tokens:
             yield "contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": token}}
+        for cited in plan.citations:
+            yield "contentBlockDelta", {"contentBlockIndex": index,
+                                        "delta": {"citation": citation(cited)}}
     yield "contentBlockStop", {"contentBlockIndex": index}
 
 
