@@ -273,3 +273,29 @@ def test_a_reasoning_setting_the_model_cannot_take_is_refused(client, model, rea
     with pytest.raises(InvalidArgumentError) as caught:
         client.chat({"model": model, "messages": [["human", "x"]], "reasoning": reasoning})
     assert caught.value.field.startswith("request.reasoning")
+
+
+def test_cited_documents_come_back_with_their_citations(client, emulator_url):
+    document = {"type": "document", "format": "txt", "name": "sky", "text": "  The sky is blue. It is wide.",
+                "citations": True, "context": "weather notes"}
+    request = {"model": CLAUDE, "messages": [{"role": "user", "content": ["What colour is the sky?", document]}]}
+    clear_recorded(emulator_url)
+    reply = client.chat(request)
+    _, body = sent(emulator_url)
+    assert body["messages"][0]["content"][1] == {"document": {
+        "format": "txt", "name": "sky", "source": {"text": "  The sky is blue. It is wide."}, "context": "weather notes",
+        "citations": {"enabled": True}}}
+    [block] = [b for b in reply["blocks"] if b["type"] == "text"]
+    assert block["text"] == "According to sky: The sky is blue." == reply["content"]
+    assert block["citations"] == [{"title": "sky", "sourceContent": [{"text": "The sky is blue."}],
+                                   "location": {"documentChar": {"documentIndex": 0, "start": 2, "end": 18}}}]
+    events = list(client.chat_stream(request))
+    streamed = [event["citation"] for event in events if event["type"] == "citation"]
+    assert streamed == block["citations"]
+    assert events[-1]["message"]["blocks"] == reply["blocks"]
+    # The cited reply goes back as citationsContent in the next turn.
+    follow_up = {**request, "messages": [*request["messages"], {"role": "assistant", "content": reply["blocks"]},
+                                         ["human", "And at night?"]]}
+    client.chat(follow_up)
+    _, body = sent(emulator_url)
+    assert body["messages"][1]["content"][0]["citationsContent"]["citations"] == block["citations"]

@@ -589,3 +589,20 @@ def test_guard_last_turn_only_matches_chatbedrockconverse(settings, emulator_url
     assert ours == sent(emulator_url)["body"]["messages"]
     with pytest.raises(ValueError, match="needs a guardrail_config"):
         ChatBedrockNative(model=CLAUDE, guard_last_turn_only=True, **settings).invoke("x")
+
+
+def test_citations_are_langchain_citation_annotations():
+    from bedrock_chat.langchain import _ChunkMaker, _response_content
+
+    citation = {"title": "sky", "sourceContent": [{"text": "The sky is blue."}],
+                "location": {"documentChar": {"documentIndex": 0, "start": 2, "end": 18}}}
+    expected = {"type": "citation", "title": "sky", "cited_text": "The sky is blue.", "start_index": 2,
+                "end_index": 18, "extras": citation}
+    content = _response_content({"content": "According to sky: The sky is blue.",
+                                 "blocks": [{"type": "text", "text": "According to sky: The sky is blue.",
+                                             "citations": [citation]}]})
+    assert content == [{"type": "text", "text": "According to sky: The sky is blue.", "annotations": [expected]}]
+    chunks = _ChunkMaker()
+    streamed = chunks.from_event({"type": "text", "index": 0, "text": "According to sky"}) + \
+        chunks.from_event({"type": "citation", "index": 0, "citation": citation})
+    assert streamed.content[0]["annotations"] == [expected]
