@@ -299,3 +299,18 @@ def test_cited_documents_come_back_with_their_citations(client, emulator_url):
     client.chat(follow_up)
     _, body = sent(emulator_url)
     assert body["messages"][1]["content"][0]["citationsContent"]["citations"] == block["citations"]
+
+
+def test_search_result_blocks_go_to_converse(client, emulator_url):
+    block = {"type": "search_result", "source": "https://example.com/sky", "title": "Sky facts",
+             "content": ["The sky is blue.", {"text": "It is wide."}], "citations": True}
+    clear_recorded(emulator_url)
+    reply = client.chat({"model": CLAUDE, "messages": [{"role": "user", "content": ["What colour is the sky?", block]}]})
+    _, body = sent(emulator_url)
+    assert body["messages"][0]["content"][1] == {"searchResult": {
+        "source": "https://example.com/sky", "title": "Sky facts",
+        "content": [{"text": "The sky is blue."}, {"text": "It is wide."}], "citations": {"enabled": True}}}
+    assert reply["api"] == "converse"
+    with pytest.raises(InvalidArgumentError) as caught:
+        client.chat({"model": CLAUDE, "messages": [{"role": "user", "content": [{**block, "content": []}]}]})
+    assert caught.value.field == "request.messages[0].content[0].content"

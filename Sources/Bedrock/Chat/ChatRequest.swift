@@ -29,6 +29,9 @@ enum ContentBlock: Sendable, Equatable {
     case reasoning(text: String, signature: String?)
     /// Video and audio, and any media from S3: Converse's blocks, which no InvokeModel body carries.
     case media(MediaBlock)
+    /// A search result to answer from (Converse's searchResult): where it came from, its title,
+    /// its text parts, and whether the reply may cite it.
+    case searchResult(source: String, title: String, content: [String], citations: Bool)
     /// Text the guardrail checks, with its qualifiers (`grounding_source`, `query`,
     /// `guard_content`): Converse's guardContent block.
     case guardContent(text: String, qualifiers: [String])
@@ -190,6 +193,7 @@ struct ChatRequest: Sendable, Equatable {
                 if case .cachePoint(let ttl?) = block, !ttl.isEmpty { return "messages[\(index)].content[\(position)].ttl" }
                 if case .media = block { return "messages[\(index)].content[\(position)]" }
                 if case .guardContent = block { return "messages[\(index)].content[\(position)]" }
+                if case .searchResult = block { return "messages[\(index)].content[\(position)]" }
             }
         }
         return nil

@@ -277,6 +277,13 @@ extension ContentBlock {
             self = .reasoning(text: try fields.string("text") ?? "", signature: try fields.string("signature"))
         case "cache_point":
             self = .cachePoint(ttl: try Self.cacheTTL(fields))
+        case "search_result":
+            let parts = members["content"]?.arrayValue?.compactMap { $0.stringValue ?? $0["text"]?.stringValue } ?? []
+            guard !parts.isEmpty, parts.count == members["content"]?.arrayValue?.count else {
+                throw .invalidArgument("\(field).content", "expected a non-empty array of strings or {\"text\"} parts")
+            }
+            self = .searchResult(source: try required("source"), title: try required("title"), content: parts,
+                                 citations: try fields.bool("citations") ?? false)
         case "guard_content":
             let qualifiers = members["qualifiers"]?.arrayValue?.compactMap(\.stringValue) ?? []
             if let given = members["qualifiers"], given.arrayValue?.count != qualifiers.count {

@@ -212,6 +212,11 @@ struct ConverseFormat {
                 blocks.append(Self.media(media))
             case .guardContent(let text, let qualifiers):
                 blocks.append(Self.guardContent(text, qualifiers: qualifiers))
+            case .searchResult(let source, let title, let content, let citations):
+                var result = JSONObject(["source": .string(source), "title": .string(title),
+                                         "content": .array(content.map { member("text", .string($0)) })])
+                if citations { result["citations"] = member("enabled", .bool(true)) }
+                blocks.append(member("searchResult", .object(result)))
             }
         }
         return blocks

@@ -71,6 +71,7 @@ enum InvokeContent {
         case .cachePoint: "cache_point"
         case .media(let media): media.kind.rawValue
         case .guardContent: "guard_content"
+        case .searchResult: "search_result"
         }
     }
 
@@ -78,7 +79,7 @@ enum InvokeContent {
     static func unsupported(_ block: ContentBlock, at path: String, modelId: String) -> BedrockError {
         let hint = switch block {
         case .toolUse, .toolResult: "; use \"api\": \"converse\" for tool use"
-        case .media, .guardContent: "; use \"api\": \"converse\" (or \"auto\")"
+        case .media, .guardContent, .searchResult: "; use \"api\": \"converse\" (or \"auto\")"
         default: ""
         }
         return .invalidArgument("\(path)", "\(typeName(block)) blocks are not supported by \(modelId) through InvokeModel\(hint)")
@@ -121,7 +122,7 @@ enum PromptTranscript {
                     turn.images.append(data)
                 case .reasoning, .cachePoint:
                     continue
-                case .document, .toolUse, .toolResult, .media, .guardContent:
+                case .document, .toolUse, .toolResult, .media, .guardContent, .searchResult:
                     throw InvokeContent.unsupported(block, at: InvokeContent.path(message: messageIndex, block: blockIndex), modelId: modelId)
                 }
             }

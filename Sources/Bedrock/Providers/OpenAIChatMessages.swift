@@ -98,7 +98,7 @@ enum OpenAIChatMessages {
                 case .reasoning, .cachePoint:
                     // Earlier reasoning is not sent back; cache points are only hints.
                     continue
-                case .media, .guardContent:
+                case .media, .guardContent, .searchResult:
                     throw InvokeContent.unsupported(block, at: path, modelId: modelId)
                 case .document:
                     throw InvokeContent.unsupported(block, at: path, modelId: modelId)
