@@ -28,7 +28,7 @@ extension ChatPlan {
     func countTokensBody() throws(BedrockError) -> [UInt8] {
         let input: JSONObject
         if api == .converse {
-            let body = try JSON.parse(try body(stream: false), field: "body").objectValue ?? JSONObject()
+            let body = try bodyJSON(stream: false).objectValue ?? JSONObject()
             var converse = JSONObject()
             for member in ["messages", "system", "toolConfig", "additionalModelRequestFields"] {
                 if let value = body[member] { converse[member] = value }

@@ -62,17 +62,17 @@ struct ChatPlan {
     /// The request body. The formats name fields relative to the request (`messages[1]`);
     /// errors leave here rooted at it (`request.messages[1]`), as the parser names them.
     func body(stream: Bool) throws(BedrockError) -> [UInt8] {
-        let json: JSON
+        Array(try bodyJSON(stream: stream).serialized().utf8)
+    }
+
+    /// The request body as JSON, before it is written out.
+    func bodyJSON(stream: Bool) throws(BedrockError) -> JSON {
         do {
-            if let format {
-                json = try format.requestBody(request, modelId: baseModelId, stream: stream)
-            } else {
-                json = try ConverseFormat().requestBody(request, stream: stream)
-            }
+            if let format { return try format.requestBody(request, modelId: baseModelId, stream: stream) }
+            return try ConverseFormat().requestBody(request, stream: stream)
         } catch {
             throw error.nested(under: "request")
         }
-        return Array(json.serialized().utf8)
     }
 
     /// InvokeModel takes its guardrail and per-call settings in headers; Converse in the body.
