@@ -9,6 +9,7 @@
 //   config        arbitrary JSON as the client config, resolved against no environment
 //   shared-files  arbitrary text as the shared config and credentials files
 //   credentials   arbitrary bytes as STS XML, credential_process, container, IMDS and SSO output
+//   json          arbitrary bytes through JSONScanner and jansson, which must agree on what is JSON
 
 @testable import Bedrock
 import Glibc
@@ -23,8 +24,9 @@ private let target: @Sendable (UnsafeRawBufferPointer) -> Void = {
     case "config": return fuzzConfig
     case "shared-files": return fuzzSharedFiles
     case "credentials": return fuzzCredentials
+    case "json": return fuzzJSON
     default:
-        _ = "BEDROCK_FUZZ_TARGET must be one of: eventstream, chat-request, replies, config, shared-files, credentials\n"
+        _ = "BEDROCK_FUZZ_TARGET must be one of: eventstream, chat-request, replies, config, shared-files, credentials, json\n"
             .withCString { write(2, $0, strlen($0)) }
         exit(2)
     }
@@ -107,12 +109,16 @@ private func fuzzReplies(_ input: UnsafeRawBufferPointer) {
     let bytes = Array(input)
     let head = HTTPResponseHead(status: 200, headers: [])
     let event = try? JSON.parse(input, field: "event")
-    let chunk = JSON.object(JSONObject(["chunk": .object(JSONObject(["bytes": .string(base64Encoded(bytes))]))]))
+    let streamEvent = event?.objectValue?.pairs.first.flatMap { name, payload in
+        (try? JSONText(checking: Array(payload.serialized().utf8))).map { StreamEvent(name: name, payload: $0) }
+    }
+    let chunkPayload = JSON.object(JSONObject(["bytes": .string(base64Encoded(bytes))])).serialized()
+    let chunk = StreamEvent(name: "chunk", payload: try! JSONText(checking: Array(chunkPayload.utf8)))
     for plan in plans {
         _ = try? plan.reply(head: head, body: bytes)
         // The same bytes as a stream event: a Converse event, or an InvokeModel chunk.
         var translator = ChatStreamTranslator(plan: plan)
-        if let event { _ = try? translator.events(from: event, requestId: nil) }
+        if let streamEvent { _ = try? translator.events(from: streamEvent, requestId: nil) }
         _ = try? translator.events(from: chunk, requestId: nil)
         _ = translator.finish(requestId: nil)
     }
@@ -146,4 +152,47 @@ private func fuzzCredentials(_ input: UnsafeRawBufferPointer) {
     _ = try? ContainerCredentialProvider.parse(bytes, source: "fuzz")
     _ = try? IMDSCredentialProvider.parse(bytes, source: "fuzz")
     _ = try? SSOCredentialProvider.parseRoleCredentials(bytes, source: "fuzz")
+}
+
+/// The scanner passes JSON on unparsed where jansson would have parsed it, so the two must
+/// accept the same texts; and what the scanner says about members must be what jansson reads.
+private func fuzzJSON(_ input: UnsafeRawBufferPointer) {
+    let parsed = try? JSON.parse(input, field: "json")
+    let scanned: JSONText?
+    do {
+        scanned = try JSONText(checking: Array(input))
+    } catch {
+        scanned = nil
+    }
+    guard let scanned, let parsed else {
+        if (scanned == nil) != (parsed == nil) {
+            fatalError("JSONScanner \(scanned == nil ? "rejects" : "accepts") what jansson \(parsed == nil ? "rejects" : "accepts")")
+        }
+        return
+    }
+    guard case .object(let object) = parsed else {
+        if scanned.isObject { fatalError("JSONScanner reads an object where jansson does not") }
+        return
+    }
+    // jansson keeps the last of duplicate keys and the scanner finds the first: their values
+    // are compared when no key repeats.
+    guard case .object(let members) = scanned.kind else { fatalError("JSONScanner misses an object") }
+    for (key, value) in object.pairs {
+        guard let text = scanned.member(key) else { fatalError("JSONScanner misses the member \(key)") }
+        if members.count == object.count, (try? JSON.parse(Array(text), field: "member")) != value {
+            fatalError("JSONScanner's member \(key) differs from jansson's")
+        }
+    }
+    var without = scanned
+    if let key = object.keys.first {
+        without.removeMember(key)
+        guard case .object(var rest) = try? JSON.parse(without.bytes, field: "json") else {
+            fatalError("removing a member left text that is not an object")
+        }
+        guard rest[key] == nil else { fatalError("removing a member left it in") }
+        var expected = object
+        expected[key] = nil
+        rest[key] = nil
+        if rest != expected { fatalError("removing a member changed the others") }
+    }
 }

@@ -57,6 +57,12 @@ func jsonArgument(_ pointer: UnsafePointer<CChar>?, field: String) throws(Bedroc
     return try JSON.parse(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)), field: field)
 }
 
+/// A JSON text argument checked and kept as text, for the calls that pass it on unparsed.
+func jsonTextArgument(_ pointer: UnsafePointer<CChar>?, field: String) throws(BedrockError) -> JSONText {
+    guard let pointer else { throw .invalidArgument("\(field)", "must not be NULL") }
+    return try JSONText(Array(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))), field: field)
+}
+
 /// An out-parameter that must be given.
 func outArgument<T>(_ pointer: UnsafeMutablePointer<T>?, field: String) throws(BedrockError) -> UnsafeMutablePointer<T> {
     guard let pointer else { throw .invalidArgument("\(field)", "output pointer must not be NULL") }

@@ -67,7 +67,7 @@ public func bedrock_converse(_ client: OpaquePointer?, _ modelId: UnsafePointer<
     responseJSON?.pointee = nil
     return withCStatus(err, client: client) { (client) throws(BedrockError) in
         let modelId = try stringArgument(modelId, field: "model_id")
-        let request = try jsonArgument(requestJSON, field: "request")
+        let request = try jsonTextArgument(requestJSON, field: "request")
         let out = try outArgument(responseJSON, field: "response_json")
         out.pointee = try mallocCString(try client.converse(modelId: modelId, request: request))
     }
@@ -80,7 +80,7 @@ public func bedrock_converse_stream(_ client: OpaquePointer?, _ modelId: UnsafeP
                                     _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     withCStatus(err, client: client) { (client) throws(BedrockError) in
         let modelId = try stringArgument(modelId, field: "model_id")
-        let request = try jsonArgument(requestJSON, field: "request")
+        let request = try jsonTextArgument(requestJSON, field: "request")
         try deliverAll(try client.openConverseStream(modelId: modelId, request: request), to: onEvent,
                        field: "on_event", userData: userData)
     }
@@ -171,7 +171,7 @@ public func bedrock_converse_stream_open(_ client: OpaquePointer?, _ modelId: Un
     out?.pointee = nil
     return withCStatus(err, client: client) { (client) throws(BedrockError) in
         let modelId = try stringArgument(modelId, field: "model_id")
-        let request = try jsonArgument(requestJSON, field: "request")
+        let request = try jsonTextArgument(requestJSON, field: "request")
         let out = try outArgument(out, field: "out")
         out.pointee = retainedHandle(try client.openConverseStream(modelId: modelId, request: request))
     }
@@ -185,7 +185,7 @@ public func bedrock_invoke_model_stream_open(_ client: OpaquePointer?, _ modelId
     out?.pointee = nil
     return withCStatus(err, client: client) { (client) throws(BedrockError) in
         let modelId = try stringArgument(modelId, field: "model_id")
-        let body = try stringArgument(bodyJSON, field: "body_json")
+        let body = try jsonTextArgument(bodyJSON, field: "body_json")
         let out = try outArgument(out, field: "out")
         out.pointee = retainedHandle(try client.openInvokeModelStream(modelId: modelId, body: body))
     }
@@ -242,7 +242,7 @@ public func bedrock_invoke_model(_ client: OpaquePointer?, _ modelId: UnsafePoin
     responseBody?.pointee = nil
     return withCStatus(err, client: client) { (client) throws(BedrockError) in
         let modelId = try stringArgument(modelId, field: "model_id")
-        let body = try stringArgument(bodyJSON, field: "body_json")
+        let body = try jsonTextArgument(bodyJSON, field: "body_json")
         let out = try outArgument(responseBody, field: "response_body")
         out.pointee = try mallocCString(try client.invokeModel(modelId: modelId, body: body))
     }
@@ -304,7 +304,7 @@ public func bedrock_invoke_model_stream(_ client: OpaquePointer?, _ modelId: Uns
                                         _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     withCStatus(err, client: client) { (client) throws(BedrockError) in
         let modelId = try stringArgument(modelId, field: "model_id")
-        let body = try stringArgument(bodyJSON, field: "body_json")
+        let body = try jsonTextArgument(bodyJSON, field: "body_json")
         try deliverAll(try client.openInvokeModelStream(modelId: modelId, body: body), to: onChunk,
                        field: "on_chunk", userData: userData)
     }

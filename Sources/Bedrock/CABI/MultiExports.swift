@@ -60,7 +60,7 @@ public func bedrock_multi_converse(_ multi: OpaquePointer?, _ modelId: UnsafePoi
                                    _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     startCall(multi, out, err) { (multi) throws(BedrockError) in
         try multi.startConverse(modelId: try stringArgument(modelId, field: "model_id"),
-                                request: try jsonArgument(requestJSON, field: "request"), stream: false,
+                                request: try jsonTextArgument(requestJSON, field: "request"), stream: false,
                                 onEvent: nil, onDone: doneHandler(onDone, userData))
     }
 }
@@ -73,7 +73,7 @@ public func bedrock_multi_converse_stream(_ multi: OpaquePointer?, _ modelId: Un
                                           _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     startCall(multi, out, err) { (multi) throws(BedrockError) in
         try multi.startConverse(modelId: try stringArgument(modelId, field: "model_id"),
-                                request: try jsonArgument(requestJSON, field: "request"), stream: true,
+                                request: try jsonTextArgument(requestJSON, field: "request"), stream: true,
                                 onEvent: eventHandler(onEvent, userData), onDone: doneHandler(onDone, userData))
     }
 }
@@ -85,7 +85,7 @@ public func bedrock_multi_invoke_model(_ multi: OpaquePointer?, _ modelId: Unsaf
                                        _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     startCall(multi, out, err) { (multi) throws(BedrockError) in
         try multi.startInvokeModel(modelId: try stringArgument(modelId, field: "model_id"),
-                                   body: try stringArgument(bodyJSON, field: "body_json"), stream: false,
+                                   body: try jsonTextArgument(bodyJSON, field: "body_json"), stream: false,
                                    onEvent: nil, onDone: doneHandler(onDone, userData))
     }
 }
@@ -98,7 +98,7 @@ public func bedrock_multi_invoke_model_stream(_ multi: OpaquePointer?, _ modelId
                                               _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     startCall(multi, out, err) { (multi) throws(BedrockError) in
         try multi.startInvokeModel(modelId: try stringArgument(modelId, field: "model_id"),
-                                   body: try stringArgument(bodyJSON, field: "body_json"), stream: true,
+                                   body: try jsonTextArgument(bodyJSON, field: "body_json"), stream: true,
                                    onEvent: eventHandler(onEvent, userData), onDone: doneHandler(onDone, userData))
     }
 }

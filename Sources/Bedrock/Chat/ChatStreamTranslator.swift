@@ -30,7 +30,7 @@ struct ChatStreamTranslator {
 
     /// The chat events one raw event makes. When a client-side stop sequence cuts the reply,
     /// the closing events follow at once and `ended` is set: the rest is not read.
-    mutating func events(from raw: JSON, requestId: String?,
+    mutating func events(from raw: StreamEvent, requestId: String?,
                          metrics: @autoclosure () -> JSON? = nil) throws(BedrockError) -> [JSON] {
         var events = start(requestId: requestId)
         for delta in try deltas(from: raw) { apply(delta, into: &events) }
@@ -59,16 +59,14 @@ struct ChatStreamTranslator {
         return events
     }
 
-    private mutating func deltas(from event: JSON) throws(BedrockError) -> [ChatDelta] {
+    private mutating func deltas(from raw: StreamEvent) throws(BedrockError) -> [ChatDelta] {
         guard plan.format != nil else {
+            let event = try raw.json()
             if let metadata = event["metadata"] { extras.read(converse: metadata) }
             if let stop = event["messageStop"] { extras.read(converse: stop) }
             return try parser.parse(chunk: event)
         }
-        guard let encoded = event["chunk"]?["bytes"]?.stringValue else { return [] }
-        guard let bytes = base64Decoded(encoded) else {
-            throw BedrockError(.protocol, "InvokeModelWithResponseStream chunk is not valid base64")
-        }
+        guard let bytes = try raw.chunkBytes() else { return [] }
         let chunk: JSON
         do {
             chunk = try JSON.parse(bytes, field: "stream chunk")

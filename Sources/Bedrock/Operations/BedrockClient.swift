@@ -69,13 +69,13 @@ final class BedrockClient: Sendable {
     // MARK: - Operations
 
     /// Converse: sends a Converse request body and returns the response body text.
-    func converse(modelId: String, request: JSON) throws(BedrockError) -> String {
+    func converse(modelId: String, request: JSONText) throws(BedrockError) -> String {
         try runToEnd(try .init(.converse, modelId: modelId, body: try Self.converseBody(request)), kind: .converse)
     }
 
     /// A Converse response body, which must be a JSON object, as text.
     static func converseResult(head: HTTPResponseHead, body: [UInt8]) throws(BedrockError) -> String {
-        guard case .object = try? JSON.parse(body, field: "Converse response") else {
+        guard (try? JSONText(checking: body))?.isObject == true else {
             throw BedrockError(.protocol, "Converse response is not a JSON object", httpStatus: head.status,
                                requestId: head.requestId)
         }
@@ -83,9 +83,8 @@ final class BedrockClient: Sendable {
     }
 
     /// InvokeModel: sends the provider's own body and returns the response body text.
-    func invokeModel(modelId: String, body: String) throws(BedrockError) -> String {
-        _ = try JSON.parse(body, field: "body_json")
-        return try runToEnd(try .init(.invokeModel, modelId: modelId, body: Array(body.utf8)), kind: .invokeModel)
+    func invokeModel(modelId: String, body: JSONText) throws(BedrockError) -> String {
+        try runToEnd(try .init(.invokeModel, modelId: modelId, body: body.bytes), kind: .invokeModel)
     }
 
     /// InvokeModel with any body and content type; returns the response body byte for byte.
@@ -121,14 +120,15 @@ final class BedrockClient: Sendable {
 
     // MARK: - Requests
 
-    /// A Converse request body: a JSON object. A `modelId` member is dropped, since boto3
-    /// callers pass it in the request and it belongs in the URL.
-    static func converseBody(_ request: JSON) throws(BedrockError) -> [UInt8] {
-        guard case .object(var object) = request else {
+    /// A Converse request body: a JSON object, sent as the caller wrote it. A `modelId` member
+    /// is dropped, since boto3 callers pass it in the request and it belongs in the URL.
+    static func converseBody(_ request: JSONText) throws(BedrockError) -> [UInt8] {
+        guard request.isObject else {
             throw .invalidArgument("request", "expected a JSON object, got \(request.typeName)")
         }
-        object["modelId"] = nil
-        return Array(JSON.object(object).serialized().utf8)
+        var request = request
+        request.removeMember("modelId")
+        return request.bytes
     }
 
     /// Runs one call to its end on the calling thread (the blocking API): on a private multi

@@ -637,7 +637,7 @@ extension BedrockMulti {
     }
 
     /// bedrock_multi_converse and bedrock_multi_converse_stream.
-    func startConverse(modelId: String, request: JSON, stream: Bool, onEvent: MultiCall.EventHandler?,
+    func startConverse(modelId: String, request: JSONText, stream: Bool, onEvent: MultiCall.EventHandler?,
                        onDone: MultiCall.DoneHandler?) throws(BedrockError) -> MultiCall {
         let call = try MultiCall.Request(stream ? .converseStream : .converse, modelId: modelId,
                                      body: try BedrockClient.converseBody(request))
@@ -654,11 +654,10 @@ extension BedrockMulti {
     }
 
     /// bedrock_multi_invoke_model and bedrock_multi_invoke_model_stream.
-    func startInvokeModel(modelId: String, body: String, stream: Bool, onEvent: MultiCall.EventHandler?,
+    func startInvokeModel(modelId: String, body: JSONText, stream: Bool, onEvent: MultiCall.EventHandler?,
                           onDone: MultiCall.DoneHandler?) throws(BedrockError) -> MultiCall {
-        _ = try JSON.parse(body, field: "body_json")
         let call = try MultiCall.Request(stream ? .invokeModelWithResponseStream : .invokeModel,
-                                     modelId: modelId, body: Array(body.utf8))
+                                     modelId: modelId, body: body.bytes)
         return try start(call, kind: stream ? .stream(.invokeModel) : .invokeModel, onEvent: onEvent, onDone: onDone)
     }
 }

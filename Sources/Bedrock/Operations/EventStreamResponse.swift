@@ -10,9 +10,9 @@ struct EventStreamResponse {
         decoder = EventStreamDecoder(limits: .init(maximumMessageLength: limits.maxEventBytes))
     }
 
-    /// Decodes `bytes` and hands each complete event to `onEvent` as `{"<eventName>": payload}`.
-    /// The events before a malformed frame are handed over before its error is thrown.
-    mutating func feed(_ bytes: UnsafeRawBufferPointer, onEvent: (JSON) throws(BedrockError) -> Void) throws(BedrockError) {
+    /// Decodes `bytes` and hands each complete event to `onEvent`. The events before a
+    /// malformed frame are handed over before its error is thrown.
+    mutating func feed(_ bytes: UnsafeRawBufferPointer, onEvent: (StreamEvent) throws(BedrockError) -> Void) throws(BedrockError) {
         var messages: [EventStreamMessage] = []
         var malformed: EventStreamError?
         do {
@@ -45,25 +45,23 @@ struct EventStreamResponse {
         }
     }
 
-    private static func event(from message: EventStreamMessage, limits: ResponseLimits) throws(BedrockError) -> JSON {
+    private static func event(from message: EventStreamMessage, limits: ResponseLimits) throws(BedrockError) -> StreamEvent {
         let messageType = message.messageType ?? "event"
         switch messageType {
         case "event":
             guard let name = message.eventType else {
                 throw BedrockError(.protocol, "event-stream event has no :event-type header")
             }
-            var payload = message.payload.isEmpty ? JSON.object(JSONObject())
-                : try parsePayload(message.payload, eventName: name)
+            var payload: JSONText
+            do {
+                payload = try JSONText(checking: message.payload.isEmpty ? Array("{}".utf8) : message.payload)
+            } catch {
+                throw BedrockError(.protocol, "\(name) event: payload is not valid JSON")
+            }
             // Bedrock pads events with a random "p" member against length side channels;
             // it is not part of the API, and boto3 drops it too.
-            if case .object(var members) = payload {
-                payload = .null  // the only other reference: the removal below then copies nothing
-                members[Self.paddingMember] = nil
-                payload = .object(members)
-            }
-            var event = JSONObject()
-            event[name] = payload
-            return .object(event)
+            payload.removeMember(Self.paddingMember)
+            return StreamEvent(name: name, payload: payload)
         case "exception":
             let type = message.exceptionType ?? "UnknownException"
             let payload = try? JSON.parse(message.payload, field: "exception")
@@ -78,15 +76,6 @@ struct EventStreamResponse {
         }
     }
 
-    /// The error names the event only when there is one: this runs for every event.
-    private static func parsePayload(_ bytes: [UInt8], eventName: String) throws(BedrockError) -> JSON {
-        do {
-            return try JSON.parse(bytes, field: "payload")
-        } catch {
-            throw BedrockError(.protocol, "\(eventName) event: payload is not valid JSON")
-        }
-    }
-
     /// An exception inside a 200 stream: the type decides the status; an unknown type is a
     /// service error, since the service sent it on purpose.
     private static func streamError(type: String, detail: String) -> BedrockError {
@@ -94,5 +83,60 @@ struct EventStreamResponse {
         let status = BedrockStatus(awsErrorType: normalized, httpStatus: 500)
         let message = detail.isEmpty ? "\(normalized) in the response stream" : "\(normalized): \(detail)"
         return BedrockError(status, message, awsErrorType: normalized)
+    }
+}
+
+/// One event of a stream as the service sent it: its name (`:event-type`) and its payload's
+/// JSON text, without Bedrock's padding.
+struct StreamEvent {
+    let name: String
+    let payload: JSONText
+
+    /// `{"<name>": payload}`, the payload's text as it came: a ConverseStream event as
+    /// callers receive it.
+    var text: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count + payload.bytes.count + 8)
+        bytes.append(contentsOf: "{".utf8)
+        if name.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(UInt8(ascii: "\""))
+        } else {
+            bytes.append(contentsOf: JSON.string(name).serialized().utf8)
+        }
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(contentsOf: payload.bytes)
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The event as a value, `{"<name>": payload}`, for readers that take it apart.
+    func json() throws(BedrockError) -> JSON {
+        do {
+            var event = JSONObject()
+            event[name] = try JSON.parse(payload.bytes, field: "payload")
+            return .object(event)
+        } catch {
+            throw BedrockError(.protocol, "\(name) event: payload is not valid JSON")
+        }
+    }
+
+    /// The bytes an InvokeModelWithResponseStream `chunk` event carries, decoded from base64;
+    /// nil for any other event.
+    func chunkBytes() throws(BedrockError) -> [UInt8]? {
+        guard name == "chunk", let quoted = payload.member("bytes") else { return nil }
+        guard quoted.first == UInt8(ascii: "\""), quoted.count >= 2 else {
+            throw BedrockError(.protocol, "InvokeModelWithResponseStream chunk has no base64 string in \"bytes\"")
+        }
+        let encoded = quoted.dropFirst().dropLast()
+        // Base64 needs no escape; "\/" is the one a JSON writer may still use.
+        let decoded = encoded.contains(UInt8(ascii: "\\"))
+            ? (try? JSON.parse(Array(quoted), field: "bytes"))?.stringValue.flatMap { base64Decoded($0) }
+            : base64Decoded(bytes: encoded)
+        guard let decoded else {
+            throw BedrockError(.protocol, "InvokeModelWithResponseStream chunk is not valid base64")
+        }
+        return decoded
     }
 }

@@ -185,7 +185,7 @@ final class MultiCall: @unchecked Sendable {
         try outcome.get()
     }
 
-    private func accept(_ raw: JSON, requestId: String?) throws(BedrockError) {
+    private func accept(_ raw: StreamEvent, requestId: String?) throws(BedrockError) {
         guard case .stream(var reader) = kind else { return }
         kind = .invokeModel  // while the reader changes it has one owner, so its buffers are not copied
         defer { kind = .stream(reader) }

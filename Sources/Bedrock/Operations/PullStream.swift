@@ -79,7 +79,7 @@ extension BedrockClient {
     }
 
     /// ConverseStream, read as boto3 yields it (`bedrock_converse_stream_open`).
-    func openConverseStream(modelId: String, request: JSON) throws(BedrockError) -> PullStream {
+    func openConverseStream(modelId: String, request: JSONText) throws(BedrockError) -> PullStream {
         try PullStream(client: self, request: try .init(.converseStream, modelId: modelId,
                                                           body: try Self.converseBody(request)), reader: .converse)
     }
@@ -94,9 +94,8 @@ extension BedrockClient {
     }
 
     /// InvokeModelWithResponseStream, each chunk's decoded bytes (`bedrock_invoke_model_stream_open`).
-    func openInvokeModelStream(modelId: String, body: String) throws(BedrockError) -> PullStream {
-        _ = try JSON.parse(body, field: "body_json")
-        return try PullStream(client: self, request: try .init(.invokeModelWithResponseStream, modelId: modelId,
-                                                          body: Array(body.utf8)), reader: .invokeModel)
+    func openInvokeModelStream(modelId: String, body: JSONText) throws(BedrockError) -> PullStream {
+        try PullStream(client: self, request: try .init(.invokeModelWithResponseStream, modelId: modelId,
+                                                       body: body.bytes), reader: .invokeModel)
     }
 }

@@ -1,5 +1,4 @@
-/// How a stream's raw events (`{"<eventName>": {...}}`, as decoded from the event stream)
-/// become what the caller receives, as JSON text: ConverseStream events as they are,
+/// How a stream's events, as decoded from the event stream, become what the caller receives, as JSON text: ConverseStream events as they are,
 /// InvokeModelWithResponseStream chunks as their decoded bytes (the provider's JSON chunk), or
 /// chat events. One reader serves the pull streams, the callback forms and the event loop.
 enum StreamEventReader {
@@ -11,22 +10,19 @@ enum StreamEventReader {
 
     /// What one raw event gives the caller.
     /// `metrics` go into a chat stream's final message when a stop sequence ends it here.
-    mutating func events(from raw: JSON, requestId: String?,
+    mutating func events(from raw: StreamEvent, requestId: String?,
                          metrics: @autoclosure () -> JSON? = nil) throws(BedrockError) -> [String] {
         switch self {
         case .converse:
-            return [raw.serialized()]
+            return [raw.text]
         case .invokeModel:
-            guard let encoded = raw["chunk"]?["bytes"]?.stringValue else { return [] }
-            guard let bytes = base64Decoded(encoded) else {
-                throw BedrockError(.protocol, "InvokeModelWithResponseStream chunk is not valid base64")
-            }
+            guard let bytes = try raw.chunkBytes() else { return [] }
             guard let text = losslessText(bytes) else {
                 throw BedrockError(.protocol, "an InvokeModelWithResponseStream chunk (\(bytes.count) bytes) is not UTF-8 text without NUL bytes, so a C string cannot carry it")
             }
             return [text]
         case .operation(let model):
-            return [try model.event(raw).serialized()]
+            return [try model.event(try raw.json()).serialized()]
         case .chat(var translator):
             self = .converse  // while the translator changes it has one owner, so its state is not copied
             defer { self = .chat(translator) }

@@ -2,7 +2,12 @@ import CCrypto
 
 /// Base64 decoding with libcrypto's EVP_DecodeBlock. Returns nil for invalid input.
 func base64Decoded(_ text: String) -> [UInt8]? {
-    let input = Array(text.utf8.filter { $0 != 0x0A && $0 != 0x0D })
+    base64Decoded(bytes: text.utf8)
+}
+
+/// Base64 text given as its bytes.
+func base64Decoded(bytes text: some Collection<UInt8>) -> [UInt8]? {
+    let input = Array(text.filter { $0 != 0x0A && $0 != 0x0D })
     guard input.count % 4 == 0 else { return nil }
     if input.isEmpty { return [] }
     guard let length = Int32(exactly: input.count) else { return nil }

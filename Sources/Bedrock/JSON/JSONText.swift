@@ -1,0 +1,76 @@
+/// JSON text checked by `JSONScanner` and kept as the bytes it came as, so it can be passed on
+/// with a member taken out (a boto3 caller's `modelId`, Bedrock's `p` padding) and nothing
+/// else changed.
+struct JSONText {
+    private(set) var bytes: [UInt8]
+    private(set) var kind: JSONScanner.Kind
+
+    /// Checks `bytes`. Invalid text throws INVALID_ARGUMENT naming `field`, worded as
+    /// `JSON.parse` words it.
+    init(_ bytes: [UInt8], field: String) throws(BedrockError) {
+        do {
+            try self.init(checking: bytes)
+        } catch {
+            if bytes.isEmpty { throw .invalidArgument(field, "empty JSON text") }
+            let (line, column) = bytes.withUnsafeBytes { error.position(in: $0) }
+            throw .invalidArgument(field, "invalid JSON at line \(line), column \(column): \(error.reason)")
+        }
+    }
+
+    init(checking bytes: [UInt8]) throws(JSONScanner.SyntaxError) {
+        self.bytes = bytes
+        kind = try bytes.withUnsafeBytes { raw in
+            Result { () throws(JSONScanner.SyntaxError) in try JSONScanner.scan(raw) }
+        }.get()
+    }
+
+    var isObject: Bool {
+        if case .object = kind { return true }
+        return false
+    }
+
+    var typeName: String {
+        switch kind {
+        case .object: "an object"
+        case .other(let typeName): typeName
+        }
+    }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The value of the top-level member called `name`, as text; nil when there is none.
+    func member(_ name: String) -> ArraySlice<UInt8>? {
+        guard case .object(let members) = kind else { return nil }
+        return members.first { key(of: $0) == name }.map { bytes[$0.value] }
+    }
+
+    /// Takes out every top-level member called `name`, with the comma that joined it.
+    mutating func removeMember(_ name: String) {
+        guard case .object(var members) = kind else { return }
+        while let index = members.firstIndex(where: { key(of: $0) == name }) {
+            let removed: Range<Int> = if members.count == 1 {
+                members[0].key.lowerBound..<members[0].value.upperBound
+            } else if index > 0 {
+                members[index - 1].value.upperBound..<members[index].value.upperBound
+            } else {
+                members[0].key.lowerBound..<members[1].key.lowerBound
+            }
+            bytes.removeSubrange(removed)
+            members.remove(at: index)
+            for position in members.indices where members[position].key.lowerBound >= removed.upperBound {
+                let member = members[position]
+                members[position] = .init(key: member.key.lowerBound - removed.count..<member.key.upperBound - removed.count,
+                                          value: member.value.lowerBound - removed.count..<member.value.upperBound - removed.count)
+            }
+        }
+        kind = .object(members)
+    }
+
+    /// A member's key as a string: read in place unless it holds an escape.
+    private func key(of member: JSONScanner.Member) -> String {
+        let quoted = bytes[member.key]
+        let inner = quoted.dropFirst().dropLast()
+        if !inner.contains(UInt8(ascii: "\\")) { return String(decoding: inner, as: UTF8.self) }
+        return (try? JSON.parse(Array(quoted), field: "key"))?.stringValue ?? ""
+    }
+}
