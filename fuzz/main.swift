@@ -165,6 +165,9 @@ private func fuzzJSON(_ input: UnsafeRawBufferPointer) {
         scanned = nil
     }
     guard let scanned, let parsed else {
+        // jansson skips a NUL byte that follows a number or a literal (`[1\0]` parses); the
+        // scanner rejects every NUL outside a string, as RFC 8259 does.
+        if scanned == nil, input.contains(0) { return }
         if (scanned == nil) != (parsed == nil) {
             fatalError("JSONScanner \(scanned == nil ? "rejects" : "accepts") what jansson \(parsed == nil ? "rejects" : "accepts")")
         }

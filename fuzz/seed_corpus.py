@@ -81,8 +81,19 @@ def credentials() -> None:
                                                       "sessionToken": "t", "expiration": 1893456000000}}))
 
 
+def json_texts() -> None:
+    # The request and reply vectors, and the corners where a scanner and jansson could part.
+    for path in sorted(glob.glob(os.path.join(VECTORS, "providers", "*.json")))[:3]:
+        write("json", open(path, "rb").read()[:4096])
+    for text in [b'{"p":"pad","a":[1,-2.5e3,{"b":null}],"c":"\\u00e9\\ud83d\\ude00\\n"}', b'"\xc3\xa9\xf0\x9f\x98\x80"',
+                 b"9223372036854775807", b"-9223372036854775808", b"1e308", b"[[[[[]]]]]", b'{"a":1,"a":2}',
+                 b'"\\ud800\\udc00"', b"[true,false,null]", b" \t\r\n0 "]:
+        write("json", text)
+
+
 def main() -> None:
     event_streams()
+    json_texts()
     chat_requests_and_replies()
     configs()
     shared_files()

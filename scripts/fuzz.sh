@@ -6,7 +6,7 @@
 # or 2 GB of memory fails the run and leaves the input in fuzz/artifacts/.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: eventstream chat-request replies config
-#                                            shared-files credentials (default: all)
+#                                            shared-files credentials json (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -14,7 +14,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(eventstream chat-request replies config shared-files credentials)
+[ ${#targets[@]} -gt 0 ] || targets=(eventstream chat-request replies config shared-files credentials json)
 
 scripts/ensure-deps.sh
 say "Building the fuzz targets with libFuzzer and ASan (.build-fuzz; the first build takes 1-2 min)"
@@ -25,10 +25,13 @@ mkdir -p fuzz/artifacts
 for target in "${targets[@]}"; do
   say "Fuzzing $target for ${seconds} s"
   scratch=$(mktemp -d)
-  BEDROCK_FUZZ_TARGET=$target ASAN_OPTIONS=detect_leaks=1 "$fuzzer" "$scratch" "fuzz/corpus/$target" \
+  log=$(mktemp)
+  status=0
+  BEDROCK_FUZZ_TARGET=$target ASAN_OPTIONS=detect_leaks=1 SWIFT_BACKTRACE=enable=no "$fuzzer" "$scratch" "fuzz/corpus/$target" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="fuzz/artifacts/$target-" 2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done)|ERROR|SUMMARY' || true
-  status=${PIPESTATUS[0]}
+    -artifact_prefix="fuzz/artifacts/$target-" >"$log" 2>&1 || status=$?
+  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done)|ERROR|SUMMARY|Fatal error' "$log" || true
+  rm -f "$log"
   rm -rf "$scratch"
   [ "$status" -eq 0 ] || { echo "fuzz target $target failed (status $status); the input is in fuzz/artifacts/" >&2; exit 1; }
 done
