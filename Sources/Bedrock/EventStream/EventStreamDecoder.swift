@@ -218,7 +218,7 @@ enum EventStreamFrame {
         while !cursor.isAtEnd {
             let nameLength = try cursor.readUInt8()
             guard nameLength > 0 else { throw .invalidHeaderNameLength(nameLength) }
-            guard let name = String(validating: try cursor.read(Int(nameLength)), as: UTF8.self) else {
+            guard let name = utf8String(try cursor.read(Int(nameLength))) else {
                 throw .invalidHeaderName
             }
             let typeByte = try cursor.readUInt8()
@@ -239,7 +239,7 @@ enum EventStreamFrame {
                 value = .byteArray(Array(try cursor.read(length)))
             case .string:
                 let length = Int(try cursor.readUInt16())
-                guard let text = String(validating: try cursor.read(length), as: UTF8.self) else {
+                guard let text = utf8String(try cursor.read(length)) else {
                     throw .invalidUTF8Header(headerName: name)
                 }
                 value = .string(text)
@@ -252,6 +252,13 @@ enum EventStreamFrame {
         }
         return headers
     }
+}
+
+/// `bytes` as a string when they are UTF-8. Header names and values are ASCII in practice, and
+/// every event has three: ASCII takes a plain copy, and only other text the generic validation.
+private func utf8String(_ bytes: UnsafeRawBufferPointer) -> String? {
+    if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+    return String(validating: bytes, as: UTF8.self)
 }
 
 /// A bounds-checked big-endian reader. Every read checks what is left and throws

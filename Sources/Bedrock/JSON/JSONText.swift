@@ -41,13 +41,13 @@ struct JSONText {
     /// The value of the top-level member called `name`, as text; nil when there is none.
     func member(_ name: String) -> ArraySlice<UInt8>? {
         guard case .object(let members) = kind else { return nil }
-        return members.first { key(of: $0) == name }.map { bytes[$0.value] }
+        return members.first { member($0, isNamed: name) }.map { bytes[$0.value] }
     }
 
     /// Takes out every top-level member called `name`, with the comma that joined it.
     mutating func removeMember(_ name: String) {
         guard case .object(var members) = kind else { return }
-        while let index = members.firstIndex(where: { key(of: $0) == name }) {
+        while let index = members.firstIndex(where: { member($0, isNamed: name) }) {
             let removed: Range<Int> = if members.count == 1 {
                 members[0].key.lowerBound..<members[0].value.upperBound
             } else if index > 0 {
@@ -66,11 +66,11 @@ struct JSONText {
         kind = .object(members)
     }
 
-    /// A member's key as a string: read in place unless it holds an escape.
-    private func key(of member: JSONScanner.Member) -> String {
+    /// Whether a member's key is `name`: compared in place unless the key holds an escape.
+    private func member(_ member: JSONScanner.Member, isNamed name: String) -> Bool {
         let quoted = bytes[member.key]
         let inner = quoted.dropFirst().dropLast()
-        if !inner.contains(UInt8(ascii: "\\")) { return String(decoding: inner, as: UTF8.self) }
-        return (try? JSON.parse(Array(quoted), field: "key"))?.stringValue ?? ""
+        if !inner.contains(UInt8(ascii: "\\")) { return inner.elementsEqual(name.utf8) }
+        return (try? JSON.parse(Array(quoted), field: "key"))?.stringValue == name
     }
 }

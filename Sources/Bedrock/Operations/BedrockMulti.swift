@@ -18,6 +18,9 @@ struct MultiOptions {
     var maxConcurrentStreams = defaultMaxConcurrentStreams
     var maxPending = defaultMaxPending
     var httpVersion = HTTPVersion.auto
+    /// The thread that starts a call drives the multi next (the blocking API, pull streams), so
+    /// a start needs no wakeup: perform looks at the inbox before it waits.
+    var startsFromDrivingThread = false
 
     init() {}
 
@@ -25,6 +28,7 @@ struct MultiOptions {
     static let blocking: MultiOptions = {
         var options = MultiOptions()
         options.httpVersion = .http1
+        options.startsFromDrivingThread = true
         return options
     }()
 
@@ -160,7 +164,7 @@ final class BedrockMulti: @unchecked Sendable {
                              transport: client.config.transport,
                              onEvent: onEvent, onDone: onDone)
         inbox.withLock { $0.starts.append(call) }
-        engine.wakeup()
+        if !options.startsFromDrivingThread { engine.wakeup() }
         return call
     }
 

@@ -120,7 +120,7 @@ struct SigV4Signer: Sendable {
                    timestamp: Int64) throws(SigningError) -> Signature {
         guard let amzDate = Self.amzDate(timestamp) else { throw .invalidTimestamp(timestamp) }
         try Self.validate(headers: headers)
-        for header in headers where Self.reservedHeaders.contains(Self.lowercasedASCII(header.name)) {
+        for header in headers where Self.reservedHeaders.contains(where: { Self.equalsIgnoringASCIICase(header.name, $0) }) {
             throw .reservedHeader(header.name)
         }
         guard Self.isHeaderValueSafe(credentials.accessKeyId), Self.isHeaderValueSafe(region),
@@ -136,7 +136,7 @@ struct SigV4Signer: Sendable {
         }
 
         let payloadHash: String
-        if let given = headers.first(where: { Self.lowercasedASCII($0.name) == Self.contentSHA256Header }) {
+        if let given = headers.first(where: { Self.equalsIgnoringASCIICase($0.name, Self.contentSHA256Header) }) {
             payloadHash = given.value  // botocore uses it untrimmed
         } else {
             let digest = sha256(body)
@@ -199,7 +199,8 @@ struct SigV4Signer: Sendable {
         if let keyCache {
             guard let key = keyCache.key(secret: credentials.secret, day: day, region: region, service: service,
                                          derive: derive) else { throw .cryptoFailure }
-            signature = key.withUnsafeBytes { key in hmacSHA256(key: key, data: stringToSign) }
+            var text = stringToSign
+            signature = text.withUTF8 { key.authenticate(UnsafeRawBufferPointer($0)) }
         } else {
             var key = derive()
             defer { wipe(&key) }
@@ -292,25 +293,47 @@ struct SigV4Signer: Sendable {
     /// if there is one, else from `host`.
     static func canonicalHeaders(_ headers: [(name: String, value: String)],
                                  host: String) -> (canonical: String, signed: String) {
-        var groups: [String: [String]] = [:]
+        // A sorted list rather than a dictionary of groups: a request has a handful of headers.
+        var lines: [(name: String, value: String)] = []
+        lines.reserveCapacity(headers.count + 1)
         for header in headers {
             let name = lowercasedASCII(header.name)
             if unsignedHeaders.contains(name) { continue }
-            groups[name, default: []].append(header.value)
+            lines.append((name, header.value))
         }
-        if groups[hostHeader] == nil { groups[hostHeader] = [lowercasedASCII(host)] }
-        let sorted = groups.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        var canonical = ""
-        for (name, values) in sorted {
-            canonical += name + ":" + values.map(trimAll).joined(separator: ",") + "\n"
+        if !lines.contains(where: { $0.name == hostHeader }) { lines.append((hostHeader, lowercasedASCII(host))) }
+        // Stable, so that repeated names keep the order given.
+        let order = lines.indices.sorted { lhs, rhs in
+            lines[lhs].name == lines[rhs].name ? lhs < rhs : lines[lhs].name.utf8.lexicographicallyPrecedes(lines[rhs].name.utf8)
         }
-        return (canonical, sorted.map(\.key).joined(separator: ";"))
+        var canonical = "", signed = ""
+        var previous: String?
+        for index in order {
+            let (name, value) = lines[index]
+            if name == previous {
+                canonical += ","
+            } else {
+                if previous != nil {
+                    canonical += "\n"
+                    signed += ";"
+                }
+                canonical += name
+                canonical += ":"
+                signed += name
+                previous = name
+            }
+            canonical += trimAll(value)
+        }
+        if previous != nil { canonical += "\n" }
+        return (canonical, signed)
     }
 
     /// botocore's `' '.join(value.split())`: drop leading/trailing whitespace and collapse runs
     /// to one space, where whitespace is Python's `str.isspace()`, which includes Unicode spaces
     /// such as U+00A0 and U+3000, not only ASCII.
     static func trimAll(_ value: String) -> String {
+        // Most values are plain ASCII with no space at all: nothing to change.
+        if value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x80 }) { return value }
         var out = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in value.unicodeScalars {
@@ -418,12 +441,20 @@ struct SigV4Signer: Sendable {
         }
     }
 
+    /// Whether `name` is `lowercased` in any ASCII case, without making a lowercase copy.
+    static func equalsIgnoringASCIICase(_ name: String, _ lowercased: String) -> Bool {
+        name.utf8.count == lowercased.utf8.count
+            && zip(name.utf8, lowercased.utf8).allSatisfy { ((0x41...0x5A).contains($0) ? $0 | 0x20 : $0) == $1 }
+    }
+
     static func lowercasedASCII(_ string: String) -> String {
-        String(decoding: string.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        if !string.utf8.contains(where: { (0x41...0x5A).contains($0) }) { return string }
+        return String(decoding: string.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     static func uppercasedASCII(_ string: String) -> String {
-        String(decoding: string.utf8.map { (0x61...0x7A).contains($0) ? $0 & ~0x20 : $0 }, as: UTF8.self)
+        if !string.utf8.contains(where: { (0x61...0x7A).contains($0) }) { return string }
+        return String(decoding: string.utf8.map { (0x61...0x7A).contains($0) ? $0 & ~0x20 : $0 }, as: UTF8.self)
     }
 
     private enum ASCII {

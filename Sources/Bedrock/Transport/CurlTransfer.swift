@@ -162,15 +162,21 @@ final class CurlTransfer {
 
     fileprivate func receiveHeader(_ line: UnsafeRawBufferPointer) {
         lastActivity = monotonicMilliseconds()
+        // Bytes, not Characters: this runs for every header line of every response.
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
         var end = line.count
-        while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        let text = String(decoding: line[0..<end], as: UTF8.self)
-        if text.hasPrefix("HTTP/") {
+        while end > 0, isSpace(line[end - 1]) { end -= 1 }
+        let text = UnsafeRawBufferPointer(rebasing: line[0..<end])
+        if text.starts(with: "HTTP/".utf8) {
             // A new status line (after 100 Continue, say) starts a new header block.
-            let fields = text.split(separator: " ", maxSplits: 2)
-            head = HTTPResponseHead(status: fields.count > 1 ? Int(fields[1]) ?? 0 : 0, headers: [])
-        } else if let colon = text.firstIndex(of: ":") {
-            head.headers.append((String(text[..<colon]), text[text.index(after: colon)...].trimmingWhitespace()))
+            let fields = text.split(separator: 0x20, maxSplits: 2)
+            let status = fields.count > 1 ? Int(String(decoding: fields[1], as: UTF8.self)) ?? 0 : 0
+            head = HTTPResponseHead(status: status, headers: [])
+        } else if let colon = text.firstIndex(of: UInt8(ascii: ":")) {
+            var start = colon + 1
+            while start < end, isSpace(text[start]) { start += 1 }
+            head.headers.append((String(decoding: text[..<colon], as: UTF8.self),
+                                 String(decoding: text[start..<end], as: UTF8.self)))
         }
     }
 
