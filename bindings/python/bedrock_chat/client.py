@@ -13,6 +13,10 @@ from typing import Any
 
 from . import _aio
 from ._library import lib, take_string
+
+_stream_next = lib.bedrock_stream_next
+_string_free = lib.bedrock_string_free
+_decode_json = json.JSONDecoder().raw_decode
 from .errors import raise_for_status
 
 __all__ = ["Client", "Stream", "AsyncStream", "ChatStream", "AsyncChatStream", "Request"]
@@ -51,7 +55,8 @@ def _call_returning_json(function: Any, *arguments: Any) -> Any:
     err = ctypes.c_void_p()
     try:
         status = function(*arguments, ctypes.byref(out), ctypes.byref(err))
-        raise_for_status(status, err)
+        if status:
+            raise_for_status(status, err)
         return json.loads(take_string(out))
     finally:
         take_string(out)  # frees it if parsing failed before take_string ran
@@ -306,6 +311,10 @@ class _PulledStream:
             raise
         self._client: Client | None = client  # keeps the client alive while the stream is
         self._handle = handle
+        self._out = ctypes.c_void_p()
+        self._err = ctypes.c_void_p()
+        self._out_ref = ctypes.byref(self._out)
+        self._err_ref = ctypes.byref(self._err)
 
     def next_event(self) -> dict[str, Any] | None:
         """Blocks for the next event; None at the end (or once closed). Raises the typed error
@@ -317,15 +326,30 @@ class _PulledStream:
                 raise RuntimeError("a stream is read by one thread at a time")
             self._busy = True
             handle = self._handle
-        out = ctypes.c_void_p()
-        err = ctypes.c_void_p()
+        # This runs once per event: the out-parameters are made once per stream (one thread
+        # at a time is in here), and the event goes straight to the decoder, which json.loads
+        # reaches only after looking for whitespace around the value.
+        out, err = self._out, self._err
         try:
-            status = lib.bedrock_stream_next(handle, ctypes.byref(out), ctypes.byref(err))
-            raise_for_status(status, err)
-            text = take_string(out)
-            return json.loads(text) if text else None
+            status = _stream_next(handle, self._out_ref, self._err_ref)
+            if status:
+                raise_for_status(status, err)
+            address = out.value
+            if not address:
+                return None
+            out.value = None
+            try:
+                text = ctypes.string_at(address).decode("utf-8")
+            finally:
+                _string_free(address)
+            try:
+                value, end = _decode_json(text)
+                if end == len(text):
+                    return value  # type: ignore[no-any-return]
+            except ValueError:
+                pass
+            return json.loads(text)  # space around the value (a provider's chunk may have it), or an error
         finally:
-            take_string(out)
             with self._lock:
                 self._busy = False
                 pending = self._close_requested
