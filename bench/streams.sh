@@ -28,15 +28,15 @@ trap '.venv/bin/python tools/emulator/ctl.py stop --state-dir "$state" >/dev/nul
 say "Starting the emulator's asyncio mode with TLS"
 .venv/bin/python tools/emulator/ctl.py start --state-dir "$state" --mode asyncio --tls >/dev/null
 
-printf '| streams | protocol | client CPU per event | peak RSS per stream | longest perform | wall | threads | connections |\n'
+printf '| streams | protocol | client CPU per event | peak RSS per stream | longest perform (CPU): all, after 1 s | wall | threads | connections |\n'
 printf '| --- | --- | --- | --- | --- | --- | --- | --- |\n'
 run() {
   local streams=$1 http=$2; shift 2
   local line
   line=$("$bin/streams" "$state/url" --ca "$state/tls/ca.pem" --streams "$streams" --http "$http" "$@" | grep 'streams over')
-  # "N streams over HTTP/V: ... X ms, longest perform Y ms, at most C connections, T thread(s),
+  # "N streams over HTTP/V: ... X ms, longest perform Y ms (Z ms of CPU; A ms after 1 s), at most C connections, T thread(s),
   #  peak RSS P KiB (R KiB per stream), client CPU U us per event (E events)"
-  echo "$line" | sed -E 's/^([0-9]+) streams over HTTP\/([0-9.]+).* ([0-9]+) ms, longest perform ([0-9.]+) ms, at most ([0-9]+) connections, ([0-9]+) thread.*\(([0-9.]+) KiB per stream\), client CPU ([0-9.]+) us per event.*/| \1 | HTTP\/\2 | \8 µs | \7 KiB | \4 ms | \3 ms | \6 | \5 |/'
+  echo "$line" | sed -E 's/^([0-9]+) streams over HTTP\/([0-9.]+).* ([0-9]+) ms, longest perform [0-9.]+ ms \(([0-9.]+) ms of CPU; ([0-9.]+) ms after 1 s\), at most ([0-9]+) connections, ([0-9]+) thread.*\(([0-9.]+) KiB per stream\), client CPU ([0-9.]+) us per event.*/| \1 | HTTP\/\2 | \9 µs | \8 KiB | \4 ms, \5 ms | \3 ms | \7 | \6 |/'
 }
 run 1 2
 run 100 2

@@ -26,6 +26,14 @@ static double now_ms(void) {
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
+/* The driving thread's own CPU time: a perform's wall time also counts the time the emulator,
+   on the same two cores, keeps it off the CPU. */
+static double thread_cpu_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
 static double cpu_us(void) {
     struct rusage usage;
     getrusage(RUSAGE_SELF, &usage);
@@ -173,15 +181,19 @@ int main(int argc, char **argv) {
     if (cancel_half) pthread_create(&thread, NULL, cancel_every_other, &c);
 
     int running = streams, most_sockets = 0, most_threads = threads_before;
-    double longest = 0, next_sample = 0;
+    /* The longest perform is also given from 1 s on, once the connections are up: a TLS
+       handshake runs inside one libcurl call, and 64 of them make the start's turns long. */
+    double longest = 0, longest_cpu = 0, longest_cpu_later = 0, next_sample = 0;
     while (running > 0 && now_ms() - started < 120000) {
         struct pollfd p = {.fd = bedrock_multi_fd(multi), .events = POLLIN};
         long timeout = bedrock_multi_timeout_ms(multi);
         poll(&p, 1, timeout < 0 || timeout > 100 ? 100 : (int)timeout);
-        double before = now_ms();
+        double before = now_ms(), before_cpu = thread_cpu_ms();
         CHECK_STATUS(bedrock_multi_perform(multi, 0, &running, NULL), BEDROCK_OK);
-        double took = now_ms() - before;
+        double took = now_ms() - before, took_cpu = thread_cpu_ms() - before_cpu;
         if (took > longest) longest = took;
+        if (took_cpu > longest_cpu) longest_cpu = took_cpu;
+        if (before - started >= 1000 && took_cpu > longest_cpu_later) longest_cpu_later = took_cpu;
         /* Sampled every 50 ms: reading /proc costs more than a turn, and would count as the
            client's CPU per event. */
         if (now_ms() >= next_sample) {
@@ -210,10 +222,10 @@ int main(int argc, char **argv) {
     CHECK(most_threads == threads_before);
     CHECK(most_sockets <= max_connections);
     int peak = count_status("VmHWM:");
-    printf("%d streams over HTTP/%s%s: %d complete, %d cancelled, %.0f ms, longest perform %.1f ms, "
+    printf("%d streams over HTTP/%s%s: %d complete, %d cancelled, %.0f ms, longest perform %.1f ms (%.1f ms of CPU; %.1f ms after 1 s), "
            "at most %d connections, %d thread(s), peak RSS %d KiB (%.1f KiB per stream), "
            "client CPU %.2f us per event (%ld events)\n",
-           streams, http, cancel_half ? " (half cancelled)" : "", complete, cancelled, elapsed, longest, most_sockets,
+           streams, http, cancel_half ? " (half cancelled)" : "", complete, cancelled, elapsed, longest, longest_cpu, longest_cpu_later, most_sockets,
            most_threads, peak, (double)(peak - rss_before) / streams,
            events_since_first ? cpu / (double)events_since_first : 0.0, events);
     free(states);

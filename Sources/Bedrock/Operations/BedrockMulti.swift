@@ -78,7 +78,9 @@ final class BedrockMulti: @unchecked Sendable {
     /// Calls signed and sent in one turn of perform or socket_action; the rest wait for the
     /// next turn, which is due at once, so that no turn runs long when thousands start together.
     static let maxStartsPerTurn = 16
-    /// How long one turn may spend decoding and handing out events before it yields.
+    /// How long one turn of perform or socket_action may run: half for the sockets (curl's
+    /// reads, TLS handshakes), half for decoding and handing out events. What is left when the
+    /// budget runs out waits for the next turn, which is due at once.
     static let turnBudgetMs: UInt64 = 10
 
     let client: BedrockClient
@@ -186,7 +188,7 @@ final class BedrockMulti: @unchecked Sendable {
         var wait = max(0, waitMs)
         if let deadline = nextDeadline(now: now) { wait = min(wait, deadline > now ? Int(deadline - now) : 0) }
         if inboxHasWork() { wait = 0 }
-        _ = engine.waitAndAct(waitMs: Int32(clamping: wait))
+        _ = engine.waitAndAct(waitMs: Int32(clamping: wait), budgetMs: Self.turnBudgetMs / 2)
         afterActivity()
         return running
     }
@@ -231,7 +233,7 @@ final class BedrockMulti: @unchecked Sendable {
         }
         waiting.removeAll()
         parked.removeAll()
-        dispatch(budgetMs: nil)
+        dispatch(until: nil)
         queue.withLock { $0.removeAll() }
         // The host's loop stops watching our fds before the multi goes away.
         engine.use(nil)
@@ -251,6 +253,7 @@ final class BedrockMulti: @unchecked Sendable {
     }
 
     private func afterActivity() {
+        let deadline = monotonicMilliseconds() + Self.turnBudgetMs / 2
         takeInbox()
         var now = monotonicMilliseconds()
         engine.runDueTimer(now: now)
@@ -258,12 +261,12 @@ final class BedrockMulti: @unchecked Sendable {
         expireParked(now: now)
         for (transfer, code) in engine.completed() { complete(transfer, code: code) }
         if now >= nextSweep { sweepReadTimeouts(now: now) }
-        dispatch()
+        dispatch(until: deadline)
         // Calls a callback started go out now, not at the next wakeup.
         takeInbox()
         now = monotonicMilliseconds()
         engine.runDueTimer(now: now)
-        dispatch()
+        dispatch(until: deadline)
         engine.armTimer(nextDeadline(now: now), now: now)
         if freeRequested {
             freeRequested = false
@@ -531,13 +534,12 @@ final class BedrockMulti: @unchecked Sendable {
     }
 
     /// Decodes what arrived, hands out pending events, then each finished call's result,
-    /// exactly once. With a budget, calls left when it runs out wait for the next turn, which
+    /// exactly once. With a deadline, calls left when it passes wait for the next turn, which
     /// is due at once: one turn never runs long, however many streams are busy.
-    private func dispatch(budgetMs: UInt64? = BedrockMulti.turnBudgetMs) {
+    private func dispatch(until deadline: UInt64?) {
         guard !toDispatch.isEmpty else { return }
         inCallback = true
         defer { inCallback = false }
-        let deadline = budgetMs.map { monotonicMilliseconds() + $0 }
         while !toDispatch.isEmpty {
             let calls = toDispatch
             toDispatch.removeAll()

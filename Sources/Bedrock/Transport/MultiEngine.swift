@@ -193,12 +193,16 @@ final class MultiEngine: @unchecked Sendable {
     }
 
     /// Simple mode: waits up to `waitMs` for the epoll set, then hands ready sockets to curl.
-    /// Returns true when a wakeup arrived.
-    func waitAndAct(waitMs: Int32) -> Bool {
+    /// Those still ready when `budgetMs` has passed are left to the next call: epoll reports
+    /// them again, so the poll fd stays readable. No budget hands them all over. Returns true
+    /// when a wakeup arrived.
+    func waitAndAct(waitMs: Int32, budgetMs: UInt64? = nil) -> Bool {
         let count = epoll_wait(pollFD, &readyEvents, Int32(Self.epollBatch), waitMs)
         let events = readyEvents
         var woken = false
-        for event in events.prefix(Int(max(count, 0))) {
+        let deadline = budgetMs.map { monotonicMilliseconds() + $0 }
+        for (index, event) in events.prefix(Int(max(count, 0))).enumerated() {
+            if let deadline, index > 0, monotonicMilliseconds() >= deadline { break }
             let fd = event.data.fd
             if fd == wakeFD {
                 drain(wakeFD)
