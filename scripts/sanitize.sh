@@ -2,7 +2,8 @@
 # The C and C++ tests (ctest, emulator fixtures included) against libbedrock built with
 # AddressSanitizer and LeakSanitizer, in build-asan/ with its own SwiftPM folder
 # (.build-address/). Any memory error or leak fails the test that hit it. `--swift` runs the
-# Swift tests under ASan instead.
+# Swift tests under ASan instead. `--thread` runs the C tests that share a client or a multi
+# between threads under ThreadSanitizer (build-tsan, .build-thread/): any data race fails them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -17,6 +18,18 @@ if [ "${1:-}" = "--swift" ]; then
   exit
 fi
 toolchain_bin=$(dirname "$(readlink -f "$(command -v swift)")")
+if [ "${1:-}" = "--thread" ]; then
+  shift
+  say "Building libbedrock and the C tests with ThreadSanitizer (build-tsan)"
+  CC="$toolchain_bin/clang" CXX="$toolchain_bin/clang++" \
+    cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBEDROCK_SANITIZE=thread \
+          -DPython3_EXECUTABLE="$PWD/.venv/bin/python" >/dev/null
+  cmake --build build-tsan
+  say "The concurrency tests under TSan: 32 threads on one client, cancels from other threads"
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest --test-dir build-tsan --output-on-failure -R 'test_load|test_faults|test_multi$|test_multi_scale_http2_cancel_half' "$@"
+  exit
+fi
 say "Building libbedrock and the C tests with AddressSanitizer (build-asan)"
 CC="$toolchain_bin/clang" CXX="$toolchain_bin/clang++" \
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBEDROCK_SANITIZE=address \

@@ -1,7 +1,7 @@
 import CJansson
 import Glibc
 
-/// Conversion between `JSON` and jansson values, and text parsing and printing.
+/// Conversion between `JSON` and jansson values, and text parsing (JSONWriter prints).
 extension JSON {
     /// Parses JSON text. Invalid JSON or invalid UTF-8 throws INVALID_ARGUMENT naming `field`.
     static func parse(_ text: UnsafeRawBufferPointer, field: String) throws(BedrockError) -> JSON {
@@ -108,14 +108,5 @@ extension JSON {
             }
             return result
         }
-    }
-
-    /// Compact JSON text.
-    func serialized() -> String {
-        guard let value = makeJansson() else { return "null" }
-        defer { json_decref(value) }
-        guard let text = json_dumps(value, Int(JSON_COMPACT | JSON_ENCODE_ANY)) else { return "null" }
-        defer { free(text) }
-        return String(cString: text)
     }
 }

@@ -1,0 +1,80 @@
+import CJansson
+import Glibc
+import XCTest
+
+@testable import Bedrock
+
+/// JSONWriter must write what jansson's json_dumps wrote before it, byte for byte: responses,
+/// events and request bodies are compared as text by users and by the golden vectors.
+final class JSONWriterTests: XCTestCase {
+    private func janssonText(_ value: JSON) -> String {
+        guard let tree = value.makeJansson(), let text = json_dumps(tree, Int(JSON_COMPACT | JSON_ENCODE_ANY)) else {
+            return "null"
+        }
+        defer {
+            free(text)
+            json_decref(tree)
+        }
+        return String(cString: text)
+    }
+
+    func test_edge_values_match_jansson() {
+        let doubles: [Double] = [0, -0.0, 1, 1.5, 0.1, 0.7, -2.25, 1e20, 1e21, 1e-5, 1e-7, 123456789.123, 5e-324,
+                                 .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 1e300, 3.14159, 100, .infinity, .nan]
+        let strings = ["", "plain", "quote \" backslash \\ slash /", "\u{0}\u{1}\u{8}\u{9}\u{a}\u{b}\u{c}\u{d}\u{1f}\u{7f}",
+                       "é 日本 😀 \u{2028}", String(repeating: "long text ", count: 50)]
+        var values: [JSON] = [.null, .bool(true), .bool(false), .int(0), .int(.max), .int(.min), .int(-42),
+                              .array([]), .object(JSONObject())]
+        values += doubles.map(JSON.double) + strings.map(JSON.string)
+        values.append(.object(JSONObject(["b": .int(1), "a": .array([.string("x"), .null]), "é\n": .object(JSONObject())])))
+        for value in values {
+            XCTAssertEqual(value.serialized(), janssonText(value), "\(value)")
+        }
+    }
+
+    func test_random_values_match_jansson() {
+        var generator = SeededGenerator(seed: 0x5EED)
+        for _ in 0..<2_000 {
+            let value = randomValue(depth: 0, &generator)
+            XCTAssertEqual(value.serialized(), janssonText(value))
+        }
+    }
+
+    private func randomValue(depth: Int, _ generator: inout SeededGenerator) -> JSON {
+        switch Int.random(in: 0..<(depth > 3 ? 5 : 7), using: &generator) {
+        case 0: return .null
+        case 1: return .bool(Bool.random(using: &generator))
+        case 2: return .int(Int64.random(in: .min ... .max, using: &generator) >> Int64.random(in: 0..<63, using: &generator))
+        case 3:
+            let bits = UInt64.random(in: 0 ... .max, using: &generator)
+            return .double(Bool.random(using: &generator) ? Double(bitPattern: bits) : Double(Int.random(in: -1000...1000, using: &generator)) / 8)
+        case 4:
+            let scalars = (0..<Int.random(in: 0..<12, using: &generator)).map { _ -> Character in
+                let pool: [UInt32] = [0, 0x1F, 0x22, 0x5C, 0x2F, 0x41, 0x7F, 0xE9, 0x2028, 0x1F600, 0x0A]
+                return Character(Unicode.Scalar(pool[Int.random(in: 0..<pool.count, using: &generator)])!)
+            }
+            return .string(String(scalars))
+        case 5:
+            return .array((0..<Int.random(in: 0..<4, using: &generator)).map { _ in randomValue(depth: depth + 1, &generator) })
+        default:
+            var object = JSONObject()
+            for index in 0..<Int.random(in: 0..<4, using: &generator) {
+                object["k\(index)\(Int.random(in: 0..<3, using: &generator))"] = randomValue(depth: depth + 1, &generator)
+            }
+            return .object(object)
+        }
+    }
+}
+
+/// SplitMix64: the same values on every run.
+private struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
