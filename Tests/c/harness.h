@@ -12,22 +12,25 @@
 static int harness_failures = 0;
 static int harness_checks = 0;
 
+/* Counted atomically: some tests check from the threads they start (ThreadSanitizer runs them). */
+#define HARNESS_COUNT(counter) __atomic_fetch_add(&(counter), 1, __ATOMIC_RELAXED)
+
 #define CHECK(cond) do { \
-    harness_checks++; \
-    if (!(cond)) { harness_failures++; fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); } \
+    HARNESS_COUNT(harness_checks); \
+    if (!(cond)) { HARNESS_COUNT(harness_failures); fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); } \
 } while (0)
 
 #define CHECK_STATUS(got, want) do { \
     bedrock_status got_ = (got), want_ = (want); \
-    harness_checks++; \
-    if (got_ != want_) { harness_failures++; fprintf(stderr, "%s:%d: status %s, expected %s\n", __FILE__, __LINE__, \
+    HARNESS_COUNT(harness_checks); \
+    if (got_ != want_) { HARNESS_COUNT(harness_failures); fprintf(stderr, "%s:%d: status %s, expected %s\n", __FILE__, __LINE__, \
         bedrock_status_name(got_), bedrock_status_name(want_)); } \
 } while (0)
 
 #define CHECK_CONTAINS(haystack, needle) do { \
     const char *h_ = (haystack); \
-    harness_checks++; \
-    if (!h_ || !strstr(h_, (needle))) { harness_failures++; fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", \
+    HARNESS_COUNT(harness_checks); \
+    if (!h_ || !strstr(h_, (needle))) { HARNESS_COUNT(harness_failures); fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", \
         __FILE__, __LINE__, h_ ? h_ : "(null)", (needle)); } \
 } while (0)
 

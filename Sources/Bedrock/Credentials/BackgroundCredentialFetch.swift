@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Fetches credentials off an event loop's thread: the first caller starts one helper thread
 /// that runs the cache's (blocking) refresh; callers that come while it runs only add
@@ -13,7 +12,7 @@ final class BackgroundCredentialFetch: Sendable {
     }
 
     private let cache: CredentialCache
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(cache: CredentialCache) {
         self.cache = cache

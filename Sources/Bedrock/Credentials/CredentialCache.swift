@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 
 /// The credentials one client signs with, fetched once and refreshed before they expire,
 /// with botocore's two windows (`RefreshableCredentials`):
@@ -23,9 +22,9 @@ final class CredentialCache: Sendable {
 
     private let chain: CredentialProviderChain
     private let clock: @Sendable () -> Int64
-    private let current = Mutex<Entry?>(nil)
-    /// Held by the one thread fetching credentials, for the length of the fetch.
-    private let refreshLock = Mutex<Void>(())
+    private let current = Locked<Entry?>(nil)
+    /// Held by the one thread fetching credentials, for the length of the fetch; counts the fetches.
+    private let refreshLock = Locked(0)
 
     init(chain: CredentialProviderChain, clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }) {
         self.chain = chain
@@ -40,12 +39,16 @@ final class CredentialCache: Sendable {
         if let entry, !needsRefresh(entry.credentials, within: Self.mandatoryRefreshSeconds) {
             // Advisory: refresh unless another thread already is, and ignore a failure; the
             // current credentials still work for ten minutes or more.
-            let refreshed = refreshLock.withLockIfAvailable { _ in try? refresh(within: Self.advisoryRefreshSeconds) }
+            let refreshed = refreshLock.withLockIfAvailable { fetches in
+                fetches += 1
+                return try? refresh(within: Self.advisoryRefreshSeconds)
+            }
             if case let fresh?? = refreshed { return fresh }
             return entry.credentials
         }
-        return try refreshLock.withLock { (_: inout Void) throws(BedrockError) -> Credentials in
-            try refresh(within: Self.mandatoryRefreshSeconds)
+        return try refreshLock.withLock { (fetches: inout Int) throws(BedrockError) -> Credentials in
+            fetches += 1
+            return try refresh(within: Self.mandatoryRefreshSeconds)
         }
     }
 

@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 
 /// A Bedrock Runtime client: resolved configuration, a pool of engines and the connections
 /// they keep, and cached credentials. Safe to use from many threads at once.

@@ -94,11 +94,11 @@ final class BedrockMulti: @unchecked Sendable {
         var cancels: [MultiCall] = []
         var credentialResults: [BedrockError?] = []
     }
-    private let inbox = Mutex(Inbox())
+    private let inbox = Locked(Inbox())
     /// Calls started and not yet done, counted at start for max_pending.
     private let pendingCount = Atomic<Int>(0)
     /// Queue mode: items waiting for bedrock_multi_read.
-    private let queue = Mutex<[(MultiCall, String)]>([])
+    private let queue = Locked<[(MultiCall, String)]>([])
 
     // The driving thread's own state.
     private var active: [ObjectIdentifier: MultiCall] = [:]

@@ -74,7 +74,7 @@ final class MultiCall: @unchecked Sendable {
     let onEvent: EventHandler?
     let onDone: DoneHandler?
     /// The multi until the call is done; a cancel from another thread goes through it.
-    let owner: Mutex<BedrockMulti?>
+    let owner: Locked<BedrockMulti?>
     let cancelRequested = Atomic<Bool>(false)
 
     var retries: RetryAttempts
@@ -117,7 +117,7 @@ final class MultiCall: @unchecked Sendable {
          onEvent: EventHandler?, onDone: DoneHandler?) {
         self.request = request
         self.kind = kind
-        self.owner = Mutex(multi)
+        self.owner = Locked(multi)
         self.retries = retries
         self.onEvent = onEvent
         self.onDone = onDone

@@ -1,14 +1,12 @@
 import CCrypto
-import Synchronization
 
 /// An HMAC-SHA256 key set up once in libcrypto, for the many messages signed under it. Each
 /// message is authenticated on a copy of the keyed context, which skips what `HMAC()` redoes on
 /// every call in OpenSSL 3: looking up HMAC and SHA-256 by name, and hashing the padded key.
 /// libcrypto wipes the key's state when the context is freed.
-/// Sendable by hand: the context is only ever copied, under `lock`, and freed at deinit.
-final class HMACKey: @unchecked Sendable {
-    private let context: OpaquePointer
-    private let lock = Mutex(())
+final class HMACKey: Sendable {
+    /// The keyed EVP_MAC_CTX: only ever copied, under the lock, and freed at deinit.
+    private let context: Locked<OpaquePointer>
 
     /// Nil when libcrypto fails (it does only when it cannot allocate).
     init?(key: UnsafeRawBufferPointer) {
@@ -22,16 +20,16 @@ final class HMACKey: @unchecked Sendable {
             EVP_MAC_CTX_free(context)
             return nil
         }
-        self.context = context
+        self.context = Locked(context)
     }
 
     deinit {
-        EVP_MAC_CTX_free(context)
+        context.withLock { EVP_MAC_CTX_free($0) }
     }
 
     /// HMAC-SHA256 of `data`; empty on a libcrypto failure.
     func authenticate(_ data: UnsafeRawBufferPointer) -> [UInt8] {
-        guard let copy = lock.withLock({ _ in EVP_MAC_CTX_dup(context) }) else { return [] }
+        guard let copy = context.withLock({ EVP_MAC_CTX_dup($0) }) else { return [] }
         defer { EVP_MAC_CTX_free(copy) }
         return [UInt8](unsafeUninitializedCapacity: sha256DigestLength) { out, initialized in
             var length = 0

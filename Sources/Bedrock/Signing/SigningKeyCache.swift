@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The derived SigV4 signing key of the credentials a client signed with last. The key depends
 /// only on the secret, the day, the region and the service, so deriving it (four HMACs) once a
@@ -14,7 +13,7 @@ final class SigningKeyCache: Sendable {
         let key: HMACKey
     }
 
-    private let entry = Mutex<Entry?>(nil)
+    private let entry = Locked<Entry?>(nil)
 
     /// The key for `secret` on `day` (YYYYMMDD) in `region` for `service`: the cached one, or
     /// `derive`'s, which is then cached. Nil when deriving fails.

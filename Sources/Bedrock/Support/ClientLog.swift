@@ -30,7 +30,7 @@ final class ClientLog: Sendable {
                                              "x-amzn-bedrock-guardrailidentifier", "x-amzn-bedrock-guardrailversion",
                                              "x-amzn-bedrock-trace"]
 
-    private let sink = Mutex<Sink?>(nil)
+    private let sink = Locked<Sink?>(nil)
     /// The enabled level, read without the lock on every call site.
     private let enabledLevel = Atomic<Int32>(0)
 

@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 
 /// The AWS SDKs' "adaptive" retry mode: on top of standard retries, a client-side token
 /// bucket whose rate follows CUBIC congestion control. Throttling cuts the sending rate;
@@ -37,14 +36,14 @@ final class AdaptiveRateLimiter: Sendable {
         var lastRefill: Double
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let clock: @Sendable () -> Double
 
     init(clock: @escaping @Sendable () -> Double = { Double(monotonicMilliseconds()) / 1000 }) {
         self.clock = clock
         let now = clock()
         // The bucket starts empty and starts accruing now, as botocore's does.
-        state = Mutex(State(lastFailure: now, lastBucket: now.rounded(.down), lastRefill: now))
+        state = Locked(State(lastFailure: now, lastBucket: now.rounded(.down), lastRefill: now))
     }
 
     /// Before each attempt: takes a token if one is there and returns 0; otherwise returns how

@@ -1,7 +1,6 @@
 import CCurl
 import CLinux
 import Glibc
-import Synchronization
 
 /// curl_global_init is not safe to race, so it runs once, the first time an engine is made.
 let curlGlobalInitResult: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
@@ -13,7 +12,7 @@ final class EnginePool: Sendable {
     /// Idle engines beyond this many are closed rather than kept.
     static let maxIdle = 16
 
-    private let idle = Mutex<[MultiEngine]>([])
+    private let idle = Locked<[MultiEngine]>([])
     private let settings: MultiEngine.Settings
 
     init(settings: MultiEngine.Settings = .init()) {

@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 
 /// Why a failed attempt may be tried again, which decides what the retry costs.
 enum RetryReason: Equatable {
@@ -48,7 +47,7 @@ final class RetryQuota: Sendable {
     static let timeoutRetryCost = 10
     static let noRetryIncrement = 1
 
-    private let available = Mutex(RetryQuota.initialCapacity)
+    private let available = Locked(RetryQuota.initialCapacity)
 
     /// Takes the cost of one retry, or returns nil when the bucket cannot cover it.
     func acquire(for reason: RetryReason) -> Int? {
