@@ -3,12 +3,18 @@
 # AddressSanitizer and LeakSanitizer, in build-asan/ with its own SwiftPM folder
 # (.build-address/). Any memory error or leak fails the test that hit it. `--swift` runs the
 # Swift tests under ASan instead. `--thread` runs the C tests that share a client or a multi
-# between threads under ThreadSanitizer (build-tsan, .build-thread/): any data race fails them.
+# between threads under ThreadSanitizer (build-tsan, .build-thread/): any data race fails them;
+# `--swift-thread` runs the Swift tests under TSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 scripts/ensure-deps.sh
+if [ "${1:-}" = "--swift-thread" ]; then
+  say "Swift tests under ThreadSanitizer (.build-thread-swift)"
+  TSAN_OPTIONS=halt_on_error=1 swift test --sanitize=thread --build-path .build-thread-swift --disable-swift-testing
+  exit
+fi
 if [ "${1:-}" = "--swift" ]; then
   # The Swift tests under ASan (SwiftPM in .build-address-swift). Leak detection is off here:
   # on Linux, XCTest itself leaks its test-case objects (LSan roots every report in
