@@ -24,23 +24,24 @@ if [ "${1:-}" = "--swift" ]; then
   exit
 fi
 toolchain_bin=$(dirname "$(readlink -f "$(command -v swift)")")
+# build_with SANITIZER DIR: libbedrock and the C and C++ tests, with the toolchain's clang.
+build_with() {
+  CC="$toolchain_bin/clang" CXX="$toolchain_bin/clang++" \
+    cmake -S . -B "$2" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBEDROCK_SANITIZE="$1" \
+          -DPython3_EXECUTABLE="$PWD/.venv/bin/python" >/dev/null
+  cmake --build "$2"
+}
 if [ "${1:-}" = "--thread" ]; then
   shift
   say "Building libbedrock and the C tests with ThreadSanitizer (build-tsan)"
-  CC="$toolchain_bin/clang" CXX="$toolchain_bin/clang++" \
-    cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBEDROCK_SANITIZE=thread \
-          -DPython3_EXECUTABLE="$PWD/.venv/bin/python" >/dev/null
-  cmake --build build-tsan
+  build_with thread build-tsan
   say "The concurrency tests under TSan: 32 threads on one client, cancels from other threads"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     ctest --test-dir build-tsan --output-on-failure -R 'test_load|test_faults|test_multi$|test_multi_scale_http2_cancel_half' "$@"
   exit
 fi
 say "Building libbedrock and the C tests with AddressSanitizer (build-asan)"
-CC="$toolchain_bin/clang" CXX="$toolchain_bin/clang++" \
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBEDROCK_SANITIZE=address \
-        -DPython3_EXECUTABLE="$PWD/.venv/bin/python" >/dev/null
-cmake --build build-asan
+build_with address build-asan
 say "C tests under ASan and LSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure "$@"

@@ -33,14 +33,14 @@ final class JSONWriterTests: XCTestCase {
     }
 
     func test_random_values_match_jansson() {
-        var generator = SeededGenerator(seed: 0x5EED)
+        var generator = SplitMix64(seed: 0x5EED)
         for _ in 0..<2_000 {
             let value = randomValue(depth: 0, &generator)
             XCTAssertEqual(value.serialized(), janssonText(value))
         }
     }
 
-    private func randomValue(depth: Int, _ generator: inout SeededGenerator) -> JSON {
+    private func randomValue(depth: Int, _ generator: inout SplitMix64) -> JSON {
         switch Int.random(in: 0..<(depth > 3 ? 5 : 7), using: &generator) {
         case 0: return .null
         case 1: return .bool(Bool.random(using: &generator))
@@ -63,18 +63,5 @@ final class JSONWriterTests: XCTestCase {
             }
             return .object(object)
         }
-    }
-}
-
-/// SplitMix64: the same values on every run.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
