@@ -11,10 +11,14 @@ final class HMACKey: Sendable {
     /// Nil when libcrypto fails (it does only when it cannot allocate).
     init?(key: UnsafeRawBufferPointer) {
         guard let algorithm = hmacAlgorithm, let context = EVP_MAC_CTX_new(algorithm) else { return nil }
-        let keyed = "SHA256".withCString { digest in
-            var params = [OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, UnsafeMutablePointer(mutating: digest), 0),
-                          OSSL_PARAM_construct_end()]
-            return EVP_MAC_init(context, key.baseAddress?.assumingMemoryBound(to: UInt8.self), key.count, &params) == 1
+        // OSSL_PARAM keeps both pointers, not copies: the strings must live until EVP_MAC_init
+        // has read them.
+        let keyed = OSSL_MAC_PARAM_DIGEST.withCString { name in
+            "SHA256".withCString { digest in
+                var params = [OSSL_PARAM_construct_utf8_string(name, UnsafeMutablePointer(mutating: digest), 0),
+                              OSSL_PARAM_construct_end()]
+                return EVP_MAC_init(context, key.baseAddress?.assumingMemoryBound(to: UInt8.self), key.count, &params) == 1
+            }
         }
         guard keyed else {
             EVP_MAC_CTX_free(context)
