@@ -121,23 +121,28 @@ public func bedrock_string_free(_ string: UnsafeMutablePointer<CChar>?) {
 public func bedrock_chat(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<CChar>?,
                          _ responseJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                          _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-    responseJSON?.pointee = nil
-    return withCStatus(err, client: client) { (client) throws(BedrockError) in
-        let request = try ChatRequest(json: try jsonArgument(requestJSON, field: "request"))
-        let out = try outArgument(responseJSON, field: "response_json")
-        out.pointee = try mallocCString(try client.chat(request))
-    }
+    answerChat(client, requestJSON, responseJSON, err) { (client, request) throws(BedrockError) in try client.chat(request) }
 }
 
 @_cdecl("bedrock_chat_count_tokens")
 public func bedrock_chat_count_tokens(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<CChar>?,
                                       _ responseJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                                       _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    answerChat(client, requestJSON, responseJSON, err) { (client, request) throws(BedrockError) in
+        try client.countChatTokens(request)
+    }
+}
+
+/// A chat request in, JSON text out (`bedrock_chat`, `bedrock_chat_count_tokens`).
+private func answerChat(_ client: OpaquePointer?, _ requestJSON: UnsafePointer<CChar>?,
+                        _ responseJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                        _ err: UnsafeMutablePointer<OpaquePointer?>?,
+                        _ answer: (BedrockClient, ChatRequest) throws(BedrockError) -> String) -> Int32 {
     responseJSON?.pointee = nil
     return withCStatus(err, client: client) { (client) throws(BedrockError) in
         let request = try ChatRequest(json: try jsonArgument(requestJSON, field: "request"))
         let out = try outArgument(responseJSON, field: "response_json")
-        out.pointee = try mallocCString(try client.countChatTokens(request))
+        out.pointee = try mallocCString(try answer(client, request))
     }
 }
 

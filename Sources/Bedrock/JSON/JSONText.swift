@@ -29,11 +29,10 @@ struct JSONText {
         return false
     }
 
+    /// The value's JSON type, for an error message ("expected a JSON object, got an array").
     var typeName: String {
-        switch kind {
-        case .object: "an object"
-        case .other(let typeName): typeName
-        }
+        if isObject { return "an object" }
+        return (try? JSON.parse(bytes, field: "text"))?.typeName ?? "JSON"
     }
 
     var text: String { String(decoding: bytes, as: UTF8.self) }

@@ -95,16 +95,12 @@ struct StreamEvent {
     /// `{"<name>": payload}`, the payload's text as it came: a ConverseStream event as
     /// callers receive it.
     var text: String {
+        var key = JSONWriter(capacity: name.utf8.count + 2)
+        key.write(.string(name))
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(name.utf8.count + payload.bytes.count + 8)
-        bytes.append(contentsOf: "{".utf8)
-        if name.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: name.utf8)
-            bytes.append(UInt8(ascii: "\""))
-        } else {
-            bytes.append(contentsOf: JSON.string(name).serialized().utf8)
-        }
+        bytes.reserveCapacity(key.bytes.count + payload.bytes.count + 3)
+        bytes.append(UInt8(ascii: "{"))
+        bytes.append(contentsOf: key.bytes)
         bytes.append(UInt8(ascii: ":"))
         bytes.append(contentsOf: payload.bytes)
         bytes.append(UInt8(ascii: "}"))

@@ -443,13 +443,16 @@ struct SigV4Signer: Sendable {
 
     /// Whether `name` is `lowercased` in any ASCII case, without making a lowercase copy.
     static func equalsIgnoringASCIICase(_ name: String, _ lowercased: String) -> Bool {
-        name.utf8.count == lowercased.utf8.count
-            && zip(name.utf8, lowercased.utf8).allSatisfy { ((0x41...0x5A).contains($0) ? $0 | 0x20 : $0) == $1 }
+        name.utf8.count == lowercased.utf8.count && zip(name.utf8, lowercased.utf8).allSatisfy { lowercasedASCII($0) == $1 }
     }
 
     static func lowercasedASCII(_ string: String) -> String {
-        if !string.utf8.contains(where: { (0x41...0x5A).contains($0) }) { return string }
-        return String(decoding: string.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        if !string.utf8.contains(where: { lowercasedASCII($0) != $0 }) { return string }
+        return String(decoding: string.utf8.map(lowercasedASCII), as: UTF8.self)
+    }
+
+    private static func lowercasedASCII(_ byte: UInt8) -> UInt8 {
+        (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
     }
 
     static func uppercasedASCII(_ string: String) -> String {

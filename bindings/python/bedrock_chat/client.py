@@ -13,13 +13,26 @@ from typing import Any
 
 from . import _aio
 from ._library import lib, take_string
-
-_stream_next = lib.bedrock_stream_next
-_string_free = lib.bedrock_string_free
-_decode_json = json.JSONDecoder().raw_decode
 from .errors import raise_for_status
 
 __all__ = ["Client", "Stream", "AsyncStream", "ChatStream", "AsyncChatStream", "Request"]
+
+_stream_next = lib.bedrock_stream_next
+_decode_json = json.JSONDecoder().raw_decode
+
+
+def _loads(text: str) -> Any:
+    """json.loads for the library's text: the decoder straight away, since json.loads first
+    looks for whitespace around the value, which the library's own JSON never has (a
+    provider's stream chunk may, and then json.loads reads it, or raises)."""
+    try:
+        value, end = _decode_json(text)
+        if end == len(text):
+            return value
+    except ValueError:
+        pass
+    return json.loads(text)
+
 
 #: A request body: a mapping serialised to JSON, or JSON text passed through unchanged.
 Request = Mapping[str, Any] | str
@@ -57,7 +70,7 @@ def _call_returning_json(function: Any, *arguments: Any) -> Any:
         status = function(*arguments, ctypes.byref(out), ctypes.byref(err))
         if status:
             raise_for_status(status, err)
-        return json.loads(take_string(out))
+        return _loads(take_string(out))
     finally:
         take_string(out)  # frees it if parsing failed before take_string ran
 
@@ -327,28 +340,16 @@ class _PulledStream:
             self._busy = True
             handle = self._handle
         # This runs once per event: the out-parameters are made once per stream (one thread
-        # at a time is in here), and the event goes straight to the decoder, which json.loads
-        # reaches only after looking for whitespace around the value.
+        # at a time is in here).
         out, err = self._out, self._err
         try:
             status = _stream_next(handle, self._out_ref, self._err_ref)
             if status:
                 raise_for_status(status, err)
-            address = out.value
-            if not address:
+            text = take_string(out)
+            if not text:
                 return None
-            out.value = None
-            try:
-                text = ctypes.string_at(address).decode("utf-8")
-            finally:
-                _string_free(address)
-            try:
-                value, end = _decode_json(text)
-                if end == len(text):
-                    return value  # type: ignore[no-any-return]
-            except ValueError:
-                pass
-            return json.loads(text)  # space around the value (a provider's chunk may have it), or an error
+            return _loads(text)  # type: ignore[no-any-return]
         finally:
             with self._lock:
                 self._busy = False
