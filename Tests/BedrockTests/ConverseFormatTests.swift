@@ -416,4 +416,97 @@ final class ConverseFormatTests: XCTestCase {
         XCTAssertEqual(config?["tools"]?.arrayValue?.count, 1)
         XCTAssertNil(config?["toolChoice"])
     }
+
+    // MARK: - System tools (Nova's nova_grounding)
+
+    func test_systemTools_goAfterTheCustomToolsAndOnlyThroughConverse() throws {
+        let request = try ChatRequest(json: providerJSON(#"""
+        {"model": "amazon.nova-premier-v1:0", "messages": [["human", "News?"]],
+         "tools": [{"type": "system_tool", "name": "nova_grounding"},
+                   {"name": "get_weather", "input_schema": {"type": "object"}},
+                   {"systemTool": {"name": "nova_code_interpreter"}}]}
+        """#))
+        XCTAssertEqual(request.converseOnlyField, "tools[0]")
+        XCTAssertEqual(try ConverseFormat().requestBody(request)["toolConfig"], providerJSON(#"""
+        {"tools": [{"toolSpec": {"name": "get_weather", "description": "get_weather", "inputSchema": {"json": {"type": "object"}}}},
+                   {"systemTool": {"name": "nova_grounding"}}, {"systemTool": {"name": "nova_code_interpreter"}}]}
+        """#))
+        let only = try ChatRequest(json: providerJSON(#"""
+        {"model": "amazon.nova-premier-v1:0", "messages": [["human", "News?"]], "tool_choice": "auto",
+         "tools": [{"type": "system_tool", "name": "nova_grounding"}]}
+        """#))
+        XCTAssertEqual(try ConverseFormat().requestBody(only)["toolConfig"],
+                       providerJSON(#"{"tools": [{"systemTool": {"name": "nova_grounding"}}], "toolChoice": {"auto": {}}}"#))
+    }
+
+    func test_systemToolMistakes_areInvalidArgumentNamingTheField() {
+        for (tools, choice, field) in [(#"[{"type": "system_tool"}]"#, "null", "request.tools[0].name"),
+                                       (#"[{"systemTool": {"name": ""}}]"#, "null", "request.tools[0].name"),
+                                       (#"[{"type": "system_tool", "name": "nova_grounding"}, {"type": "cache_point"}]"#, "null", "request.tools[1]"),
+                                       (#"[{"type": "system_tool", "name": "nova_grounding"}]"#, #""any""#, "request.tool_choice"),
+                                       (#"[{"type": "system_tool", "name": "nova_grounding"}]"#, #"{"name": "nova_grounding"}"#, "request.tool_choice")] {
+            let text = #"{"model": "amazon.nova-premier-v1:0", "messages": [["human", "Hi"]], "tools": \#(tools), "tool_choice": \#(choice)}"#
+            assertBedrockError(try ChatRequest(json: providerJSON(text)), status: .invalidArgument, text, mentions: [field])
+        }
+    }
+
+    func test_serverToolBlocks_comeBackApartFromToolCallsAndGoBackUnchanged() throws {
+        let reply = try ConverseFormat().parseResponse(providerJSON(#"""
+        {"output": {"message": {"role": "assistant", "content": [
+            {"toolUse": {"toolUseId": "s1", "name": "nova_grounding", "input": {"query": "news"}, "type": "server_tool_use"}},
+            {"toolResult": {"toolUseId": "s1", "type": "nova_grounding", "status": "success", "content": [{"json": {"results": []}}]}},
+            {"text": "Here."}]}},
+         "stopReason": "end_turn", "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2}}
+        """#))
+        XCTAssertEqual(reply.blocks, [.serverToolUse(id: "s1", name: "nova_grounding", input: providerJSON(#"{"query": "news"}"#)),
+                                      .serverToolResult(toolUseId: "s1", toolType: "nova_grounding",
+                                                        content: [providerJSON(#"{"json": {"results": []}}"#)], isError: false),
+                                      .text("Here.")])
+        let response = ChatResponse(blocks: reply.blocks, providerStopReason: "end_turn", usage: ChatUsage(), modelId: "m",
+                                    requestId: nil, api: .converse, extras: ReplyExtras())
+        XCTAssertEqual(response.stopReason, StopReason.endTurn, "the service ran the tool: the caller has nothing to call")
+        XCTAssertEqual(response.json["tool_calls"], .array([]))
+        XCTAssertEqual(response.json["blocks"]?.arrayValue?[1], providerJSON(#"""
+        {"type": "server_tool_result", "tool_use_id": "s1", "tool_type": "nova_grounding", "is_error": false, "content": [{"json": {"results": []}}]}
+        """#))
+
+        var next = request([ChatMessage(role: .user, content: [.text("News?")]), ChatMessage(role: .assistant, content: reply.blocks),
+                            ChatMessage(role: .user, content: [.text("More")])])
+        next.systemTools = [SystemTool(name: "nova_grounding", index: 0)]
+        XCTAssertEqual(try converse(next)["messages"]?.arrayValue?[1]["content"], providerJSON(#"""
+        [{"toolUse": {"toolUseId": "s1", "name": "nova_grounding", "input": {"query": "news"}, "type": "server_tool_use"}},
+         {"toolResult": {"toolUseId": "s1", "content": [{"json": {"results": []}}], "status": "success", "type": "nova_grounding"}},
+         {"text": "Here."}]
+        """#))
+        next.systemTools = []  // No tools offered: the history goes as text, as tool history does.
+        XCTAssertEqual(try converse(next)["messages"]?.arrayValue?[1]["content"]?.arrayValue?.first,
+                       providerJSON(#"{"text": "[Called nova_grounding with parameters: {\"query\":\"news\"}]"}"#))
+        let misplaced = request([ChatMessage(role: .user, content: [reply.blocks[0]])])
+        assertBedrockError(try converse(misplaced), status: .invalidArgument, mentions: ["assistant message"])
+    }
+
+    func test_serverToolStreamEvents_accumulateIntoTheSameBlocks() throws {
+        var parser = ConverseStreamParser()
+        var accumulator = ChatAccumulator()
+        var events: [JSON] = []
+        for event in [#"{"contentBlockStart": {"contentBlockIndex": 0, "start": {"toolUse": {"toolUseId": "s1", "name": "nova_grounding", "type": "server_tool_use"}}}}"#,
+                      #"{"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"toolUse": {"input": "{\"query\": "}}}}"#,
+                      #"{"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"toolUse": {"input": "\"news\"}"}}}}"#,
+                      #"{"contentBlockStop": {"contentBlockIndex": 0}}"#,
+                      #"{"contentBlockStart": {"contentBlockIndex": 1, "start": {"toolResult": {"toolUseId": "s1", "type": "nova_grounding", "status": "success"}}}}"#,
+                      #"{"contentBlockDelta": {"contentBlockIndex": 1, "delta": {"toolResult": [{"text": "found "}]}}}"#,
+                      #"{"contentBlockDelta": {"contentBlockIndex": 1, "delta": {"toolResult": [{"text": "two"}, {"json": {"n": 2}}]}}}"#,
+                      #"{"contentBlockDelta": {"contentBlockIndex": 2, "delta": {"text": "Here."}}}"#] {
+            for delta in try parser.parse(chunk: providerJSON(event)) { if let made = accumulator.apply(delta) { events.append(made) } }
+        }
+        XCTAssertEqual(events.compactMap { $0["type"]?.stringValue },
+                       ["server_tool_call_start", "server_tool_call_delta", "server_tool_call_delta",
+                        "server_tool_result", "server_tool_result_delta", "server_tool_result_delta", "text"])
+        XCTAssertEqual(events[3], providerJSON(#"{"type": "server_tool_result", "index": 1, "tool_use_id": "s1", "tool_type": "nova_grounding", "is_error": false}"#))
+        XCTAssertEqual(accumulator.blocks, [.serverToolUse(id: "s1", name: "nova_grounding", input: providerJSON(#"{"query": "news"}"#)),
+                                            .serverToolResult(toolUseId: "s1", toolType: "nova_grounding",
+                                                              content: [providerJSON(#"{"text": "found two"}"#), providerJSON(#"{"json": {"n": 2}}"#)],
+                                                              isError: false),
+                                            .text("Here.")])
+    }
 }

@@ -5,7 +5,8 @@ struct ChatAccumulator {
     private enum Partial {
         case text(String, citations: [JSON])
         case reasoning(text: String, signature: String?)
-        case toolUse(id: String, name: String, args: String)
+        case toolUse(id: String, name: String, args: String, server: Bool)
+        case serverToolResult(toolUseId: String, toolType: String?, isError: Bool, content: [JSON])
     }
 
     private var partials: [Int: Partial] = [:]
@@ -46,12 +47,25 @@ struct ChatAccumulator {
             }
             return nil
         case .toolCallStart(let index, let id, let name):
-            insert(index, .toolUse(id: id, name: name, args: ""))
+            insert(index, .toolUse(id: id, name: name, args: "", server: false))
             return Self.event("tool_call_start", ["index": .int(Int64(index)), "id": .string(id), "name": .string(name)])
+        case .serverToolCallStart(let index, let id, let name):
+            insert(index, .toolUse(id: id, name: name, args: "", server: true))
+            return Self.event("server_tool_call_start", ["index": .int(Int64(index)), "id": .string(id), "name": .string(name)])
         case .toolCallDelta(let index, let args):
-            guard case .toolUse(let id, let name, let existing)? = partials[index] else { return nil }
-            partials[index] = .toolUse(id: id, name: name, args: existing + args)
-            return args.isEmpty ? nil : Self.event("tool_call_delta", ["index": .int(Int64(index)), "args": .string(args)])
+            guard case .toolUse(let id, let name, let existing, let server)? = partials[index] else { return nil }
+            partials[index] = .toolUse(id: id, name: name, args: existing + args, server: server)
+            return args.isEmpty ? nil : Self.event(server ? "server_tool_call_delta" : "tool_call_delta",
+                                                   ["index": .int(Int64(index)), "args": .string(args)])
+        case .serverToolResultStart(let index, let toolUseId, let toolType, let isError):
+            insert(index, .serverToolResult(toolUseId: toolUseId, toolType: toolType, isError: isError, content: []))
+            return Self.event("server_tool_result", ["index": .int(Int64(index)), "tool_use_id": .string(toolUseId),
+                                                     "tool_type": toolType.map(JSON.string) ?? .null, "is_error": .bool(isError)])
+        case .serverToolResultDelta(let index, let content):
+            guard case .serverToolResult(let toolUseId, let toolType, let isError, let existing)? = partials[index] else { return nil }
+            partials[index] = .serverToolResult(toolUseId: toolUseId, toolType: toolType, isError: isError,
+                                                content: Self.appending(content, to: existing))
+            return Self.event("server_tool_result_delta", ["index": .int(Int64(index)), "content": .array(content)])
         case .usage(let reported):
             usage.merge(reported)
             return nil
@@ -69,7 +83,12 @@ struct ChatAccumulator {
             case .text(let text): insert(index, .text(text, citations: []))
             case .citedText(let text, let citations): insert(index, .text(text, citations: citations))
             case .reasoning(let text, let signature): insert(index, .reasoning(text: text, signature: signature))
-            case .toolUse(let id, let name, let input): insert(index, .toolUse(id: id, name: name, args: input.serialized()))
+            case .toolUse(let id, let name, let input):
+                insert(index, .toolUse(id: id, name: name, args: input.serialized(), server: false))
+            case .serverToolUse(let id, let name, let input):
+                insert(index, .toolUse(id: id, name: name, args: input.serialized(), server: true))
+            case .serverToolResult(let toolUseId, let toolType, let content, let isError):
+                insert(index, .serverToolResult(toolUseId: toolUseId, toolType: toolType, isError: isError, content: content))
             default: continue
             }
         }
@@ -92,13 +111,31 @@ struct ChatAccumulator {
             switch partials[index] {
             case .text(let text, let citations)?: return citations.isEmpty ? .text(text) : .citedText(text, citations: citations)
             case .reasoning(let text, let signature)?: return .reasoning(text: text, signature: signature)
-            case .toolUse(let id, let name, let args)?:
-                let input = args.isEmpty ? nil : try? JSON.parse(args, field: "tool arguments")
-                if case .object? = input { return .toolUse(id: id, name: name, input: input ?? .null) }
-                return .toolUse(id: id, name: name, input: .object(JSONObject()))
+            case .toolUse(let id, let name, let args, let server)?:
+                let parsed = args.isEmpty ? nil : try? JSON.parse(args, field: "tool arguments")
+                let input: JSON
+                if case .object(let members)? = parsed { input = .object(members) } else { input = .object(JSONObject()) }
+                return server ? .serverToolUse(id: id, name: name, input: input) : .toolUse(id: id, name: name, input: input)
+            case .serverToolResult(let toolUseId, let toolType, let isError, let content)?:
+                return .serverToolResult(toolUseId: toolUseId, toolType: toolType, content: content, isError: isError)
             case nil: return nil
             }
         }
+    }
+
+    /// A result's content with more pieces: text that continues a text piece joins it, as
+    /// ConverseStream splits one text into deltas.
+    private static func appending(_ pieces: [JSON], to content: [JSON]) -> [JSON] {
+        var result = content
+        for piece in pieces {
+            if let text = piece["text"]?.stringValue, piece.objectValue?.count == 1,
+               let last = result.last, let previous = last["text"]?.stringValue, last.objectValue?.count == 1 {
+                result[result.count - 1] = ConverseFormat.member("text", .string(previous + text))
+            } else {
+                result.append(piece)
+            }
+        }
+        return result
     }
 
     static func event(_ type: String, _ members: KeyValuePairs<String, JSON>) -> JSON {

@@ -38,6 +38,12 @@ enum ContentBlock: Sendable, Equatable {
     /// Where a provider may cache the prompt prefix up to this point; `ttl` ("5m" or "1h") is
     /// Converse's, nil for the service's default.
     case cachePoint(ttl: String?)
+    /// A call of a system tool that the service ran itself (Nova's `nova_grounding`): Converse's
+    /// toolUse of type `server_tool_use`. The caller runs nothing, so it is no tool call.
+    case serverToolUse(id: String, name: String, input: JSON)
+    /// What that tool gave the model: Converse's toolResult in the assistant's message, its
+    /// `type` and `content` kept as the service gave them, to go back unchanged.
+    case serverToolResult(toolUseId: String, toolType: String?, content: [JSON], isError: Bool)
 }
 
 /// A Converse media block: an image, document, video or audio clip, as base64 bytes or an S3 object.
@@ -113,6 +119,13 @@ struct ToolSpec: Sendable, Equatable {
     var strict: Bool?
 }
 
+/// A tool the service provides and runs (Converse's `systemTool`, such as Nova's
+/// `nova_grounding`), and where the request's `tools` listed it.
+struct SystemTool: Sendable, Equatable {
+    var name: String
+    var index: Int
+}
+
 /// How `response_schema` is asked for (`response_schema_method`).
 enum SchemaMethod: String, Sendable {
     case auto, tool
@@ -122,6 +135,14 @@ enum SchemaMethod: String, Sendable {
 enum ToolChoice: Sendable, Equatable {
     case auto, any, none
     case tool(String)
+
+    /// Whether the model must call a tool.
+    var forcesACall: Bool {
+        switch self {
+        case .any, .tool: true
+        case .auto, .none: false
+        }
+    }
 }
 
 struct GuardrailConfig: Sendable, Equatable {
@@ -151,6 +172,8 @@ struct ChatRequest: Sendable, Equatable {
     var topK: Int?
     var stop: [String] = []
     var tools: [ToolSpec] = []
+    /// Converse's system tools, offered after `tools`.
+    var systemTools: [SystemTool] = []
     var toolChoice: ToolChoice?
     /// The schema from `response_schema`: forced as a tool call named by its title, or sent
     /// as Converse's native structured output (`outputConfig.textFormat`).
@@ -185,15 +208,18 @@ struct ChatRequest: Sendable, Equatable {
     var converseOnlyField: String? {
         if let field = settings.converseOnlyField { return field }
         if let index = tools.firstIndex(where: { $0.strict != nil }) { return "tools[\(index)].strict" }
+        if let systemTool = systemTools.first { return "tools[\(systemTool.index)]" }
         if tools.contains(where: { $0.cachePointTTL != nil }) { return "tools.cache_point.ttl" }
         if guardrail?.streamProcessingMode != nil { return "guardrail.stream_processing_mode" }
         if guardrail?.lastTurnOnly == true { return "guardrail.guard_last_turn_only" }
         for (index, message) in messages.enumerated() {
             for (position, block) in message.content.enumerated() {
-                if case .cachePoint(let ttl?) = block, !ttl.isEmpty { return "messages[\(index)].content[\(position)].ttl" }
-                if case .media = block { return "messages[\(index)].content[\(position)]" }
-                if case .guardContent = block { return "messages[\(index)].content[\(position)]" }
-                if case .searchResult = block { return "messages[\(index)].content[\(position)]" }
+                switch block {
+                case .cachePoint(let ttl?) where !ttl.isEmpty: return "messages[\(index)].content[\(position)].ttl"
+                case .media, .guardContent, .searchResult, .serverToolUse, .serverToolResult:
+                    return "messages[\(index)].content[\(position)]"
+                default: continue
+                }
             }
         }
         return nil

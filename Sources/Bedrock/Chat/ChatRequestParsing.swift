@@ -54,10 +54,13 @@ extension ChatRequest {
                 throw .invalidArgument("request.tools", "expected an array, got \(toolsJSON.typeName)")
             }
             for (index, value) in list.enumerated() {
-                if case .string("cache_point")? = value["type"] {
-                    // A cache point caches the prompt through the tool before it.
-                    guard !tools.isEmpty else {
-                        throw .invalidArgument("request.tools[\(index)]", "a cache_point must follow a tool")
+                if let name = try Self.systemToolName(value, field: "request.tools[\(index)]") {
+                    systemTools.append(SystemTool(name: name, index: index))
+                } else if case .string("cache_point")? = value["type"] {
+                    // A cache point caches the prompt through the tool before it; system tools
+                    // go after the others, so it must follow a tool with a spec.
+                    guard !tools.isEmpty, systemTools.last.map({ $0.index != index - 1 }) ?? true else {
+                        throw .invalidArgument("request.tools[\(index)]", "a cache_point must follow a tool with a spec")
                     }
                     tools[tools.count - 1].cachePoint = true
                     tools[tools.count - 1].cachePointTTL = try ContentBlock.cacheTTL(
@@ -68,6 +71,9 @@ extension ChatRequest {
             }
         }
         toolChoice = try Self.toolChoice(object["tool_choice"])
+        if tools.isEmpty, !systemTools.isEmpty, toolChoice?.forcesACall == true {
+            throw .invalidArgument("request.tool_choice", "the service decides when to run a system tool, so it cannot be forced: use \"auto\"")
+        }
         if let schema = object["response_schema"], schema != .null {
             responseSchema = try ToolSpec(responseSchema: schema)
         }
@@ -135,6 +141,21 @@ extension ChatRequest {
         case let other?:
             throw .invalidArgument("request.stop", "expected a string or an array of strings, got \(other.typeName)")
         }
+    }
+
+    /// A system tool's name: `{"type": "system_tool", "name"}`, or Converse's own
+    /// `{"systemTool": {"name"}}`; nil for other tools.
+    private static func systemToolName(_ value: JSON, field: String) throws(BedrockError) -> String? {
+        let name: JSON?
+        if case .string("system_tool")? = value["type"] {
+            name = value["name"]
+        } else if let converse = value["systemTool"] {
+            name = converse["name"]
+        } else {
+            return nil
+        }
+        guard case .string(let text)? = name, !text.isEmpty else { throw .invalidArgument("\(field).name", "required for a system tool") }
+        return text
     }
 
     private static func toolChoice(_ value: JSON?) throws(BedrockError) -> ToolChoice? {
@@ -273,6 +294,17 @@ extension ContentBlock {
             self = .toolResult(toolUseId: try required("tool_use_id"),
                                content: try ContentBlock.list(members["content"], field: "\(field).content"),
                                isError: try fields.bool("is_error") ?? false)
+        case "server_tool_use":
+            let input = members["input"] ?? .object(JSONObject())
+            guard case .object = input else { throw .invalidArgument("\(field).input", "expected an object") }
+            self = .serverToolUse(id: try required("id"), name: try required("name"), input: input)
+        case "server_tool_result":
+            let content = members["content"] ?? .array([])
+            guard case .array(let list) = content, list.allSatisfy({ $0.objectValue != nil }) else {
+                throw .invalidArgument("\(field).content", "expected an array of Converse tool result blocks, as a reply gives them")
+            }
+            self = .serverToolResult(toolUseId: try required("tool_use_id"), toolType: try fields.string("tool_type"),
+                                     content: list, isError: try fields.bool("is_error") ?? false)
         case "reasoning":
             self = .reasoning(text: try fields.string("text") ?? "", signature: try fields.string("signature"))
         case "cache_point":

@@ -64,6 +64,13 @@ extension ContentBlock {
         case .toolUse(let id, let name, let input):
             return .object(JSONObject(["type": .string("tool_use"), "id": .string(id), "name": .string(name),
                                        "input": input]))
+        case .serverToolUse(let id, let name, let input):
+            return .object(JSONObject(["type": .string("server_tool_use"), "id": .string(id), "name": .string(name),
+                                       "input": input]))
+        case .serverToolResult(let toolUseId, let toolType, let content, let isError):
+            return .object(JSONObject(["type": .string("server_tool_result"), "tool_use_id": .string(toolUseId),
+                                       "tool_type": toolType.map(JSON.string) ?? .null, "is_error": .bool(isError),
+                                       "content": .array(content)]))
         default:
             return nil
         }

@@ -208,6 +208,28 @@ struct ConverseFormat {
                 blocks.append(member("reasoningContent", member("reasoningText", .object(reasoningText))))
             case .cachePoint(let ttl):
                 blocks.append(cachePoint(ttl: ttl))
+            case .serverToolUse(let id, let name, let input):
+                guard message.role == .assistant else {
+                    throw .invalidArgument("\(field)", "a server_tool_use block belongs in an assistant message")
+                }
+                if toolsAsText {
+                    blocks.append(member("text", .string(ToolHistoryText.call(name: name, input: input))))
+                } else {
+                    blocks.append(try toolUse(id: id, name: name, input: input, type: ToolUseKind.server, field: field))
+                }
+            case .serverToolResult(let toolUseId, let toolType, let content, let isError):
+                guard message.role == .assistant else {
+                    throw .invalidArgument("\(field)", "a server_tool_result block belongs in an assistant message")
+                }
+                if toolsAsText {
+                    blocks.append(member("text", .string(ToolHistoryText.result(converse: content))))
+                } else {
+                    var result = JSONObject(["toolUseId": .string(toolUseId),
+                                             "content": .array(content.isEmpty ? [member("text", .string(""))] : content),
+                                             "status": .string(isError ? "error" : "success")])
+                    if let toolType { result["type"] = .string(toolType) }
+                    blocks.append(member("toolResult", .object(result)))
+                }
             case .media(let media):
                 blocks.append(Self.media(media))
             case .guardContent(let text, let qualifiers):
@@ -265,14 +287,16 @@ struct ConverseFormat {
         return member(media.kind.rawValue, .object(block))
     }
 
-    private static func toolUse(id: String, name: String, input: JSON, field: String) throws(BedrockError) -> JSON {
+    private static func toolUse(id: String, name: String, input: JSON, type: String? = nil, field: String) throws(BedrockError) -> JSON {
         let arguments: JSON
         switch input {
         case .object: arguments = input
         case .null: arguments = .object(JSONObject())  // A call without arguments.
         default: throw .invalidArgument("\(field).input", "must be a JSON object, got \(input.typeName)")
         }
-        return member("toolUse", .object(JSONObject(["toolUseId": .string(id), "name": .string(name), "input": arguments])))
+        var call = JSONObject(["toolUseId": .string(id), "name": .string(name), "input": arguments])
+        if let type { call["type"] = .string(type) }
+        return member("toolUse", .object(call))
     }
 
     private static func toolResult(toolUseId: String, content: [ContentBlock], isError: Bool, field: String,
@@ -323,14 +347,14 @@ struct ConverseFormat {
             return nil
         }
         var specs = request.effectiveTools
-        if specs.isEmpty, dialect.specsToolsFromHistory {
+        if specs.isEmpty, request.systemTools.isEmpty, dialect.specsToolsFromHistory {
             var seen: [String] = []
             for message in request.messages {
                 for case .toolUse(_, let name, _) in message.content where !seen.contains(name) { seen.append(name) }
             }
             specs = seen.map { ToolSpec(name: $0, description: $0, inputSchema: .object(JSONObject(["type": .string("object")]))) }
         }
-        guard !specs.isEmpty else { return nil }
+        guard !specs.isEmpty || !request.systemTools.isEmpty else { return nil }
         var tools: [JSON] = []
         for (index, spec) in specs.enumerated() {
             guard case .object = spec.inputSchema else {
@@ -350,6 +374,8 @@ struct ConverseFormat {
             tools.append(member("toolSpec", .object(toolSpec)))
             if spec.cachePoint, dialect.sendsToolCachePoints { tools.append(cachePoint(ttl: spec.cachePointTTL)) }
         }
+        // After the custom tools, where ChatBedrockConverse's bind_tools puts them.
+        tools += request.systemTools.map { member("systemTool", member("name", .string($0.name))) }
         var config = JSONObject(["tools": .array(tools)])
         switch choice {
         case .auto?: config["toolChoice"] = member("auto", .object(JSONObject()))
@@ -413,9 +439,19 @@ struct ConverseFormat {
                 reply.blocks.append(.citedText(text, citations: citations))
             } else if let toolUse = block["toolUse"] {
                 let call = try reader.object(toolUse, "\(path).toolUse")
-                reply.blocks.append(.toolUse(id: try reader.string(call["toolUseId"], "\(path).toolUse.toolUseId"),
-                                             name: try reader.string(call["name"], "\(path).toolUse.name"),
-                                             input: call["input"] ?? .object(JSONObject())))
+                let id = try reader.string(call["toolUseId"], "\(path).toolUse.toolUseId")
+                let name = try reader.string(call["name"], "\(path).toolUse.name")
+                let input = call["input"] ?? .object(JSONObject())
+                let server = try reader.optionalString(call["type"], "\(path).toolUse.type") == ToolUseKind.server
+                reply.blocks.append(server ? .serverToolUse(id: id, name: name, input: input) : .toolUse(id: id, name: name, input: input))
+            } else if let toolResult = block["toolResult"] {
+                // Only a system tool's result comes back in the assistant's message.
+                let result = try reader.object(toolResult, "\(path).toolResult")
+                reply.blocks.append(.serverToolResult(
+                    toolUseId: try reader.string(result["toolUseId"], "\(path).toolResult.toolUseId"),
+                    toolType: try reader.optionalString(result["type"], "\(path).toolResult.type"),
+                    content: try reader.array(result["content"] ?? .array([]), "\(path).toolResult.content"),
+                    isError: try reader.optionalString(result["status"], "\(path).toolResult.status") == "error"))
             } else if let reasoning = block["reasoningContent"] {
                 let content = try reader.object(reasoning, "\(path).reasoningContent")
                 if let textValue = content["reasoningText"] {
@@ -457,6 +493,11 @@ struct ConverseFormat {
         }
         return result
     }
+}
+
+/// Converse's toolUse `type` for a call the service ran itself.
+enum ToolUseKind {
+    static let server = "server_tool_use"
 }
 
 /// The two bodies built from Converse's message shape: Converse itself, and Amazon Nova's
@@ -521,11 +562,23 @@ struct ConverseStreamParser: StreamChunkParser {
         if let start = object["contentBlockStart"] {
             let event = try reader.object(start, "contentBlockStart")
             let index = try blockIndex(event, "contentBlockStart")
-            guard let toolUse = try reader.object(event["start"], "contentBlockStart.start")["toolUse"] else { return [] }
+            let start = try reader.object(event["start"], "contentBlockStart.start")
+            if let toolResult = start["toolResult"] {
+                let result = try reader.object(toolResult, "contentBlockStart.start.toolResult")
+                return [.serverToolResultStart(
+                    index: index,
+                    toolUseId: try reader.string(result["toolUseId"], "contentBlockStart.start.toolResult.toolUseId"),
+                    toolType: try reader.optionalString(result["type"], "contentBlockStart.start.toolResult.type"),
+                    isError: try reader.optionalString(result["status"], "contentBlockStart.start.toolResult.status") == "error")]
+            }
+            guard let toolUse = start["toolUse"] else { return [] }
             let call = try reader.object(toolUse, "contentBlockStart.start.toolUse")
-            return [.toolCallStart(index: index,
-                                   id: try reader.string(call["toolUseId"], "contentBlockStart.start.toolUse.toolUseId"),
-                                   name: try reader.string(call["name"], "contentBlockStart.start.toolUse.name"))]
+            let id = try reader.string(call["toolUseId"], "contentBlockStart.start.toolUse.toolUseId")
+            let name = try reader.string(call["name"], "contentBlockStart.start.toolUse.name")
+            if try reader.optionalString(call["type"], "contentBlockStart.start.toolUse.type") == ToolUseKind.server {
+                return [.serverToolCallStart(index: index, id: id, name: name)]
+            }
+            return [.toolCallStart(index: index, id: id, name: name)]
         }
         if let deltaEvent = object["contentBlockDelta"] {
             let event = try reader.object(deltaEvent, "contentBlockDelta")
@@ -541,6 +594,10 @@ struct ConverseStreamParser: StreamChunkParser {
                 let input = try reader.string(try reader.object(toolUse, "contentBlockDelta.delta.toolUse")["input"],
                                               "contentBlockDelta.delta.toolUse.input")
                 return input.isEmpty ? [] : [.toolCallDelta(index: index, args: input)]
+            }
+            if let toolResult = delta["toolResult"] {
+                let content = try reader.array(toolResult, "contentBlockDelta.delta.toolResult")
+                return content.isEmpty ? [] : [.serverToolResultDelta(index: index, content: content)]
             }
             if let reasoning = delta["reasoningContent"] {
                 let content = try reader.object(reasoning, "contentBlockDelta.delta.reasoningContent")

@@ -298,7 +298,7 @@ private struct AnthropicConversation {
                 if !PythonWhitespace.isBlank(text) { entries.append(Entry(group: .native, json: Self.textBlock(text))) }
             case .image(let mediaType, let data):
                 entries.append(Entry(group: .native, json: Self.imageBlock(mediaType: mediaType, data: data)))
-            case .media, .guardContent, .searchResult:
+            case .media, .guardContent, .searchResult, .serverToolUse, .serverToolResult:
                 // ChatPlan sends these through Converse; an InvokeModel body cannot carry them.
                 throw InvokeContent.unsupported(block, at: field, modelId: "Anthropic")
             case .document(let format, _, let data):

@@ -72,6 +72,8 @@ enum InvokeContent {
         case .media(let media): media.kind.rawValue
         case .guardContent: "guard_content"
         case .searchResult: "search_result"
+        case .serverToolUse: "server_tool_use"
+        case .serverToolResult: "server_tool_result"
         }
     }
 
@@ -79,7 +81,7 @@ enum InvokeContent {
     static func unsupported(_ block: ContentBlock, at path: String, modelId: String) -> BedrockError {
         let hint = switch block {
         case .toolUse, .toolResult: "; use \"api\": \"converse\" for tool use"
-        case .media, .guardContent, .searchResult: "; use \"api\": \"converse\" (or \"auto\")"
+        case .media, .guardContent, .searchResult, .serverToolUse, .serverToolResult: "; use \"api\": \"converse\" (or \"auto\")"
         default: ""
         }
         return .invalidArgument("\(path)", "\(typeName(block)) blocks are not supported by \(modelId) through InvokeModel\(hint)")
@@ -122,7 +124,7 @@ enum PromptTranscript {
                     turn.images.append(data)
                 case .reasoning, .cachePoint:
                     continue
-                case .document, .toolUse, .toolResult, .media, .guardContent, .searchResult:
+                case .document, .toolUse, .toolResult, .media, .guardContent, .searchResult, .serverToolUse, .serverToolResult:
                     throw InvokeContent.unsupported(block, at: InvokeContent.path(message: messageIndex, block: blockIndex), modelId: modelId)
                 }
             }
@@ -395,5 +397,10 @@ enum ToolHistoryText {
 
     static func result(_ content: [ContentBlock]) -> String {
         "[Tool output: \(content.compactMap(\.plainText).joined())]"
+    }
+
+    /// A result in Converse's own blocks (a system tool's): its text, and JSON as written.
+    static func result(converse content: [JSON]) -> String {
+        "[Tool output: \(content.compactMap { $0["text"]?.stringValue ?? $0["json"]?.serialized() }.joined())]"
     }
 }

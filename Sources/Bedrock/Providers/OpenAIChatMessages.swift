@@ -98,7 +98,7 @@ enum OpenAIChatMessages {
                 case .reasoning, .cachePoint:
                     // Earlier reasoning is not sent back; cache points are only hints.
                     continue
-                case .media, .guardContent, .searchResult:
+                case .media, .guardContent, .searchResult, .serverToolUse, .serverToolResult:
                     throw InvokeContent.unsupported(block, at: path, modelId: modelId)
                 case .document:
                     throw InvokeContent.unsupported(block, at: path, modelId: modelId)

@@ -31,8 +31,14 @@ enum ChatDelta: Sendable, Equatable {
     /// A citation for the text block at `index` (ConverseStream's citation delta).
     case citation(index: Int, citation: JSON)
     case toolCallStart(index: Int, id: String, name: String)
-    /// A fragment of the tool call's arguments as JSON text.
+    /// A fragment of the tool call's arguments as JSON text; a server tool call's too.
     case toolCallDelta(index: Int, args: String)
+    /// A call of a system tool that the service runs itself (ConverseStream's toolUse start of
+    /// type `server_tool_use`).
+    case serverToolCallStart(index: Int, id: String, name: String)
+    /// The start of that tool's result, and pieces of its content as Converse gives them.
+    case serverToolResultStart(index: Int, toolUseId: String, toolType: String?, isError: Bool)
+    case serverToolResultDelta(index: Int, content: [JSON])
     /// Usage so far; later reports replace earlier ones field by field when non-zero.
     case usage(ChatUsage)
     case stop(providerReason: String)
