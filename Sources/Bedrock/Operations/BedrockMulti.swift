@@ -78,6 +78,10 @@ final class BedrockMulti: @unchecked Sendable {
     /// Calls signed and sent in one turn of perform or socket_action; the rest wait for the
     /// next turn, which is due at once, so that no turn runs long when thousands start together.
     static let maxStartsPerTurn = 16
+    /// Transfers waiting for a connection at one time; more starts wait until some have one.
+    /// curl sets up every waiting transfer's connection, or releases every transfer waiting
+    /// for a shared HTTP/2 connection, inside one call, so this bounds how long that call runs.
+    static let maxConnectingTransfers = 8
     /// How long one turn of perform or socket_action may run: half for the sockets (curl's
     /// reads, TLS handshakes), half for decoding and handing out events. What is left when the
     /// budget runs out waits for the next turn, which is due at once.
@@ -103,6 +107,8 @@ final class BedrockMulti: @unchecked Sendable {
     // The driving thread's own state.
     private var active: [ObjectIdentifier: MultiCall] = [:]
     private var byTransfer: [ObjectIdentifier: MultiCall] = [:]
+    /// Transfers started that have no connection yet.
+    private var connecting = Set<ObjectIdentifier>()
     private var waiting: [MultiCall] = []
     private var parked: [MultiCall] = []
     private var parkedSince: UInt64?
@@ -248,8 +254,10 @@ final class BedrockMulti: @unchecked Sendable {
         driving = true
     }
 
+    /// Whether handed-over work can be done now: starts wait while too many transfers are connecting.
     private func inboxHasWork() -> Bool {
-        inbox.withLock { !$0.starts.isEmpty || !$0.cancels.isEmpty || !$0.credentialResults.isEmpty }
+        let canStart = connecting.count < Self.maxConnectingTransfers
+        return inbox.withLock { (canStart && !$0.starts.isEmpty) || !$0.cancels.isEmpty || !$0.credentialResults.isEmpty }
     }
 
     private func afterActivity() {
@@ -292,12 +300,13 @@ final class BedrockMulti: @unchecked Sendable {
     /// Takes what other threads handed over. `sending: false` (closing) ends new calls
     /// without sending them.
     private func takeInbox(sending: Bool = true) {
+        let room = min(Self.maxStartsPerTurn, max(0, Self.maxConnectingTransfers - connecting.count))
         let work = inbox.withLock { inbox -> Inbox in
             var taken = inbox
             inbox = Inbox()
-            if sending, taken.starts.count > Self.maxStartsPerTurn {
-                inbox.starts = Array(taken.starts.dropFirst(Self.maxStartsPerTurn))
-                taken.starts.removeLast(taken.starts.count - Self.maxStartsPerTurn)
+            if sending, taken.starts.count > room {
+                inbox.starts = Array(taken.starts.dropFirst(room))
+                taken.starts.removeLast(taken.starts.count - room)
             }
             return taken
         }
@@ -348,7 +357,10 @@ final class BedrockMulti: @unchecked Sendable {
                     self.markForDispatch(call)
                 }
             }
+            let id = ObjectIdentifier(transfer)
+            transfer.onConnected = { [unowned self] in self.connecting.remove(id) }
             try engine.start(transfer)
+            connecting.insert(id)
             call.transfer = transfer
             call.metrics.attempts += 1
             client.log(.info, "request", [("operation", .string(call.request.operationName)),
@@ -432,6 +444,7 @@ final class BedrockMulti: @unchecked Sendable {
     private func retireTransfer(of call: MultiCall) -> CurlTransfer? {
         guard let transfer = call.transfer else { return nil }
         byTransfer.removeValue(forKey: ObjectIdentifier(transfer))
+        connecting.remove(ObjectIdentifier(transfer))
         call.metrics.record(easy: transfer.easy, attemptStarted: call.startAt ?? call.metrics.started, head: transfer.head)
         engine.finish(transfer)
         call.transfer = nil

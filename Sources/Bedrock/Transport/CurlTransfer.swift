@@ -28,6 +28,9 @@ final class CurlTransfer {
     private(set) var callbackError: BedrockError?
     /// Receives 2xx body bytes as they arrive. Throwing aborts the transfer with that error.
     var onBody: ((UnsafeRawBufferPointer) throws(BedrockError) -> Void)?
+    /// Runs once the transfer has a connection (new, or shared and ready to multiplex), just
+    /// before its request goes out.
+    var onConnected: (() -> Void)?
 
     /// Sets up `easy` for `request`. `httpVersion` is a `CURL_HTTP_VERSION_*` value.
     init(easy: UnsafeMutableRawPointer, request: HTTPRequest, options: TransportOptions,
@@ -134,6 +137,8 @@ final class CurlTransfer {
         try check(bedrock_curl_setopt_data_fn(easy, CURLOPT_HEADERFUNCTION, headerCallback), CURLOPT_HEADERFUNCTION)
         try check(bedrock_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, context), CURLOPT_WRITEDATA)
         try check(bedrock_curl_setopt_data_fn(easy, CURLOPT_WRITEFUNCTION, writeCallback), CURLOPT_WRITEFUNCTION)
+        try check(bedrock_curl_setopt_ptr(easy, CURLOPT_PREREQDATA, context), CURLOPT_PREREQDATA)
+        try check(bedrock_curl_setopt_prereq_fn(easy, prereqCallback), CURLOPT_PREREQFUNCTION)
     }
 
     private func set(_ option: CURLoption, _ value: Int) throws(BedrockError) {
@@ -228,4 +233,14 @@ private func writeCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
                            _ context: UnsafeMutableRawPointer?) -> Int {
     guard let (transfer, bytes) = callbackArguments(data, size, count, context) else { return 0 }
     return transfer.receiveBody(bytes) ? bytes.count : 0
+}
+
+private func prereqCallback(_ context: UnsafeMutableRawPointer?, _ primaryIP: UnsafeMutablePointer<CChar>?,
+                            _ localIP: UnsafeMutablePointer<CChar>?, _ primaryPort: Int32, _ localPort: Int32) -> Int32 {
+    guard let context else { return CURL_PREREQFUNC_OK }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+    let connected = transfer.onConnected
+    transfer.onConnected = nil
+    connected?()
+    return CURL_PREREQFUNC_OK
 }

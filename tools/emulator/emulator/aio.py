@@ -33,7 +33,8 @@ from .errors import ApiError, validation_error
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 BACKLOG = 4096
-MAX_CONCURRENT_STREAMS = 4096
+# As nginx and AWS's load balancers set it: 1,000 streams need several connections, as on AWS.
+MAX_CONCURRENT_STREAMS = 128
 # Receive windows: large enough that a client never waits for a WINDOW_UPDATE to send a
 # request body (the bodies are at most MAX_BODY_BYTES), on a stream or on the connection.
 STREAM_WINDOW = 64 * 1024 * 1024
