@@ -2,9 +2,9 @@
 test session.
 
 The tests use the default mode (threaded, or $BEDROCK_EMULATOR_MODE). The modules in
-BOTH_MODES (raw HTTP, SigV4, boto3, validation, the newer operations, citations) run once
-against each mode, so the asyncio server is held to the threaded one's behaviour;
-`BEDROCK_EMULATOR_MODE=asyncio pytest Tests/emulator` runs everything against it.
+BOTH_MODES (raw HTTP, SigV4, boto3, validation, the newer operations, citations, system
+tools) run once against each mode, so the asyncio server is held to the threaded one's
+behaviour; `BEDROCK_EMULATOR_MODE=asyncio pytest Tests/emulator` runs everything against it.
 """
 
 import importlib.util
@@ -25,7 +25,7 @@ DEFAULT_MODE = os.environ.get("BEDROCK_EMULATOR_MODE") or "threaded"
 MODES = ("threaded", "asyncio") if importlib.util.find_spec("h2") else ("threaded",)
 BOTH_MODES = {"test_emulator_http", "test_emulator_auth", "test_emulator_boto3",
               "test_emulator_validation", "test_emulator_operations",
-              "test_emulator_citations"}
+              "test_emulator_citations", "test_emulator_system_tools"}
 
 
 def pytest_generate_tests(metafunc):

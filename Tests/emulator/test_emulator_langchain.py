@@ -1,6 +1,6 @@
 """The oracle: LangChain's ChatBedrock (InvokeModel) and ChatBedrockConverse (Converse)
-pointed at the emulator parse what it answers into the content, citations, tool calls and
-usage a real Bedrock reply would give them."""
+pointed at the emulator parse what it answers into the content, citations, tool calls
+(Nova's system tools included) and usage a real Bedrock reply would give them."""
 
 import functools
 import operator
@@ -202,6 +202,22 @@ def test_document_citations(chat_converse):
     assert block["citations"] == [{
         "title": "sky", "source_content": [{"text": "The sky is blue."}],
         "location": {"document_char": {"document_index": 0, "start": 2, "end": 18}}}]
+
+
+def test_nova_system_tools(chat_converse):
+    llm = chat_converse("us.amazon.nova-2-lite-v1:0").bind_tools(["nova_grounding"])
+    question = [HumanMessage("What is new?")]
+    message = llm.invoke(question)
+    assert [block["type"] for block in message.content] == [
+        "server_tool_use", "tool_result", "text", "text"]
+    assert message.content[0]["input"] == {"query": "What is new?"}
+    assert message.tool_calls == []  # the service ran the tool: nothing for the caller to run
+    cited = message.content[3]["citations"]
+    assert [citation["location"]["web"]["domain"] for citation in cited] == [
+        "www.example.com", "news.example.org"]
+    # LangChain sends the blocks back as a plain toolUse and toolResult.
+    follow_up = llm.invoke([*question, message, HumanMessage("And then?")])
+    assert follow_up.content[0]["input"] == {"query": "And then?"}
 
 
 def test_count_tokens(chat_bedrock, emulator):

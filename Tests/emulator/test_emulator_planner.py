@@ -140,6 +140,34 @@ def test_citations_come_after_the_tool_rules():
     assert (planner.plan(conv).text, planner.plan(conv).citations) == ("Tool said: done", ())
 
 
+def test_system_tool_comes_after_the_tool_rules_and_before_citations():
+    cited = Document("doc", ("Cited.",), by_block=False, cited=True)
+    conv = Conversation(last_user_text="[[tool:f]]", documents=[cited],
+                        tools=[ToolSpec("f", {"type": "object"})],
+                        system_tools=[planner.GROUNDING, planner.CODE_INTERPRETER])
+    assert (planner.plan(conv).tool_call.name, planner.plan(conv).server_tool) == ("f", None)
+    conv.tools = []
+    plan = planner.plan(conv)
+    assert (plan.text, plan.citations) == ("You said: [[tool:f]]", ())
+    assert (plan.server_tool.call.name, plan.server_tool.call.input) == (
+        planner.GROUNDING, {"query": "[[tool:f]]"})
+    assert [page.domain for page in plan.server_tool.sources] == [
+        "www.example.com", "news.example.org"]
+    conv.tool_results = ["done"]
+    assert (planner.plan(conv).text, planner.plan(conv).server_tool) == ("Tool said: done", None)
+
+
+@pytest.mark.parametrize("model, nova", [
+    ("us.amazon.nova-2-lite-v1:0", True),
+    ("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-premier-v1:0", True),
+    ("arn:aws:bedrock:us-east-1:1:application-inference-profile/abc", True),
+    ("amazon.titan-text-express-v1", False),
+    ("anthropic.claude-3-sonnet-20240229-v1:0", False),
+])
+def test_which_models_have_system_tools(model, nova):
+    assert formats.has_system_tools(model) is nova
+
+
 def test_plan_usage_with_cache():
     conv = Conversation(segments=["a b c", "d"], cache_mark=1, last_user_text="d")
     cache = PromptCache()

@@ -70,6 +70,9 @@ class Conversation:
     # position here.
     documents: list[Document] = field(default_factory=list)
     tools: list[ToolSpec] = field(default_factory=list)
+    # Tools the service runs itself (Converse ``systemTool`` names, e.g. nova_grounding),
+    # in request order.
+    system_tools: list[str] = field(default_factory=list)
     tool_choice: ToolChoice = ToolChoice()
     max_tokens: int | None = None
     stop_sequences: list[str] = field(default_factory=list)

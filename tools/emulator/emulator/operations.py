@@ -97,7 +97,7 @@ def answer(request: Request, state) -> Answer:
 
 def _converse(request: Request, state) -> Answer:
     body = request.params
-    converse.validate(body)
+    converse.validate(body, system_tools=formats.has_system_tools(request.model_id))
     ctx = _context(request, body)
     plan = planner.plan(converse.conversation(body), state.prompt_cache, ctx.base_model_id)
     if request.streaming:
@@ -206,7 +206,7 @@ def _with_final_fields(chunks: Iterator[dict], plan, ctx: Context, extras: dict)
 def _count_tokens(request: Request, state) -> Answer:
     kind, inner = _count_tokens_input(request.params)
     if kind == "converse":
-        converse.validate(inner)
+        converse.validate(inner, system_tools=formats.has_system_tools(request.model_id))
         conv = converse.conversation(inner)
         fmt_name = "converse"
     else:

@@ -9,6 +9,11 @@ b. Tools are offered and the tool choice forces one (a named tool, or any: the f
    tool), or the latest user text holds ``[[tool:NAME]]`` / ``[[tool:NAME {json}]]``:
    reply with a call to that tool (stop ``tool_use``). Its input is the directive's JSON,
    or is made up from the tool's input schema.
+h. Otherwise, when a system tool is offered (Converse ``systemTool``: the first one), the
+   service runs it on the latest user text before the model answers: ``nova_grounding``
+   searches the web and finds a page on each example site, ``nova_code_interpreter`` runs
+   code that prints the text. The reply is the tool's call and result, then ``You said:
+   <latest user text>``, then for a search `` Sources: <domains>.`` citing the pages.
 c. Otherwise, when documents in the request have citations enabled, reply
    ``According to <name>: <passage>`` for each of them (joined by a space), citing the
    passage: the first sentence of its text, or the first non-blank block of a ``content``
@@ -18,7 +23,8 @@ d. When the request enables reasoning, a reasoning block ``Thinking about: <text
 f. A cache point makes the prefix before it cached: cache-write tokens the first time a
    prefix is seen, cache-read tokens afterwards. Cached words leave the input count.
 g. Stop sequences cut a text reply before the first match (``stop_sequence``), and the
-   max-token limit truncates it (``max_tokens``).
+   max-token limit truncates it (``max_tokens``); a system tool's blocks and the text
+   citing its pages stay whole.
 
 Stop reasons use Converse's names; each format maps them to its own.
 """
@@ -40,6 +46,12 @@ CITED_REPLY = "According to {title}: {quote}"
 GUARDRAIL_MESSAGE = "Sorry, the model cannot answer this question."
 GUARDRAIL_DIRECTIVE = "[[guardrail]]"
 TOOL_DIRECTIVE = "[[tool:"
+# Nova's system tools, which the service runs itself.
+GROUNDING, CODE_INTERPRETER = "nova_grounding", "nova_code_interpreter"
+SYSTEM_TOOLS = (GROUNDING, CODE_INTERPRETER)
+# The sites the emulated web search finds a page on: (site name, domain).
+_SEARCH_SITES = (("Example Web", "www.example.com"), ("Example News", "news.example.org"))
+SOURCES_REPLY = " Sources: {domains}."  # follows the reply text, so it starts with a space
 
 END_TURN, TOOL_USE, MAX_TOKENS = "end_turn", "tool_use", "max_tokens"
 STOP_SEQUENCE, GUARDRAIL_INTERVENED = "stop_sequence", "guardrail_intervened"
@@ -100,6 +112,29 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class WebSource:
+    """A web page the emulated search found."""
+
+    title: str
+    url: str
+    domain: str
+
+
+@dataclass(frozen=True)
+class ServerToolUse:
+    """A system tool the service ran before the model answered, and what it gave back."""
+
+    call: ToolCall  # input: {"query"} for nova_grounding, {"code"} for nova_code_interpreter
+    sources: tuple[WebSource, ...] = ()  # the pages a search found, cited after the reply
+    cited_text: str = ""  # the text that cites them
+    output: str = ""  # what the code printed
+
+    @property
+    def cited_tokens(self) -> tuple[str, ...]:
+        return tuple(tokenize(self.cited_text))
+
+
+@dataclass(frozen=True)
 class Plan:
     text: str  # the text reply ("" with a tool call)
     tokens: tuple[str, ...]  # ``text`` as streamed word tokens
@@ -112,6 +147,7 @@ class Plan:
     stop_sequence: str | None = None
     guardrail: Guardrail | None = None  # set when the guardrail intervened
     citations: tuple[Citation, ...] = ()  # the document passages ``text`` quotes
+    server_tool: ServerToolUse | None = None  # a system tool run before ``text``
     key: str = ""  # a hash identifying the request's content, for response ids
 
     @property
@@ -152,7 +188,8 @@ def plan(conversation: Conversation, cache: PromptCache | None = None, scope: st
         text = json.dumps(example_input(conv.output_schema))
         pieces = split_fragments(text)
         return Plan(text, pieces, END_TURN, replace(usage, output_tokens=thought + len(pieces)), key=key, **thinking)
-    citations = () if conv.tool_results else cited_passages(conv)
+    server = None if conv.tool_results else _server_tool_use(conv)
+    citations = () if conv.tool_results or server is not None else cited_passages(conv)
     if conv.tool_results:
         text = TOOL_REPLY_PREFIX + " ".join(conv.tool_results)
     elif citations:
@@ -167,9 +204,12 @@ def plan(conversation: Conversation, cache: PromptCache | None = None, scope: st
     tokens = tokenize(text)
     if conv.max_tokens is not None and len(tokens) > conv.max_tokens:
         tokens, stop, stop_sequence = tokens[: conv.max_tokens], MAX_TOKENS, None
+    # The model wrote the system tool's input and the text citing its sources too.
+    served = 0 if server is None else len(server.call.fragments) + len(server.cited_tokens)
     return Plan("".join(tokens), tuple(tokens), stop,
-                replace(usage, output_tokens=thought + len(tokens)),
-                stop_sequence=stop_sequence, citations=citations, key=key, **thinking)
+                replace(usage, output_tokens=thought + served + len(tokens)),
+                stop_sequence=stop_sequence, citations=citations, server_tool=server, key=key,
+                **thinking)
 
 
 def cited_passages(conv: Conversation) -> tuple[Citation, ...]:
@@ -233,9 +273,37 @@ def _tool_call(conv: Conversation) -> ToolCall | None:
         arguments = directive[1]
     else:
         arguments = example_input(tools[name].schema)
+    return _call(name, arguments, conv)
+
+
+def _call(name: str, arguments: dict, conv: Conversation) -> ToolCall:
+    """A call of ``name``, its id made from the conversation so that the same conversation
+    gets the same id through any API."""
     text = json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
     call_id = "tooluse_" + short_hash(name, arguments, conv.last_user_text, conv.turns)
     return ToolCall(call_id, name, arguments, text, split_fragments(text))
+
+
+def _server_tool_use(conv: Conversation) -> ServerToolUse | None:
+    """The first system tool offered, run on the latest user text."""
+    if not conv.system_tools:
+        return None
+    name, query = conv.system_tools[0], conv.last_user_text
+    if name == GROUNDING:
+        sources = _web_search(query)
+        cited = SOURCES_REPLY.format(domains=", ".join(page.domain for page in sources))
+        return ServerToolUse(_call(name, {"query": query}, conv), sources, cited)
+    # The request was validated, so this is nova_code_interpreter.
+    return ServerToolUse(_call(name, {"code": f"print({json.dumps(query)})"}, conv),
+                         output=query + "\n")
+
+
+def _web_search(query: str) -> tuple[WebSource, ...]:
+    """The pages the emulated search finds for ``query``: one on each example site, at a
+    path made from the query's hash."""
+    page = short_hash(query)[:8]
+    return tuple(WebSource(f"{site}: {query}", f"https://{domain}/{page}", domain)
+                 for site, domain in _SEARCH_SITES)
 
 
 def find_tool_directive(text: str) -> tuple[str, dict | None] | None:

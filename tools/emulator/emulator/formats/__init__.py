@@ -23,7 +23,8 @@ from .nova import Nova
 from .openai import OpenAI
 from .titan import Titan
 
-__all__ = ["Context", "Format", "FORMATS", "base_model_id", "detect", "provider_of"]
+__all__ = ["Context", "Format", "FORMATS", "base_model_id", "detect", "has_system_tools",
+           "provider_of"]
 
 # Geography prefixes of cross-region inference profiles.
 INFERENCE_PROFILE_PREFIXES = ("us", "eu", "apac", "global", "us-gov", "jp", "au", "ca", "sa",
@@ -54,6 +55,13 @@ def provider_of(model_id: str) -> str | None:
     if base.startswith("arn:") or "." not in base:
         return None
     return base.split(".", 1)[0].lower()
+
+
+def has_system_tools(model_id: str) -> bool:
+    """Whether the model may take Converse system tools: Amazon Nova, or a model its id does
+    not name (an application inference profile, custom or provisioned model ARN)."""
+    provider = provider_of(model_id)
+    return provider is None or (provider == "amazon" and "nova" in base_model_id(model_id))
 
 
 def detect(model_id: str, body: dict) -> Format:

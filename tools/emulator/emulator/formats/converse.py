@@ -2,9 +2,12 @@
 
 Content blocks are ``{"text"}``, ``{"toolUse"}``, ``{"toolResult"}``, ``{"cachePoint"}``,
 ``{"reasoningContent"}``, ``{"guardContent"}``, images and documents; tools are
-``toolConfig.tools[].toolSpec`` with ``toolChoice`` ``{"auto"|"any"|"tool"}``. A reply
-that cites documents is a ``{"citationsContent"}`` block (streamed: text deltas, then a
-``citation`` delta per citation).
+``toolConfig.tools[].toolSpec`` with ``toolChoice`` ``{"auto"|"any"|"tool"}``, and on
+Nova ``toolConfig.tools[].systemTool`` (tools the service runs itself). A reply that cites
+documents or web pages has a ``{"citationsContent"}`` block (streamed: text deltas, then a
+``citation`` delta per citation). A system tool's call and result come first, in the
+assistant's message: ``{"toolUse"}`` of type ``server_tool_use`` and ``{"toolResult"}``
+with a ``type`` (streamed: a ``toolResult`` start, then a delta that is a list of content).
 """
 
 import base64
@@ -15,18 +18,24 @@ from collections.abc import Iterator
 from ..conversation import (ANY, AUTO, TOOL, Conversation, Document, Guardrail, ToolChoice,
                             ToolSpec)
 from ..errors import validation_error
-from ..planner import Citation, Plan
+from ..planner import (CODE_INTERPRETER, GROUNDING, SYSTEM_TOOLS, Citation, Plan,
+                       ServerToolUse, ToolCall, WebSource)
 from .base import Context, guardrail_assessment
 
 _ROLES = ("user", "assistant")
 # Document formats whose bytes are text (the others, PDF, Word and Excel, are not read).
 _TEXT_FORMATS = ("txt", "md", "html", "csv")
+_SERVER_TOOL_USE = "server_tool_use"  # a toolUse the service ran (ToolUseType)
+# A system tool's toolResult ``type``: nova_code_interpreter's as Nova's documentation
+# shows it; nova_grounding's as issue 12 gives it.
+_RESULT_TYPES = {GROUNDING: "nova_grounding", CODE_INTERPRETER: "nova_code_interpreter_result"}
 
 
 # -- requests -----------------------------------------------------------------------------
 
-def validate(request: dict) -> None:
-    """What Bedrock checks beyond the input shape (``service.checked_input`` checks that)."""
+def validate(request: dict, *, system_tools: bool) -> None:
+    """What Bedrock checks beyond the input shape (``service.checked_input`` checks that).
+    ``system_tools``: whether the model has system tools (Nova's)."""
     messages = request.get("messages")
     if not isinstance(messages, list) or not messages:
         raise validation_error("messages: must be a non-empty list of messages")
@@ -46,9 +55,29 @@ def validate(request: dict) -> None:
     tool_config = request.get("toolConfig")
     if tool_config is not None and not isinstance(tool_config, dict):
         raise validation_error("toolConfig: must be an object")
+    _validate_system_tools(system_tool_names(tool_config), system_tools)
     for field in ("additionalModelRequestFields", "guardrailConfig"):
         if not isinstance(request.get(field, {}), dict):
             raise validation_error(f"{field}: must be an object")
+
+
+def _validate_system_tools(names: list, supported: bool) -> None:
+    if names and not supported:  # Bedrock's wording for a field the model does not take
+        raise validation_error("This model doesn't support the toolConfig.tools.systemTool "
+                               "field. Remove toolConfig.tools.systemTool and try again.")
+    for name in names:
+        if name not in SYSTEM_TOOLS:
+            raise validation_error(f"The system tool {name} is not supported. Supported "
+                                   f"system tools: {', '.join(SYSTEM_TOOLS)}.")
+
+
+def system_tool_names(tool_config) -> list:
+    """The names of toolConfig's ``systemTool`` entries, in order. Lenient."""
+    tools = tool_config.get("tools") if isinstance(tool_config, dict) else None
+    if not isinstance(tools, list):
+        return []
+    return [tool["systemTool"].get("name") for tool in tools
+            if isinstance(tool, dict) and isinstance(tool.get("systemTool"), dict)]
 
 
 def _validate_inference_config(config) -> None:
@@ -77,6 +106,9 @@ def conversation(request: dict) -> Conversation:
     conv = Conversation()
     read_messages_v1(conv, request.get("system", []), request["messages"],
                      request.get("toolConfig"))
+    # Not in read_messages_v1, which Nova's InvokeModel bodies share: the emulator runs
+    # system tools on Converse only.
+    conv.system_tools = system_tool_names(request.get("toolConfig"))
     config = request.get("inferenceConfig") or {}
     conv.max_tokens = config.get("maxTokens")
     conv.stop_sequences = list(config.get("stopSequences", []))
@@ -212,7 +244,9 @@ def _texts(blocks) -> list[str]:
 # -- replies ------------------------------------------------------------------------------
 
 def content_blocks(plan: Plan, *, signature: bool = True) -> list[dict]:
-    """The assistant message's content blocks (reasoning, then a tool call or text)."""
+    """The assistant message's content blocks: reasoning, then a tool call, or else any
+    system tool's call and result, the text (cited: citationsContent) and the text citing
+    the tool's web pages."""
     blocks = []
     if plan.reasoning is not None:
         reasoning = {"text": plan.reasoning}
@@ -221,13 +255,51 @@ def content_blocks(plan: Plan, *, signature: bool = True) -> list[dict]:
         blocks.append({"reasoningContent": {"reasoningText": reasoning}})
     if plan.tool_call is not None:
         call = plan.tool_call
-        blocks.append({"toolUse": {"toolUseId": call.id, "name": call.name, "input": call.input}})
-    elif plan.citations:
+        blocks.append({"toolUse": {**_tool_use_start(call), "input": call.input}})
+        return blocks
+    used = plan.server_tool
+    if used is not None:
+        blocks.append({"toolUse": {**_tool_use_start(used.call, server=True),
+                                   "input": used.call.input}})
+        blocks.append({"toolResult": {**_tool_result_start(used),
+                                      "content": _tool_result_content(used)}})
+    if plan.citations:
         blocks.append({"citationsContent": {"content": [{"text": plan.text}],
                                             "citations": [citation(c) for c in plan.citations]}})
     else:
         blocks.append({"text": plan.text})
+    if used is not None and used.sources:
+        blocks.append({"citationsContent": {
+            "content": [{"text": used.cited_text}],
+            "citations": [_web_citation(page) for page in used.sources]}})
     return blocks
+
+
+def _tool_use_start(call: ToolCall, server: bool = False) -> dict:
+    """A toolUse's members but its input (what a stream's ToolUseBlockStart has)."""
+    start = {"toolUseId": call.id, "name": call.name}
+    return {**start, "type": _SERVER_TOOL_USE} if server else start
+
+
+def _tool_result_start(used: ServerToolUse) -> dict:
+    """A system tool's toolResult members but its content (a stream's ToolResultBlockStart)."""
+    return {"toolUseId": used.call.id, "type": _RESULT_TYPES[used.call.name],
+            "status": "success"}
+
+
+def _tool_result_content(used: ServerToolUse) -> list[dict]:
+    """A system tool's result: a search's pages as JSON, or the code's run as the text of a
+    JSON object (as Nova's code interpreter reports it)."""
+    if used.call.name == GROUNDING:
+        return [{"json": {"results": [{"url": page.url, "domain": page.domain,
+                                       "title": page.title} for page in used.sources]}}]
+    run = {"stdOut": used.output, "stdErr": "", "exitCode": 0, "isError": False}
+    return [{"text": json.dumps(run, separators=(",", ":"))}]
+
+
+def _web_citation(page: WebSource) -> dict:
+    """A ``Citation`` (and ``CitationsDelta``) of a web page."""
+    return {"title": page.title, "location": {"web": {"url": page.url, "domain": page.domain}}}
 
 
 def citation(cited: Citation) -> dict:
@@ -315,31 +387,42 @@ def trace(plan: Plan) -> dict:
 
 
 def block_events(plan: Plan, *, signature: bool = True) -> Iterator[tuple[str, dict]]:
-    """contentBlockStart/Delta/Stop events for the plan's blocks (messages-v1 streams)."""
-    index = 0
-    if plan.reasoning is not None:
-        for token in plan.reasoning_tokens:
-            yield "contentBlockDelta", {"contentBlockIndex": index,
-                                        "delta": {"reasoningContent": {"text": token}}}
-        if signature:
-            yield "contentBlockDelta", {"contentBlockIndex": index, "delta": {
-                "reasoningContent": {"signature": plan.signature}}}
+    """contentBlockStart/Delta/Stop events for the plan's blocks (messages-v1 streams), in
+    the order of ``content_blocks``."""
+    for index, (start, deltas) in enumerate(_streamed_blocks(plan, signature)):
+        if start is not None:
+            yield "contentBlockStart", {"contentBlockIndex": index, "start": start}
+        for delta in deltas:
+            yield "contentBlockDelta", {"contentBlockIndex": index, "delta": delta}
         yield "contentBlockStop", {"contentBlockIndex": index}
-        index += 1
+
+
+def _streamed_blocks(plan: Plan, signature: bool) -> Iterator[tuple[dict | None, list[dict]]]:
+    """Each content block as a stream has it: its start (text and reasoning have none) and
+    its deltas."""
+    if plan.reasoning is not None:
+        deltas = [{"reasoningContent": {"text": token}} for token in plan.reasoning_tokens]
+        if signature:
+            deltas.append({"reasoningContent": {"signature": plan.signature}})
+        yield None, deltas
     if plan.tool_call is not None:
-        call = plan.tool_call
-        yield "contentBlockStart", {"contentBlockIndex": index, "start": {
-            "toolUse": {"toolUseId": call.id, "name": call.name}}}
-        for fragment in call.fragments:
-            yield "contentBlockDelta", {"contentBlockIndex": index,
-                                        "delta": {"toolUse": {"input": fragment}}}
-    else:
-        for token in plan.tokens:
-            yield "contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": token}}
-        for cited in plan.citations:
-            yield "contentBlockDelta", {"contentBlockIndex": index,
-                                        "delta": {"citation": citation(cited)}}
-    yield "contentBlockStop", {"contentBlockIndex": index}
+        yield {"toolUse": _tool_use_start(plan.tool_call)}, _input_deltas(plan.tool_call)
+        return
+    used = plan.server_tool
+    if used is not None:
+        yield {"toolUse": _tool_use_start(used.call, server=True)}, _input_deltas(used.call)
+        # A ToolResultBlocksDelta is a list of content blocks: the result's, whole.
+        yield ({"toolResult": _tool_result_start(used)},
+               [{"toolResult": _tool_result_content(used)}])
+    yield None, ([{"text": token} for token in plan.tokens]
+                 + [{"citation": citation(cited)} for cited in plan.citations])
+    if used is not None and used.sources:
+        yield None, ([{"text": token} for token in used.cited_tokens]
+                     + [{"citation": _web_citation(page)} for page in used.sources])
+
+
+def _input_deltas(call: ToolCall) -> list[dict]:
+    return [{"toolUse": {"input": fragment}} for fragment in call.fragments]
 
 
 def stream_events(plan: Plan, ctx: Context) -> Iterator[tuple[str, dict]]:
