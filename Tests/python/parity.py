@@ -150,13 +150,16 @@ def run_ours(client, request: dict, emulator_url: str, stream: bool) -> Outcome:
 
 
 @contextmanager
-def canned_converse(reply: dict, events: list[tuple[str, dict]]) -> Iterator[str]:
+def canned_converse(reply: dict, events: list[tuple[str, dict]], received: list | None = None) -> Iterator[str]:
     """A local Bedrock endpoint (its URL) that answers every Converse call with ``reply`` and
-    every ConverseStream call with ``events``: for reply members the emulator does not send."""
+    every ConverseStream call with ``events``: for reply members the emulator does not send.
+    Each request's body is appended to ``received``, when given."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            request = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if received is not None:
+                received.append(json.loads(request))
             if self.path.endswith("/converse-stream"):
                 body = b"".join(encode_event(kind, payload) for kind, payload in events)
                 content_type = "application/vnd.amazon.eventstream"

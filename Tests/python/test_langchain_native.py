@@ -116,6 +116,44 @@ def test_empty_assistant_turns_are_dropped_and_unsupported_content_is_named():
         convert_messages([HumanMessage([{"type": "file", "base64": "AAAA", "mime_type": "application/zip"}])])
 
 
+def test_converse_documents_and_citable_files_convert():
+    # Converse's own DocumentBlock, as ChatBedrockConverse passes it through, in each source form.
+    text = {"type": "document", "document": {"format": "txt", "name": "sky facts", "source": {"text": "The sky is blue."},
+                                             "citations": {"enabled": True}, "context": "Facts about nature"}}
+    parts = {"type": "document", "document": {"name": "notes", "source": {"content": [{"text": "One."}, {"text": "Two."}]},
+                                              "citations": {"enabled": False}}}
+    raw = {"type": "document", "document": {"format": "pdf", "name": "report", "source": {"bytes": b"%PDF-1.4 tiny"}}}
+    encoded = {"type": "document", "document": {"format": "pdf", "name": "report", "source": {"bytes": PDF}}}
+    s3 = {"type": "document", "document": {"format": "pdf", "name": "Q3", "source": {
+        "s3Location": {"uri": "s3://bucket/q3.pdf", "bucketOwner": "123456789012"}}}}
+    # A file block with ChatBedrockConverse's citations setting.
+    file = {"type": "file", "base64": PDF, "mime_type": "application/pdf", "filename": "memo", "citations": {"enabled": True}}
+    expected = [
+        {"type": "document", "format": "txt", "name": "sky facts", "text": "The sky is blue.", "citations": True,
+         "context": "Facts about nature"},
+        {"type": "document", "name": "notes", "content": ["One.", "Two."]},
+        {"type": "document", "format": "pdf", "name": "report", "data": PDF},
+        {"type": "document", "format": "pdf", "name": "report-2", "data": PDF},
+        {"type": "document", "format": "pdf", "name": "Q3", "s3": {"uri": "s3://bucket/q3.pdf", "bucket_owner": "123456789012"}},
+        {"type": "document", "format": "pdf", "name": "memo", "data": PDF, "citations": True}]
+    message = HumanMessage([text, parts, raw, encoded, s3, file])
+    assert convert_messages([message])[0]["content"] == expected
+    # LangChain's v1 view wraps the Converse documents as non-standard blocks.
+    assert convert_messages([HumanMessage(message.content_blocks)])[0]["content"] == expected
+
+
+@pytest.mark.parametrize("document, problem", [
+    ({"name": "a", "source": {"text": "x"}, "title": "A"}, "unsupported Converse document member.s. title"),
+    ({"name": "a"}, "needs a source with one of bytes, text, content or s3Location"),
+    ({"name": "a", "source": {"url": "https://example.com/a.pdf"}}, "unsupported Converse document source 'url'"),
+    ({"name": "a", "source": {"content": [{"image": {}}]}}, "content source takes only"),
+    ({"name": "a", "source": {"s3Location": {"bucketOwner": "123456789012"}}}, "s3Location needs its uri"),
+])
+def test_converse_document_problems_are_named(document, problem):
+    with pytest.raises(ValueError, match=problem):
+        convert_messages([HumanMessage([{"type": "document", "document": document}])])
+
+
 # ---- what goes over the wire ----------------------------------------------------------------
 
 
@@ -147,6 +185,33 @@ def test_converse_api_and_images_and_documents(settings, emulator_url):
     content = entry["body"]["messages"][0]["content"]
     assert content[1] == {"image": {"format": "png", "source": {"bytes": PNG}}}
     assert content[2] == {"document": {"format": "pdf", "name": "notes", "source": {"bytes": PDF}}}
+
+
+SKY = "The sky is blue. Grass is green."
+
+
+@pytest.mark.parametrize("block", [
+    {"type": "document", "document": {"format": "txt", "name": "sky", "source": {"text": SKY},
+                                      "citations": {"enabled": True}, "context": "Facts about nature"}},
+    {"type": "document", "document": {"format": "txt", "name": "sky", "citations": {"enabled": True},
+                                      "source": {"content": [{"text": "The sky is blue."}, {"text": "Grass is green."}]}}},
+    {"type": "document", "document": {"format": "txt", "name": "sky", "source": {"bytes": SKY.encode()},
+                                      "citations": {"enabled": True}}},
+    {"type": "file", "base64": base64.b64encode(SKY.encode()).decode(), "mime_type": "text/plain", "filename": "sky",
+     "citations": {"enabled": True}},
+], ids=["converse-text", "converse-content", "converse-bytes", "file"])
+def test_citable_documents_match_chatbedrockconverse(settings, emulator_url, block):
+    from langchain_aws import ChatBedrockConverse
+    import boto3
+
+    question = HumanMessage([{"type": "text", "text": "What colour is the sky?"}, block])
+    clear_recorded(emulator_url)
+    ours = ChatBedrockNative(model=CLAUDE, **settings).invoke([question])
+    ours_sent = sent(emulator_url)["body"]["messages"]
+    theirs = ChatBedrockConverse(model=CLAUDE, client=boto3.client("bedrock-runtime", **settings)).invoke([question])
+    assert ours_sent == sent(emulator_url)["body"]["messages"]
+    assert ours.text == theirs.text == "According to sky: The sky is blue."
+    assert ours.content[0]["annotations"][0]["cited_text"] == "The sky is blue."
 
 
 # ---- ChatBedrockConverse's settings on the InvokeModel path, and the ones not taken ----------

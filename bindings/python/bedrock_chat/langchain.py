@@ -16,8 +16,10 @@ structured output::
 from __future__ import annotations
 
 import base64
+import json
 import re
 import threading
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, Literal
@@ -58,7 +60,7 @@ __all__ = ["ChatBedrockNative", "convert_messages"]
 _client_lock = threading.Lock()
 
 # LangChain's own keyword arguments to a call, which are not request settings.
-_NOT_SETTINGS = frozenset({"stream", "ls_structured_output_format"})
+_NOT_SETTINGS = frozenset({"stream", "ls_structured_output_format", "disable_streaming"})
 # Other names a call's keyword arguments may give a chat request member (ChatBedrockConverse's
 # and ChatBedrock's), by the member's name.
 _CALL_ALIASES = {"model_id": "model", "stop_sequences": "stop", "guardrails": "guardrail",
@@ -72,6 +74,10 @@ _DOCUMENT_FORMATS = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
     "text/html": "html", "text/plain": "txt", "text/markdown": "md",
 }
+# Amazon Nova's system tools, which Bedrock runs itself (Converse only).
+_SYSTEM_TOOLS = frozenset({"nova_grounding", "nova_code_interpreter"})
+# The members of Converse's own DocumentBlock.
+_CONVERSE_DOCUMENT_MEMBERS = frozenset({"format", "name", "source", "context", "citations"})
 # Image MIME types by the first bytes of their base64 text, for blocks that do not say.
 _IMAGE_SIGNATURES = {"iVBORw0KGgo": "image/png", "/9j/": "image/jpeg", "R0lGOD": "image/gif", "UklGR": "image/webp"}
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*?);base64,(?P<data>.*)$", re.DOTALL)
@@ -311,17 +317,23 @@ class ChatBedrockNative(BaseChatModel):
 
     # ---- tools and structured output --------------------------------------------------------
 
-    def bind_tools(self, tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool], *,
+    def bind_tools(self, tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool | str], *,
                    tool_choice: dict[str, Any] | str | bool | None = None,
                    **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]:
         """Offers ``tools`` (dicts in OpenAI, Anthropic or JSON-schema form, pydantic models,
-        TypedDicts, functions, or ``BaseTool``s) to the model. ``tool_choice`` is ``"auto"``,
-        ``"any"`` (or ``"required"``/``True``), ``"none"``, or a tool's name; one whose kind is
-        not in ``supports_tool_choice_values`` (when set) is refused, as ChatBedrockConverse
-        refuses it."""
+        TypedDicts, functions, or ``BaseTool``s) to the model, and Amazon Nova's system tools
+        (``"nova_grounding"``, ``"nova_code_interpreter"``, or langchain-aws's
+        ``NovaGroundingTool()``/``NovaCodeInterpreterTool()``), which Bedrock runs itself.
+        ``tool_choice`` is ``"auto"``, ``"any"`` (or ``"required"``/``True``), ``"none"``, or a
+        tool's name; one whose kind is not in ``supports_tool_choice_values`` (when set) is
+        refused, as ChatBedrockConverse refuses it."""
         strict = kwargs.pop("strict", None)
         formatted: list[dict[str, Any]] = []
+        system_tools: list[dict[str, Any]] = []
         for tool in tools:
+            if (name := _system_tool_name(tool)) is not None:
+                system_tools.append({"type": "system_tool", "name": name})
+                continue
             if isinstance(tool, Mapping) and (tool.get("type") == "cache_point" or "cachePoint" in tool):
                 formatted.append({"type": "cache_point"})
                 continue
@@ -331,8 +343,19 @@ class ChatBedrockNative(BaseChatModel):
         choice = _tool_choice(tool_choice)
         if choice is not None:
             self._check_tool_choice(choice)
+            if system_tools and not formatted and choice not in ("auto", "none") \
+                    and "nova" in (self.base_model_id or self.model_id).lower():
+                # Bedrock cannot be made to call a tool it runs itself; ChatBedrockConverse
+                # downgrades the same way.
+                kind = "tool" if isinstance(choice, Mapping) else choice
+                warnings.warn(f"tool_choice={kind} is not supported when using only systemTools. "
+                              "Downgrading to tool_choice='auto'.", stacklevel=2)
+                choice = "auto"
             kwargs["tool_choice"] = choice
-        return self.bind(tools=formatted, **kwargs)
+        if system_tools:
+            # As ChatBedrockConverse binds it, which says Bedrock does not stream system tools properly.
+            kwargs["disable_streaming"] = True
+        return self.bind(tools=formatted + system_tools, **kwargs)
 
     def _check_tool_choice(self, choice: str | dict[str, str]) -> None:
         if self.supports_tool_choice_values is None or choice == "none":
@@ -466,8 +489,14 @@ def _block(block: Any, names: _DocumentNames, assistant: bool) -> list[dict[str,
         converted = [_file(block, names)]
     elif kind in ("reasoning", "thinking", "reasoning_content"):
         converted = _reasoning(block) if assistant else []
-    elif kind in ("tool_use", "tool_call", "tool_call_chunk", "invalid_tool_call", "server_tool_call"):
+    elif kind in ("tool_use", "tool_call", "tool_call_chunk", "invalid_tool_call"):
         return []  # sent from the message's tool_calls
+    elif kind in ("server_tool_use", "server_tool_call"):
+        converted = [_server_tool_use(block)]
+    elif kind == "server_tool_result" or (kind == "tool_result" and assistant):
+        # A tool result in an assistant turn is one Bedrock ran itself (ChatBedrockConverse
+        # gives Converse's server tool results the type tool_result).
+        converted = [_server_tool_result(block)]
     elif kind == "tool_result":
         converted = [{"type": "tool_result", "tool_use_id": block["tool_use_id"],
                       "content": _content(block.get("content") or [], names),
@@ -485,6 +514,43 @@ def _block(block: Any, names: _DocumentNames, assistant: bool) -> list[dict[str,
     if block.get("cache_control"):
         converted.append({"type": "cache_point"})
     return converted
+
+
+def _server_tool_use(block: Mapping[str, Any]) -> dict[str, Any]:
+    """A call of a tool Bedrock ran itself, as the reply gave it (``input``) or as LangChain's
+    standard ``server_tool_call`` (``args``), as the request's ``server_tool_use`` block."""
+    arguments = block.get("input", block.get("args"))
+    if isinstance(arguments, str):  # ChatBedrockConverse's streamed form: the input's JSON text
+        arguments = json.loads(arguments) if arguments.strip() else {}
+    return {"type": "server_tool_use", "id": block["id"], "name": block["name"], "input": arguments or {}}
+
+
+def _server_tool_result(block: Mapping[str, Any]) -> dict[str, Any]:
+    """The result of a tool Bedrock ran itself, as the reply gave it (``tool_use_id``,
+    ``is_error``, ``content`` blocks, ``tool_type``) or as LangChain's standard
+    ``server_tool_result`` (``tool_call_id``, ``status``, ``output``, ``extras.tool_type``), as
+    the request's ``server_tool_result`` block, whose content is Converse's list again."""
+    if "tool_call_id" in block:  # the standard form
+        output = block.get("output")
+        content = [] if output is None else [{"text": output} if isinstance(output, str) else {"json": output}]
+        return {"type": "server_tool_result", "tool_use_id": block["tool_call_id"],
+                "tool_type": (block.get("extras") or {}).get("tool_type"),
+                "is_error": block.get("status") == "error", "content": content}
+    return {"type": "server_tool_result", "tool_use_id": block["tool_use_id"], "tool_type": block.get("tool_type"),
+            "is_error": bool(block.get("is_error")),
+            "content": [_converse_tool_result_part(part) for part in block.get("content") or []]}
+
+
+def _converse_tool_result_part(part: Any) -> dict[str, Any]:
+    """One block of a server tool result's content (see ``_lc_tool_result_part``) as Converse's."""
+    kind = part.get("type") if isinstance(part, Mapping) else None
+    if kind in ("json", "text"):
+        return {kind: part[kind]}
+    if kind == "non_standard":
+        return dict(part["value"])
+    if isinstance(part, Mapping) and kind is None:  # Converse's own form
+        return dict(part)
+    raise ValueError(f"unsupported server tool result content {kind or type(part).__name__!r}")
 
 
 def _s3(block: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -542,6 +608,57 @@ def _image(block: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _file(block: Mapping[str, Any], names: _DocumentNames) -> dict[str, Any]:
+    """A file or document block as the request's document (an image file as its image). As
+    ChatBedrockConverse takes them: Converse's own DocumentBlock in ``document``, and
+    ``citations`` (``{"enabled": true}``) on a file; and Anthropic's document ``context``."""
+    native = block.get("document")
+    if isinstance(native, Mapping):
+        converted, options = _converse_document(native, names), native
+    else:
+        converted, options = _file_source(block, names), block
+    if converted["type"] == "document":
+        citations = options.get("citations")  # {"enabled": true}, or the chat request's true
+        if (citations.get("enabled") if isinstance(citations, Mapping) else citations) is True:
+            converted["citations"] = True
+        if options.get("context"):
+            converted["context"] = options["context"]
+    return converted
+
+
+def _converse_document(document: Mapping[str, Any], names: _DocumentNames) -> dict[str, Any]:
+    """Converse's DocumentBlock (``format``, ``name``, ``source``, ``context``, ``citations``)
+    as the request's document, less the context and citations, which ``_file`` adds."""
+    unknown = sorted(set(document) - _CONVERSE_DOCUMENT_MEMBERS)
+    if unknown:
+        raise ValueError(f"unsupported Converse document member(s) {', '.join(unknown)} "
+                         f"(it takes {', '.join(sorted(_CONVERSE_DOCUMENT_MEMBERS))})")
+    source = document.get("source")
+    if not isinstance(source, Mapping) or len(source) != 1:
+        raise ValueError("a Converse document needs a source with one of bytes, text, content or s3Location")
+    converted: dict[str, Any] = {"type": "document", "name": names.take(document.get("name"))}
+    if document.get("format"):
+        converted["format"] = document["format"]
+    kind, value = next(iter(source.items()))
+    if kind == "bytes":
+        converted["data"] = base64.b64encode(value).decode() if isinstance(value, (bytes, bytearray)) else value
+    elif kind == "text":
+        converted["text"] = value
+    elif kind == "content":
+        if not all(isinstance(part, Mapping) and set(part) == {"text"} for part in value):
+            raise ValueError("a Converse document's content source takes only {\"text\": ...} blocks")
+        converted["content"] = [part["text"] for part in value]
+    elif kind == "s3Location":
+        if not value.get("uri"):
+            raise ValueError("a Converse document's s3Location needs its uri")
+        converted["s3"] = {"uri": value["uri"]}
+        if value.get("bucketOwner"):
+            converted["s3"]["bucket_owner"] = value["bucketOwner"]
+    else:
+        raise ValueError(f"unsupported Converse document source {kind!r} (use bytes, text, content or s3Location)")
+    return converted
+
+
+def _file_source(block: Mapping[str, Any], names: _DocumentNames) -> dict[str, Any]:
     if block.get("type") == "document" and "format" in block and "data" in block:
         return {"type": "document", "format": block["format"], "name": names.take(block.get("name")),
                 "data": block["data"]}
@@ -678,6 +795,19 @@ def _tool_spec(tool: Any) -> dict[str, Any]:
     return spec
 
 
+def _system_tool_name(tool: Any) -> str | None:
+    """The name of the Nova system tool ``tool`` stands for (its name, or langchain-aws's
+    ``NovaSystemTool``, recognized by its ``to_bedrock_format()`` so that langchain-aws is not
+    needed); None for any other tool."""
+    if isinstance(tool, str):
+        return tool if tool in _SYSTEM_TOOLS else None
+    # A class's to_bedrock_format is unbound: only an instance can say its name.
+    to_bedrock_format = None if isinstance(tool, type) else getattr(tool, "to_bedrock_format", None)
+    converse = to_bedrock_format() if callable(to_bedrock_format) else None
+    system_tool = converse.get("systemTool") if isinstance(converse, Mapping) else None
+    return system_tool.get("name") if isinstance(system_tool, Mapping) else None
+
+
 def _tool_choice(choice: dict[str, Any] | str | bool | None) -> str | dict[str, str] | None:
     if choice is None or choice is False:
         return None
@@ -735,9 +865,11 @@ def _chat_result(response: dict[str, Any]) -> ChatResult:
 
 def _response_content(response: dict[str, Any]) -> str | list[str | dict[str, Any]]:
     """The reply's text, or its blocks when it holds reasoning (to send back with its
-    signature in the next turn) or citations (as LangChain's citation annotations)."""
+    signature in the next turn), citations (as LangChain's citation annotations) or tools
+    Bedrock ran itself (their calls and results, as ChatBedrockConverse gives them)."""
     blocks = response.get("blocks") or []
-    if not any(block.get("type") == "reasoning" or block.get("citations") for block in blocks):
+    if not any(block.get("type") in ("reasoning", "server_tool_use", "server_tool_result") or block.get("citations")
+               for block in blocks):
         return str(response.get("content") or "")
     content: list[str | dict[str, Any]] = []
     for block in blocks:
@@ -751,7 +883,38 @@ def _response_content(response: dict[str, Any]) -> str | list[str | dict[str, An
             if block.get("signature"):
                 reasoning["extras"] = {"signature": block["signature"]}
             content.append(reasoning)
+        elif block.get("type") == "server_tool_use":
+            content.append(_lc_server_tool_use(block))
+        elif block.get("type") == "server_tool_result":
+            content.append(_lc_server_tool_result(block))
     return content
+
+
+def _lc_server_tool_use(block: Mapping[str, Any]) -> dict[str, Any]:
+    """A call of a tool Bedrock ran itself, as a content block (not a tool call: there is
+    nothing for the caller to run)."""
+    return {"type": "server_tool_use", "id": block["id"], "name": block["name"], "input": block.get("input") or {}}
+
+
+def _lc_server_tool_result(block: Mapping[str, Any]) -> dict[str, Any]:
+    """The result of a tool Bedrock ran itself, as a content block. ``tool_type`` (Converse's
+    toolResult type) is kept to send the result back in later turns."""
+    result: dict[str, Any] = {"type": "server_tool_result", "tool_use_id": block["tool_use_id"],
+                              "is_error": bool(block.get("is_error")),
+                              "content": [_lc_tool_result_part(part) for part in block.get("content") or []]}
+    if block.get("tool_type") is not None:
+        result["tool_type"] = block["tool_type"]
+    return result
+
+
+def _lc_tool_result_part(part: Mapping[str, Any]) -> dict[str, Any]:
+    """One item of Converse's tool result content as ChatBedrockConverse gives it (``{"type":
+    "json", "json"}``, ``{"type": "text", "text"}``); another kind kept whole, so that it goes
+    back unchanged."""
+    if len(part) == 1 and ("json" in part or "text" in part):
+        kind = next(iter(part))
+        return {"type": kind, kind: part[kind]}
+    return {"type": "non_standard", "value": dict(part)}
 
 
 def _citation_annotation(citation: Mapping[str, Any]) -> dict[str, Any]:
@@ -802,13 +965,16 @@ def _response_metadata(response: dict[str, Any]) -> dict[str, Any]:
 
 
 class _ChunkMaker:
-    """Turns chat stream events into ``AIMessageChunk``s: text and reasoning as content
-    blocks keyed by the reply's block index, tool calls as ``tool_call_chunks``, and the last
-    event as a final chunk carrying usage and metadata (and reasoning signatures, which
-    arrive only with the whole message)."""
+    """Turns chat stream events into ``AIMessageChunk``s: text, reasoning and the tools
+    Bedrock runs itself as content blocks keyed by the reply's block index, tool calls as
+    ``tool_call_chunks``, and the last event as a final chunk carrying usage and metadata (and
+    what arrives only with the whole message: reasoning signatures, and the parsed input of
+    each server tool call, whose JSON text streams as ``partial_json`` as in Anthropic's
+    ``server_tool_use`` blocks)."""
 
     def __init__(self) -> None:
         self._reasoning_indexes: list[int] = []
+        self._server_tool_indexes: dict[str, int] = {}  # by server tool call id
         self._highest_index = -1
 
     def from_event(self, event: dict[str, Any]) -> AIMessageChunk | None:
@@ -831,23 +997,39 @@ class _ChunkMaker:
         if kind == "citation":
             return AIMessageChunk(content=[{"type": "text", "text": "", "index": index,
                                             "annotations": [_citation_annotation(event["citation"])]}])
+        if kind == "server_tool_call_start":
+            self._server_tool_indexes[event["id"]] = index  # type: ignore[assignment]
+            return AIMessageChunk(content=[{**_lc_server_tool_use(event), "index": index}])
+        if kind == "server_tool_call_delta":
+            return AIMessageChunk(content=[{"type": "server_tool_use", "partial_json": event["args"], "index": index}])
+        if kind == "server_tool_result":
+            return AIMessageChunk(content=[{**_lc_server_tool_result(event), "index": index}])
+        if kind == "server_tool_result_delta":
+            return AIMessageChunk(content=[{"type": "server_tool_result", "index": index,
+                                            "content": [_lc_tool_result_part(part) for part in event["content"]]}])
         if kind == "message":
             return self._last(event["message"])
         return None  # start, usage, stop: the final chunk carries what they say
 
     def _last(self, response: dict[str, Any]) -> AIMessageChunk:
-        signatures: list[str | dict[str, Any]] = []
-        reasoning_blocks = [block for block in response.get("blocks") or [] if block.get("type") == "reasoning"]
+        content: list[str | dict[str, Any]] = []
+        blocks = response.get("blocks") or []
+        reasoning_blocks = [block for block in blocks if block.get("type") == "reasoning"]
         for position, block in enumerate(reasoning_blocks):
             if not block.get("signature"):
                 continue
             if position < len(self._reasoning_indexes):
                 index = self._reasoning_indexes[position]
-                signatures.append({"type": "reasoning", "index": index, "extras": {"signature": block["signature"]}})
+                content.append({"type": "reasoning", "index": index, "extras": {"signature": block["signature"]}})
             else:  # a reasoning block with no streamed text
                 self._highest_index += 1
-                signatures.append({"type": "reasoning", "reasoning": block.get("text") or "",
-                                   "index": self._highest_index, "extras": {"signature": block["signature"]}})
-        return AIMessageChunk(content=signatures, usage_metadata=_usage_metadata(response.get("usage") or {}),
+                content.append({"type": "reasoning", "reasoning": block.get("text") or "",
+                                "index": self._highest_index, "extras": {"signature": block["signature"]}})
+        for block in blocks:
+            index = self._server_tool_indexes.get(block.get("id")) if block.get("type") == "server_tool_use" else None
+            if index is not None and block.get("input"):
+                # Merged into the streamed block's empty input.
+                content.append({"type": "server_tool_use", "index": index, "input": block["input"]})
+        return AIMessageChunk(content=content, usage_metadata=_usage_metadata(response.get("usage") or {}),
                               response_metadata=_response_metadata(response), chunk_position="last")
 
