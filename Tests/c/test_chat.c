@@ -162,6 +162,85 @@ static void expect_field(bedrock_client *client, const char *request, const char
     bedrock_error_free(err);
 }
 
+/* Nova's system tools: the service runs nova_grounding itself, so its call and result come back
+   as server_tool_use and server_tool_result blocks, not tool calls; streamed as server_tool_*
+   events, they add up to the same message, and the blocks go back unchanged in the next turn. */
+#define GROUNDED "{\"model\": \"us.amazon.nova-2-lite-v1:0\", \"tools\": [{\"type\": \"system_tool\", \"name\": \"nova_grounding\"}], " \
+    "\"messages\": [[\"human\", \"What is new in Rust?\"]]"
+
+typedef struct {
+    int server_starts, server_deltas, server_results, server_result_deltas;
+    char message[8192];
+} server_events;
+
+static int count_server_events(const char *event, size_t len, void *user) {
+    server_events *s = user;
+    json_t *e = json_loadb(event, len, 0, NULL);
+    const char *type = json_string_value(json_object_get(e, "type"));
+    if (type && !strcmp(type, "server_tool_call_start")) s->server_starts++;
+    if (type && !strcmp(type, "server_tool_call_delta")) s->server_deltas++;
+    if (type && !strcmp(type, "server_tool_result")) s->server_results++;
+    if (type && !strcmp(type, "server_tool_result_delta")) s->server_result_deltas++;
+    if (type && !strcmp(type, "message")) {
+        json_t *message = json_object_get(e, "message");
+        json_object_del(message, "metrics");
+        json_object_del(message, "request_id");
+        char *dumped = json_dumps(message, JSON_COMPACT | JSON_SORT_KEYS);
+        snprintf(s->message, sizeof s->message, "%s", dumped);
+        free(dumped);
+    }
+    json_decref(e);
+    return 0;
+}
+
+static void test_system_tools(bedrock_client *client) {
+    char *response = NULL;
+    CHECK_STATUS(bedrock_chat(client, GROUNDED "}", &response, NULL), BEDROCK_OK);
+    json_t *reply = json_loads(response ? response : "null", 0, NULL);
+    json_t *blocks = json_object_get(reply, "blocks");
+    json_t *call = json_array_get(blocks, 0), *result = json_array_get(blocks, 1);
+    CHECK(strcmp(json_string_value(json_object_get(call, "type")), "server_tool_use") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(call, "name")), "nova_grounding") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(json_object_get(call, "input"), "query")), "What is new in Rust?") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(result, "type")), "server_tool_result") == 0);
+    CHECK(json_equal(json_object_get(result, "tool_use_id"), json_object_get(call, "id")));
+    CHECK(strcmp(json_string_value(json_object_get(result, "tool_type")), "nova_grounding") == 0);
+    CHECK(json_is_false(json_object_get(result, "is_error")));
+    CHECK(json_is_object(json_object_get(json_array_get(json_object_get(result, "content"), 0), "json")));
+    CHECK(json_array_size(json_object_get(reply, "tool_calls")) == 0);
+    CHECK(strcmp(json_string_value(json_object_get(reply, "stop_reason")), "end_turn") == 0);
+    json_t *cited = json_array_get(blocks, json_array_size(blocks) - 1);
+    json_t *web = json_object_get(json_object_get(json_array_get(json_object_get(cited, "citations"), 0), "location"), "web");
+    CHECK(json_is_string(json_object_get(web, "url")) && json_is_string(json_object_get(web, "domain")));
+
+    server_events s = {0};
+    CHECK_STATUS(bedrock_chat_stream(client, GROUNDED "}", count_server_events, &s, NULL), BEDROCK_OK);
+    CHECK(s.server_starts == 1 && s.server_deltas >= 2 && s.server_results == 1 && s.server_result_deltas >= 1);
+    json_object_del(reply, "metrics");
+    json_object_del(reply, "request_id");
+    json_t *streamed = json_loads(s.message, 0, NULL);
+    CHECK(json_equal(reply, streamed));
+    json_decref(streamed);
+
+    /* The next turn carries the reply's blocks back. */
+    char *history = json_dumps(blocks, JSON_COMPACT);
+    size_t size = strlen(history) + 512;
+    char *follow_up = malloc(size);
+    snprintf(follow_up, size, "{\"model\": \"us.amazon.nova-2-lite-v1:0\", \"tools\": [{\"type\": \"system_tool\", \"name\": \"nova_grounding\"}], "
+             "\"messages\": [[\"human\", \"What is new in Rust?\"], {\"role\": \"assistant\", \"content\": %s}, [\"human\", \"And in Go?\"]]}", history);
+    char *next = NULL;
+    CHECK_STATUS(bedrock_chat(client, follow_up, &next, NULL), BEDROCK_OK);
+    bedrock_string_free(next);
+    free(follow_up);
+    free(history);
+
+    /* InvokeModel has no system tools; a forced call cannot be asked of one. */
+    expect_field(client, GROUNDED ", \"api\": \"invoke\"}", "request.tools[0]");
+    expect_field(client, GROUNDED ", \"tool_choice\": \"any\"}", "request.tool_choice");
+    json_decref(reply);
+    bedrock_string_free(response);
+}
+
 /* A stream keeps its client alive: freeing the client first leaves the stream working. */
 static void test_stream_outlives_client(void) {
     bedrock_client *client = harness_client(url, "");
@@ -224,6 +303,7 @@ int main(int argc, char **argv) {
     test_pull_stream(client);
     test_cancel_from_another_thread(client);
     test_bad_requests(client);
+    test_system_tools(client);
     bedrock_client_free(client);
     test_stream_outlives_client();
     test_status_strings();

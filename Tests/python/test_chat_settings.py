@@ -314,3 +314,37 @@ def test_search_result_blocks_go_to_converse(client, emulator_url):
     with pytest.raises(InvalidArgumentError) as caught:
         client.chat({"model": CLAUDE, "messages": [{"role": "user", "content": [{**block, "content": []}]}]})
     assert caught.value.field == "request.messages[0].content[0].content"
+
+
+def test_system_tools_run_by_the_service_come_back_as_server_tool_blocks(client, emulator_url):
+    request = {"model": "us.amazon.nova-2-lite-v1:0", "messages": [["human", "What is new in Rust?"]],
+               "tools": [{"type": "system_tool", "name": "nova_grounding"}]}
+    clear_recorded(emulator_url)
+    reply = client.chat(request)
+    _, body = sent(emulator_url)
+    assert body["toolConfig"] == {"tools": [{"systemTool": {"name": "nova_grounding"}}]}
+    call, result = reply["blocks"][:2]
+    assert call == {"type": "server_tool_use", "id": call["id"], "name": "nova_grounding",
+                    "input": {"query": "What is new in Rust?"}}
+    assert result["type"] == "server_tool_result" and result["tool_use_id"] == call["id"]
+    assert result["tool_type"] == "nova_grounding" and result["is_error"] is False
+    assert [source["domain"] for source in result["content"][0]["json"]["results"]] == ["www.example.com", "news.example.org"]
+    assert reply["tool_calls"] == [] and reply["stop_reason"] == "end_turn"
+    web = [citation["location"]["web"] for block in reply["blocks"] for citation in block.get("citations", [])]
+    assert [location["domain"] for location in web] == ["www.example.com", "news.example.org"]
+
+    events = list(client.chat_stream(request))
+    types = [event["type"] for event in events]
+    assert types.count("server_tool_call_start") == 1 and types.count("server_tool_result") == 1
+    args = "".join(event["args"] for event in events if event["type"] == "server_tool_call_delta")
+    assert json.loads(args) == call["input"]
+    assert events[-1]["message"]["blocks"] == reply["blocks"]
+
+    # The call and its result go back as Converse gave them.
+    follow_up = {**request, "messages": [*request["messages"], {"role": "assistant", "content": reply["blocks"]},
+                                         ["human", "And in Go?"]]}
+    client.chat(follow_up)
+    _, body = sent(emulator_url)
+    assert body["messages"][1]["content"][:2] == [
+        {"toolUse": {"toolUseId": call["id"], "name": "nova_grounding", "input": call["input"], "type": "server_tool_use"}},
+        {"toolResult": {"toolUseId": call["id"], "content": result["content"], "status": "success", "type": "nova_grounding"}}]

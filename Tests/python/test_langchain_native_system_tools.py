@@ -274,3 +274,9 @@ def test_system_tools_e2e_against_the_emulator(emulator_url, stream):
     body = recorded(emulator_url)[-1]["body"]
     assert body["toolConfig"]["tools"] == [{"systemTool": {"name": "nova_grounding"}}]
     assert reply.tool_calls == [] and reply.text
+    call, result = without_stream_members(reply.content)[:2]
+    assert call["type"] == "server_tool_use" and call["input"] == {"query": "What is new in Bedrock?"}
+    assert result["type"] == "server_tool_result" and result["tool_use_id"] == call["id"] and not result["is_error"]
+    # The emulator takes the reply back in the next turn, as Bedrock would.
+    model.invoke([HumanMessage("What is new in Bedrock?"), reply, HumanMessage("Tell me more.")])
+    assert recorded(emulator_url)[-1]["body"]["messages"][1]["content"][0]["toolUse"]["type"] == "server_tool_use"
