@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -64,6 +65,12 @@ static const char help_text[] =
     "                          --no-stream: the whole response); no usage line\n"
     "      --no-stream         wait for the whole reply, then print it\n"
     "  -q, --quiet             no usage line on stderr\n"
+    "      --parallel FILE     send each line of FILE (\"-\": stdin) as a prompt of its own, all\n"
+    "                          at once (over HTTP/2, on one connection); PROMPT, if given, goes\n"
+    "                          before each line. The replies print in the order of the lines,\n"
+    "                          each under a \"==> N: LINE <==\" header (--json: every event,\n"
+    "                          tagged with its \"prompt\" number, as it arrives); a failed\n"
+    "                          prompt is reported and the others still print\n"
     "\n"
     "AWS:\n"
     "      --profile NAME      shared config profile; default $AWS_PROFILE, else \"default\"\n"
@@ -83,6 +90,7 @@ static const char help_text_more[] =
     "  " PROGRAM " --image chart.png \"What does this chart show?\"\n"
     "  " PROGRAM " --tools tools.json \"What is the weather in Paris?\"\n"
     "  " PROGRAM " --json \"Hi\" | jq -r 'select(.type == \"text\") | .text'\n"
+    "  " PROGRAM " --parallel questions.txt \"Answer in one sentence:\"\n"
     "  " PROGRAM " --region us-west-2 -m us.anthropic.claude-3-5-haiku-20241022-v1:0 \"Hi\"\n"
     "\n"
     "Environment:\n"
@@ -206,6 +214,7 @@ typedef struct {
     const char *region;
     const char *endpoint_url;
     const char *tools_file;
+    const char *parallel_file; /* --parallel: one prompt per line */
     const char **images;
     size_t image_count;
     double temperature;
@@ -228,6 +237,7 @@ enum {
     OPT_PROFILE,
     OPT_REGION,
     OPT_ENDPOINT_URL,
+    OPT_PARALLEL,
 };
 
 static const struct option long_options[] = {
@@ -245,6 +255,7 @@ static const struct option long_options[] = {
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"region", required_argument, NULL, OPT_REGION},
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT_URL},
+    {"parallel", required_argument, NULL, OPT_PARALLEL},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -315,6 +326,7 @@ static void parse_options(int argc, char **argv, options *o) {
         case OPT_PROFILE: o->profile = nonempty("--profile", optarg); break;
         case OPT_REGION: o->region = nonempty("--region", optarg); break;
         case OPT_ENDPOINT_URL: o->endpoint_url = nonempty("--endpoint-url", optarg); break;
+        case OPT_PARALLEL: o->parallel_file = nonempty("--parallel", optarg); break;
         case 'h':
             fputs(help_text, stdout);
             fputs(help_text_more, stdout);
@@ -798,6 +810,8 @@ static void print_usage(json_t *message, const char *requested_model) {
    that arrives while no stream can be cancelled, exits at once. */
 static pthread_mutex_t signal_lock = PTHREAD_MUTEX_INITIALIZER;
 static bedrock_stream *active_stream;
+static bedrock_call **active_calls; /* --parallel's calls */
+static size_t active_call_count;
 static int received_signal;
 
 static void *wait_for_signals(void *arg) {
@@ -809,9 +823,11 @@ static void *wait_for_signals(void *arg) {
         bool again = received_signal != 0;
         received_signal = signal_number;
         bedrock_stream *stream = active_stream;
+        bool cancellable = stream || active_call_count;
         if (stream && !again) bedrock_stream_cancel(stream);
+        for (size_t i = 0; i < active_call_count && !again; i++) bedrock_call_cancel(active_calls[i]);
         pthread_mutex_unlock(&signal_lock);
-        if (!stream || again) {
+        if (!cancellable || again) {
             fflush(stdout);
             _exit(EXIT_SIGNAL_BASE + signal_number);
         }
@@ -837,6 +853,14 @@ static void set_active_stream(bedrock_stream *stream) {
     pthread_mutex_lock(&signal_lock);
     active_stream = stream;
     if (stream && received_signal) bedrock_stream_cancel(stream);
+    pthread_mutex_unlock(&signal_lock);
+}
+
+static void set_active_calls(bedrock_call **calls, size_t count) {
+    pthread_mutex_lock(&signal_lock);
+    active_calls = calls;
+    active_call_count = count;
+    for (size_t i = 0; i < count && received_signal; i++) bedrock_call_cancel(calls[i]);
     pthread_mutex_unlock(&signal_lock);
 }
 
@@ -881,6 +905,175 @@ static bedrock_status run_plain(bedrock_client *client, const char *request, pri
     return BEDROCK_OK;
 }
 
+/* ---- --parallel ------------------------------------------------------------------------- */
+
+/* One line of --parallel's file, sent as a call of its own on a bedrock_multi. */
+typedef struct {
+    const options *o;
+    int number; /* 1-based, as the headers and --json's "prompt" say */
+    char *line;
+    bedrock_call *call;
+    json_t *response; /* on success */
+    int code;         /* the exit code this prompt alone would give; 0 on success */
+    bool done;
+} parallel_job;
+
+/* The non-blank lines of --parallel's file, with PROMPT (when given) before each. */
+static size_t read_parallel_lines(const options *o, parallel_job **out) {
+    buffer input = {0};
+    FILE *file = strcmp(o->parallel_file, "-") ? fopen(o->parallel_file, "rb") : stdin;
+    if (!file || !read_all(file, &input))
+        usage_error("cannot read --parallel %s: %s", o->parallel_file, strerror(errno));
+    if (file != stdin) fclose(file);
+    if (memchr(input.data, 0, input.len)) usage_error("--parallel %s contains a NUL byte", o->parallel_file);
+    for (int i = 0; i < o->word_count; i++)
+        if (!strcmp(o->words[i], "-")) usage_error("'-' cannot be used with --parallel: the prompts are its lines");
+    char *prefix = o->word_count ? read_prompt(o) : NULL;
+    parallel_job *jobs = NULL;
+    size_t count = 0;
+    for (char *line = input.data, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = 0;
+        line[strcspn(line, "\r")] = 0;
+        if (is_blank(line)) continue;
+        buffer prompt = {0};
+        if (prefix) {
+            buffer_append(&prompt, prefix, strlen(prefix));
+            buffer_append(&prompt, " ", 1);
+        }
+        buffer_append(&prompt, line, strlen(line));
+        parallel_job *grown = realloc(jobs, (count + 1) * sizeof *jobs);
+        if (!grown) die_oom();
+        jobs = grown;
+        jobs[count] = (parallel_job){.o = o, .number = (int)count + 1, .line = prompt.data};
+        count++;
+    }
+    free(prefix);
+    buffer_free(&input);
+    if (count == 0) usage_error("--parallel %s has no prompts (one per line)", o->parallel_file);
+    *out = jobs;
+    return count;
+}
+
+/* --json: `object` as one line, tagged with the prompt's number. */
+static void print_tagged_line(json_t *object, int number) {
+    json_object_set_new(object, "prompt", json_integer(number));
+    char *line = json_dumps(object, JSON_COMPACT);
+    if (line) puts(line);
+    fflush(stdout);
+    free(line);
+}
+
+static int parallel_event(const char *event_json, size_t len, void *user_data) {
+    json_t *event = json_loadb(event_json, len, 0, NULL);
+    print_tagged_line(event, ((parallel_job *)user_data)->number);
+    json_decref(event);
+    return 0;
+}
+
+static void parallel_done(bedrock_call *call, bedrock_status status, const char *result_json,
+                          const bedrock_error *err, void *user_data) {
+    (void)call;
+    parallel_job *job = user_data;
+    job->done = true;
+    if (status == BEDROCK_OK) {
+        job->response = json_loads(result_json, 0, NULL);
+        return;
+    }
+    int signal_number = take_received_signal();
+    if (job->o->json) {
+        json_t *line = json_pack("{s:s, s:o?}", "type", "error", "error",
+                                 err ? json_loads(bedrock_error_json(err), 0, NULL) : NULL);
+        print_tagged_line(line, job->number);
+        json_decref(line);
+    } else {
+        fprintf(stderr, "==> %d: %s <==\n", job->number, job->line);
+    }
+    job->code = status == BEDROCK_ERR_CANCELLED && signal_number ? EXIT_SIGNAL_BASE + signal_number
+                                                                : report_error(job->o, status, err);
+}
+
+/* Prints a finished prompt's reply (a failure was reported when it happened). */
+static void print_parallel_reply(parallel_job *job, size_t count) {
+    if (!job->response) return;
+    if (job->o->json) {  /* the events went out as they came; with --no-stream, the response now */
+        if (job->o->no_stream) print_tagged_line(job->response, job->number);
+        return;
+    }
+    if (count > 1) printf("%s==> %d: %s <==\n", job->number > 1 ? "\n" : "", job->number, job->line);
+    printer p = {0};
+    print_response(&p, job->response);
+    fflush(stdout);
+    if (!job->o->quiet) print_usage(job->response, job->o->model);
+}
+
+/* Sends every line at once on one bedrock_multi, driven here with poll, and prints the replies
+   in the order of the lines as they complete. Returns the exit code: the first failure's. */
+static int run_parallel(bedrock_client *client, const options *o) {
+    parallel_job *jobs = NULL;
+    size_t count = read_parallel_lines(o, &jobs);
+    bedrock_multi *multi = NULL;
+    bedrock_error *err = NULL;
+    bedrock_status status = bedrock_multi_new(client, NULL, &multi, &err);
+    if (status != BEDROCK_OK) {
+        int code = report_error(o, status, err);
+        bedrock_error_free(err);
+        return code;
+    }
+    bedrock_call **calls = calloc(count, sizeof *calls);
+    if (!calls) die_oom();
+    size_t started = 0;
+    for (size_t i = 0; i < count; i++) {
+        char *request = build_request(o, jobs[i].line);
+        bool events = o->json && !o->no_stream;
+        status = events ? bedrock_multi_chat_stream(multi, request, parallel_event, parallel_done, &jobs[i], &jobs[i].call, &err)
+                        : bedrock_multi_chat(multi, request, parallel_done, &jobs[i], &jobs[i].call, &err);
+        free(request);
+        if (status == BEDROCK_OK) {
+            calls[started++] = jobs[i].call;
+        } else {
+            parallel_done(NULL, status, NULL, err, &jobs[i]);
+            bedrock_error_free(err);
+            err = NULL;
+        }
+    }
+    set_active_calls(calls, started);
+    bool progress = !o->json && !o->quiet && isatty(STDERR_FILENO);
+    size_t next = 0, finished = 0;
+    while (next < count) {
+        finished = 0;
+        for (size_t i = 0; i < count; i++) finished += jobs[i].done;
+        if (progress) fprintf(stderr, "\r\033[K[%zu of %zu replies]", finished, count);
+        for (; next < count && jobs[next].done; next++) {
+            if (progress) fputs("\r\033[K", stderr);
+            print_parallel_reply(&jobs[next], count);
+        }
+        if (next == count) break;
+        struct pollfd ready = {.fd = bedrock_multi_fd(multi), .events = POLLIN};
+        long timeout = bedrock_multi_timeout_ms(multi);
+        poll(&ready, 1, timeout < 0 || timeout > 100 ? 100 : (int)timeout);
+        int running = 0;
+        if (bedrock_multi_perform(multi, 0, &running, &err) != BEDROCK_OK) {
+            int code = report_error(o, bedrock_error_status(err), err);
+            bedrock_error_free(err);
+            err = NULL;
+            if (code) break;
+        }
+    }
+    set_active_calls(NULL, 0);
+    for (size_t i = 0; i < count; i++) bedrock_call_free(jobs[i].call);
+    bedrock_multi_free(multi); /* runs the on_done of calls a failed perform left, which read the jobs */
+    int code = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!code) code = jobs[i].code;
+        json_decref(jobs[i].response);
+        free(jobs[i].line);
+    }
+    free(calls);
+    free(jobs);
+    return code;
+}
+
 int main(int argc, char **argv) {
     options o = {0};
     parse_options(argc, argv, &o);
@@ -888,11 +1081,27 @@ int main(int argc, char **argv) {
         fprintf(stderr, PROGRAM ": warning: built for libbedrock %s but loaded %s\n", BEDROCK_VERSION,
                 bedrock_version());
 
+    char *config = build_config(&o);
+    if (o.parallel_file) {
+        start_signal_thread();
+        bedrock_client *client = NULL;
+        bedrock_error *err = NULL;
+        bedrock_status status = bedrock_client_new(config, &client, &err);
+        int code = status == BEDROCK_OK ? run_parallel(client, &o) : report_error(&o, status, err);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, PROGRAM ": could not write the replies to stdout: %s\n", strerror(errno));
+            if (code == 0) code = EXIT_OTHER;
+        }
+        bedrock_error_free(err);
+        bedrock_client_free(client);
+        free(config);
+        free(o.images);
+        return code;
+    }
     char *prompt = read_prompt(&o);
     if (is_blank(prompt) && o.image_count == 0)
         usage_error("the prompt is empty: give it as arguments, or on stdin");
     char *request = build_request(&o, prompt);
-    char *config = build_config(&o);
     if (!o.no_stream) start_signal_thread();
 
     bedrock_client *client = NULL;

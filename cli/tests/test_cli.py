@@ -365,6 +365,57 @@ class BedrockChatTest(unittest.TestCase):
         self.assertEqual(process.returncode, 130)
         self.assertIn("interrupted", err)
 
+    # ---- --parallel ------------------------------------------------------------------------
+
+    def test_parallel_prints_the_replies_in_the_order_of_the_lines(self):
+        # The first line's reply arrives last; it still prints first. Blank lines are skipped.
+        prompts = self.file("prompts.txt", f"[[fault:token_delay:150]] one {self.marker}\n\n  \ntwo\r\nthree")
+        result = self.run_cli("--parallel", prompts, "Say:")
+        self.assert_ok(result)
+        self.assertEqual(result.stdout, f"==> 1: Say: [[fault:token_delay:150]] one {self.marker} <==\n"
+                                        f"You said: Say: [[fault:token_delay:150]] one {self.marker}\n\n"
+                                        "==> 2: Say: two <==\nYou said: Say: two\n\n"
+                                        "==> 3: Say: three <==\nYou said: Say: three\n")
+        self.assertEqual(len(USAGE_LINE.findall(result.stderr)), 3, result.stderr)
+
+    def test_parallel_json_tags_every_event_with_its_prompt(self):
+        result = self.run_cli("--json", "--parallel", "-", input="alpha\nbeta\n")
+        self.assert_ok(result)
+        events = [json.loads(line) for line in result.stdout.splitlines()]
+        for number, word in [(1, "alpha"), (2, "beta")]:
+            mine = [event for event in events if event["prompt"] == number]
+            self.assertEqual(mine[0]["type"], "start")
+            self.assertEqual(mine[-1]["type"], "message")
+            text = "".join(event["text"] for event in mine if event["type"] == "text")
+            self.assertEqual(text, f"You said: {word}")
+            self.assertEqual(mine[-1]["message"]["content"], text)
+
+    def test_parallel_reports_a_failed_prompt_and_prints_the_others(self):
+        result = self.run_cli("--parallel", "-", input="one\n[[fault:access_denied]] two\nthree\n")
+        self.assertEqual(result.returncode, 17, result.stderr)
+        self.assertEqual(result.stdout, "==> 1: one <==\nYou said: one\n\n==> 3: three <==\nYou said: three\n")
+        self.assertIn("==> 2: [[fault:access_denied]] two <==\nbedrock-chat: access denied", result.stderr)
+
+    def test_parallel_without_prompts_is_a_usage_error(self):
+        result = self.run_cli("--parallel", "-", input="\n  \n")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("has no prompts", result.stderr)
+        result = self.run_cli("--parallel", os.path.join(self.tmp.name, "missing.txt"))
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("cannot read --parallel", result.stderr)
+
+    def test_ctrl_c_cancels_every_parallel_prompt(self):
+        prompts = self.file("slow.txt", "[[fault:delay:5000]] one two\n[[fault:delay:5000]] three four\n")
+        process = subprocess.Popen([CLI, "--parallel", prompts], env=self.env(), stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+        self.assertLess(time.monotonic() - started, 2.0)
+        self.assertEqual(process.returncode, 130, err)
+        self.assertEqual(out, "")
+
     # ---- usage ---------------------------------------------------------------------------
 
     def test_help(self):
