@@ -258,8 +258,9 @@ bedrock_status bedrock_operation(bedrock_client *client, const char *operation, 
 
 /* A streaming operation by name ("ConverseStream", "InvokeModelWithResponseStream"): calls
    `on_event` with each event as boto3 yields it, such as {"contentBlockDelta": {...}} or
-   {"chunk": {"bytes": "<the chunk's text>"}}. InvokeModelWithBidirectionalStream is not
-   supported yet (BEDROCK_ERR_INVALID_ARGUMENT says so). */
+   {"chunk": {"bytes": "<the chunk's text>"}}. InvokeModelWithBidirectionalStream takes its
+   input events in params_json ("body": [{"chunk": {"bytes": "..."}}, ...]) and sends them all
+   at once, each signed (docs/c-api.md, "Operations by name"). */
 bedrock_status bedrock_operation_stream(bedrock_client *client, const char *operation, const char *params_json,
                                         bedrock_event_fn on_event, void *user_data, bedrock_error **err);
 

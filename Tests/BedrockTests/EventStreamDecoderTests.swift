@@ -19,6 +19,14 @@ final class EventStreamDecoderTests: XCTestCase {
         }
     }
 
+    /// The encoder (for InvokeModelWithBidirectionalStream's request body) writes each vector's
+    /// messages back to the very bytes the independent Python encoder wrote.
+    func test_validVectors_encodeBackToTheirBytes() throws {
+        for vector in try Vectors.load().valid {
+            XCTAssertEqual(vector.expected.flatMap(\.encoded), vector.bytes, vector.name)
+        }
+    }
+
     func test_validVectors_decodedByteByByte_equalExpected() throws {
         for vector in try Vectors.load().valid {
             let outcome = decode(vector.bytes, chunkSizes: Array(repeating: 1, count: vector.bytes.count))

@@ -345,4 +345,43 @@ final class SigV4Tests: XCTestCase {
             XCTAssertEqual(error as? SigningError, .emptyBearerToken)
         }
     }
+
+    // MARK: - Event-stream bodies (InvokeModelWithBidirectionalStream)
+
+    /// aws-sdk-go-v2's TestStreamSigner_GetSignature (aws/signer/v4/stream_test.go): the same
+    /// credentials, scope, seed and messages give the same chain of signatures.
+    func test_eventSignatures_matchAWSSDKForGo() throws {
+        let signer = SigV4Signer(credentials: Credentials(accessKeyId: "AKID", secretAccessKey: "SECRET"),
+                                 service: "transcribestreaming", region: "us-east-1")
+        var events = EventStreamSigner(signer: signer, seedSignature: hexEncoded(Array("foobarbazqux".utf8)))
+        let expected = [("foo", 10, "e3a136405ec1152f62136742efd41f8639cd647a1cf21fab12aedb22cccd8999"),
+                        ("bar", 20, "92a6ad677e839d3003672cb2cefc71ef80d42e8cb300fefce0807e8398c74068"),
+                        ("baz", 30, "46d6660bd40f2ff5d6246a347895cabe7f4e89d9e1f4c6dad6dabdc801923be1"),
+                        ("", 30, "492bcb3e21de447c85f8a9bef6c0eb833e992e405b9b3584be84edaccc5aad18")]
+        for (text, seconds, signature) in expected {
+            XCTAssertEqual(try events.signature(headers: Array(text.utf8), payload: Array(text.utf8), timestamp: Int64(seconds)),
+                           signature, text)
+        }
+    }
+
+    func test_eventEnvelopes_carryTheDateAndTheChainedSignature() throws {
+        let signer = SigV4Signer(credentials: Credentials(accessKeyId: "AKID", secretAccessKey: "SECRET"),
+                                 service: "bedrock", region: "us-east-1")
+        var events = EventStreamSigner(signer: signer, seedSignature: String(repeating: "ab", count: 32))
+        var check = events
+        let event = EventStreamMessage(headers: [EventStreamHeader(name: ":event-type", value: .string("chunk"))],
+                                       payload: Array(#"{"bytes":"aGk="}"#.utf8)).encoded
+        let body = try events.body(events: [event], timestampMs: 1_700_000_000_123)
+        var decoder = EventStreamDecoder()
+        var envelopes: [EventStreamMessage] = []
+        try body.withUnsafeBytes { bytes in try decoder.feed(bytes) { envelopes.append($0) } }
+        XCTAssertEqual(envelopes.map(\.payload), [event, []], "the event, then the empty envelope that ends the stream")
+        for envelope in envelopes {
+            XCTAssertEqual(envelope.header(":date"), .timestamp(1_700_000_000_123))
+            let date = EventStreamHeader(name: ":date", value: .timestamp(1_700_000_000_123)).encoded
+            let signature = try check.signature(headers: date, payload: envelope.payload, timestamp: 1_700_000_000)
+            XCTAssertEqual(envelope.header(":chunk-signature").map { if case .byteArray(let bytes) = $0 { hexEncoded(bytes) } else { "" } },
+                           signature)
+        }
+    }
 }

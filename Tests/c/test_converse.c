@@ -100,8 +100,11 @@ static void test_operations_by_name(bedrock_client *client) {
     CHECK_ERROR(bedrock_operation(client, "Converse", "{}", NULL, &err), invalid, err, "response_json");
     CHECK_ERROR(bedrock_operation_stream(client, "ConverseStream", "{\"modelId\": \"m\"}", NULL, NULL, &err),
                 invalid, err, "on_event");
-    CHECK_ERROR(bedrock_operation_stream(client, "InvokeModelWithBidirectionalStream", "{\"modelId\": \"m\"}",
-                                         collect, &c, &err), invalid, err, "not supported yet");
+    CHECK_ERROR(bedrock_operation_stream(client, "InvokeModelWithBidirectionalStream", "{\"modelId\": \"m\", \"body\": \"x\"}",
+                                         collect, &c, &err), invalid, err, "expected an array of events");
+    CHECK_ERROR(bedrock_operation_stream(client, "InvokeModelWithBidirectionalStream",
+                                         "{\"modelId\": \"m\", \"body\": [{\"chunk\": {\"bytes\": 1}}]}",
+                                         collect, &c, &err), invalid, err, "params.body[0].chunk.bytes");
 }
 
 static void test_callback_cancels(bedrock_client *client) {

@@ -126,7 +126,7 @@ def without_latency(chunk_text):
     ("ListAsyncInvokes", {"maxResults": "ten"}, "params.maxResults", "expected an integer"),
     ("ListAsyncInvokes", {"submitTimeAfter": "yesterday"}, "params.submitTimeAfter", "ISO 8601"),
     ("ConverseStream", {"modelId": MODEL}, "operation", "bedrock_operation_stream"),
-    ("InvokeModelWithBidirectionalStream", {"modelId": MODEL}, "operation", "not supported yet"),
+    ("InvokeModelWithBidirectionalStream", {"modelId": MODEL, "body": []}, "operation", "bedrock_operation_stream"),
 ])
 def test_bad_operations_and_members_are_refused_before_anything_is_sent(client, emulator_url, name, params, field, words):
     clear_recorded(emulator_url)

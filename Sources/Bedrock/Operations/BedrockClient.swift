@@ -168,6 +168,7 @@ final class BedrockClient: Sendable {
     func signedRequest(_ request: MultiCall.Request) throws(BedrockError) -> HTTPRequest? {
         let path = config.endpoint.wirePath(request.path)
         var headers = [("Host", config.endpoint.hostHeader)] + request.headers
+        var body = request.body
         switch config.authentication {
         case .bearer(let token):
             // The signer checks the headers it signs; a bearer request's are checked here, so
@@ -176,6 +177,8 @@ final class BedrockClient: Sendable {
                 try SigV4Signer.validate(headers: headers)
                 return try BearerToken.authorizationHeader(token: token)
             })
+            // The token covers the request; its events go as they are.
+            if let events = request.inputEvents { body = events.flatMap { $0 } }
         case .sigV4:
             guard let credentialCache else { throw BedrockError(.internal, "SigV4 client without a credential cache") }
             guard let credentials = credentialCache.usableWithoutFetching else { return nil }
@@ -183,13 +186,27 @@ final class BedrockClient: Sendable {
             if credentialCache.refreshAdvised { fetchCredentialsInBackground { _ in } }
             let signer = SigV4Signer(credentials: credentials,
                                      service: ResolvedClientConfig.signingService, region: config.region, keyCache: signingKeys)
-            headers += try mapSigningError { () throws(SigningError) in
-                try signer.sign(method: request.method, host: config.endpoint.hostHeader, path: path, query: request.query,
-                                headers: headers, body: request.body, timestamp: Int64(time(nil)))
+            let timestamp = Int64(time(nil))
+            guard let events = request.inputEvents else {
+                headers += try mapSigningError { () throws(SigningError) in
+                    try signer.sign(method: request.method, host: config.endpoint.hostHeader, path: path, query: request.query,
+                                    headers: headers, body: request.body, timestamp: timestamp)
+                }
+                break
+            }
+            // An event-stream body: the request is signed without it, and each event in turn.
+            headers.append((SigV4Signer.contentSHA256Header, EventStreamSigner.payloadHash))
+            try mapSigningError { () throws(SigningError) in
+                let signature = try signer.signature(method: request.method, host: config.endpoint.hostHeader, path: path,
+                                                     query: request.query, headers: headers,
+                                                     body: UnsafeRawBufferPointer(start: nil, count: 0), timestamp: timestamp)
+                headers += signature.headers.map { ($0.name, $0.value) }
+                var eventSigner = EventStreamSigner(signer: signer, seedSignature: signature.signature)
+                body = try eventSigner.body(events: events, timestampMs: timestamp * 1_000)
             }
         }
         let url = config.endpoint.url(path: request.path) + (request.query.isEmpty ? "" : "?" + request.query)
-        return HTTPRequest(method: request.method, url: url, headers: headers, body: request.body)
+        return HTTPRequest(method: request.method, url: url, headers: headers, body: body)
     }
 
 }

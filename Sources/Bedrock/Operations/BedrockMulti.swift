@@ -350,7 +350,10 @@ final class BedrockMulti: @unchecked Sendable {
             var transport = client.config.transport
             // curl ends the attempt when the call's time is up.
             if let deadline = call.deadline { transport.timeoutMs = Int(deadline - now) }
-            let transfer = try engine.makeTransfer(request, options: transport, httpVersion: httpVersion)
+            // Bedrock takes an event-stream request body only over HTTP/2.
+            let version = call.request.inputEvents != nil && client.config.endpoint.scheme == "https"
+                ? Int(CURL_HTTP_VERSION_2_0) : httpVersion
+            let transfer = try engine.makeTransfer(request, options: transport, httpVersion: version)
             if call.kind.isStream {
                 transfer.onBody = { [unowned call, unowned self] (bytes) throws(BedrockError) in
                     call.receive(bytes)

@@ -44,6 +44,9 @@ final class MultiCall: @unchecked Sendable {
         /// Every header but Host and the authentication ones.
         var headers: [HTTPHeader]
         var body: [UInt8]
+        /// A request body that is an event stream (InvokeModelWithBidirectionalStream): its
+        /// events, encoded, which each signing wraps in signed envelopes to make the body.
+        var inputEvents: [[UInt8]]?
 
         /// A request to one of the model operations the shorthand functions call, with a JSON
         /// body (or a provider's body) and the answer the operation gives (JSON or a stream).
@@ -58,7 +61,7 @@ final class MultiCall: @unchecked Sendable {
         }
 
         init(operationName: String, modelId: String?, method: String, path: String, query: String,
-             headers: [HTTPHeader], body: [UInt8]) {
+             headers: [HTTPHeader], body: [UInt8], inputEvents: [[UInt8]]? = nil) {
             self.operationName = operationName
             self.modelId = modelId
             self.method = method
@@ -66,6 +69,7 @@ final class MultiCall: @unchecked Sendable {
             self.query = query
             self.headers = headers
             self.body = body
+            self.inputEvents = inputEvents
         }
     }
 

@@ -38,20 +38,14 @@ struct OperationModel: Sendable {
     let output: [Member]
     /// Stream events with a top-level blob member, as (event, member).
     let blobEvents: [(String, String)]
-    /// The request itself is an event stream (InvokeModelWithBidirectionalStream).
-    let inputStreams: Bool
 
     /// The response is an event stream.
     var streams: Bool { output.contains { $0.eventStream } }
 
-    /// The operation named `name`; INVALID_ARGUMENT for a name the service model lacks, or
-    /// one the library cannot send yet.
+    /// The operation named `name`; INVALID_ARGUMENT for a name the service model lacks.
     static func named(_ name: String) throws(BedrockError) -> OperationModel {
         guard let model = all[name] else {
             throw .invalidArgument("operation", "\"\(name)\" is not a Bedrock Runtime operation (known: \(all.keys.sorted().joined(separator: ", ")))")
-        }
-        if model.inputStreams {
-            throw .invalidArgument("operation", "\(name) is not supported yet: it needs a bidirectional HTTP/2 stream, which the library does not send")
         }
         return model
     }
@@ -72,6 +66,7 @@ struct OperationModel: Sendable {
         var headers: [HTTPHeader] = []
         var body = JSONObject()
         var payload: [UInt8]?
+        var events: [[UInt8]]?
         for member in input {
             let field = "params.\(member.name)"
             guard let value = try value(of: member, in: given) else { continue }
@@ -93,6 +88,8 @@ struct OperationModel: Sendable {
                     throw .invalidArgument(field, "contains CR, LF or another control character")
                 }
                 headers.append((header, text))
+            case .payload where member.eventStream:
+                events = try Self.inputEvents(value, field: field)
             case .payload:
                 payload = try Self.blobBytes(value, field: field)
             case .body:
@@ -100,15 +97,41 @@ struct OperationModel: Sendable {
             }
         }
         let hasBodyMembers = input.contains { $0.location == .body }
-        if !headers.contains(where: { $0.name.lowercased() == "content-type" }), payload != nil || hasBodyMembers {
+        if events != nil {
+            headers.append(("Content-Type", Self.eventStreamType))
+        } else if !headers.contains(where: { $0.name.lowercased() == "content-type" }), payload != nil || hasBodyMembers {
             headers.append(("Content-Type", "application/json"))
         }
         if !headers.contains(where: { $0.name.lowercased() == "accept" }) {
-            headers.append(("Accept", streams ? "application/vnd.amazon.eventstream" : "application/json"))
+            headers.append(("Accept", streams ? Self.eventStreamType : "application/json"))
         }
         let bytes = payload ?? (hasBodyMembers ? Array(JSON.object(body).serialized().utf8) : [])
         return MultiCall.Request(operationName: name, modelId: given["modelId"]?.stringValue, method: method,
-                                 path: path, query: query.joined(separator: "&"), headers: headers, body: bytes)
+                                 path: path, query: query.joined(separator: "&"), headers: headers, body: bytes,
+                                 inputEvents: events)
+    }
+
+    static let eventStreamType = "application/vnd.amazon.eventstream"
+
+    /// An input event stream's events, each `{"chunk": {"bytes": ...}}` with the bytes as a top-level
+    /// blob takes them, encoded as the service reads them: a `chunk` event whose JSON payload holds
+    /// the bytes in base64.
+    static func inputEvents(_ value: JSON, field: String) throws(BedrockError) -> [[UInt8]] {
+        guard case .array(let list) = value else {
+            throw .invalidArgument(field, "expected an array of events such as {\"chunk\": {\"bytes\": \"...\"}}, got \(value.typeName)")
+        }
+        return try list.enumerated().map { (index, event) throws(BedrockError) in
+            let path = "\(field)[\(index)]"
+            guard case .object(let members) = event, members.count == 1, case .object(let chunk)? = members["chunk"],
+                  chunk.count == 1, let bytes = chunk["bytes"] else {
+                throw .invalidArgument(path, "expected {\"chunk\": {\"bytes\": \"...\"}}, the one event the service takes")
+            }
+            let payload = JSON.object(JSONObject(["bytes": .string(base64Encoded(try blobBytes(bytes, field: "\(path).chunk.bytes")))]))
+            return EventStreamMessage(headers: [EventStreamHeader(name: ":event-type", value: .string("chunk")),
+                                                EventStreamHeader(name: ":content-type", value: .string("application/json")),
+                                                EventStreamHeader(name: ":message-type", value: .string("event"))],
+                                      payload: Array(payload.serialized().utf8)).encoded
+        }
     }
 
     /// The member's value, an idempotency token made up when it is missing, or nil.

@@ -14,8 +14,7 @@ extension OperationModel {
                 Member(name: "outputScope", location: .body, type: .string),
             ],
             output: [],
-            blobEvents: [],
-            inputStreams: false),
+            blobEvents: []),
         "Converse": OperationModel(
             name: "Converse", method: "POST", uri: "/model/{modelId}/converse",
             input: [
@@ -35,8 +34,7 @@ extension OperationModel {
                 Member(name: "outputConfig", location: .body, type: .structure),
             ],
             output: [],
-            blobEvents: [],
-            inputStreams: false),
+            blobEvents: []),
         "ConverseStream": OperationModel(
             name: "ConverseStream", method: "POST", uri: "/model/{modelId}/converse-stream",
             input: [
@@ -58,8 +56,7 @@ extension OperationModel {
             output: [
                 Member(name: "stream", location: .payload, type: .structure, eventStream: true),
             ],
-            blobEvents: [],
-            inputStreams: false),
+            blobEvents: []),
         "CountTokens": OperationModel(
             name: "CountTokens", method: "POST", uri: "/model/{modelId}/count-tokens",
             input: [
@@ -67,16 +64,14 @@ extension OperationModel {
                 Member(name: "input", location: .body, type: .structure, required: true),
             ],
             output: [],
-            blobEvents: [],
-            inputStreams: false),
+            blobEvents: []),
         "GetAsyncInvoke": OperationModel(
             name: "GetAsyncInvoke", method: "GET", uri: "/async-invoke/{invocationArn}",
             input: [
                 Member(name: "invocationArn", location: .uri("invocationArn"), type: .string, required: true),
             ],
             output: [],
-            blobEvents: [],
-            inputStreams: false),
+            blobEvents: []),
         "InvokeGuardrailChecks": OperationModel(
             name: "InvokeGuardrailChecks", method: "POST", uri: "/guardrail-checks/invoke",
             input: [
@@ -84,8 +79,7 @@ extension OperationModel {
                 Member(name: "checks", location: .body, type: .structure, required: true),
             ],
             output: [],
-            blobEvents: [],
-            inputStreams: false),
+            blobEvents: []),
         "InvokeModel": OperationModel(
             name: "InvokeModel", method: "POST", uri: "/model/{modelId}/invoke",
             input: [
@@ -107,8 +101,7 @@ extension OperationModel {
                 Member(name: "performanceConfigLatency", location: .header("X-Amzn-Bedrock-PerformanceConfig-Latency"), type: .string),
                 Member(name: "serviceTier", location: .header("X-Amzn-Bedrock-Service-Tier"), type: .string),
             ],
-            blobEvents: [],
-            inputStreams: false),
+            blobEvents: []),
         "InvokeModelWithBidirectionalStream": OperationModel(
             name: "InvokeModelWithBidirectionalStream", method: "POST", uri: "/model/{modelId}/invoke-with-bidirectional-stream",
             input: [
@@ -118,8 +111,7 @@ extension OperationModel {
             output: [
                 Member(name: "body", location: .payload, type: .structure, required: true, eventStream: true),
             ],
-            blobEvents: [("chunk", "bytes")],
-            inputStreams: true),
+            blobEvents: [("chunk", "bytes")]),
         "InvokeModelWithResponseStream": OperationModel(
             name: "InvokeModelWithResponseStream", method: "POST", uri: "/model/{modelId}/invoke-with-response-stream",
             input: [
@@ -141,8 +133,7 @@ extension OperationModel {
                 Member(name: "performanceConfigLatency", location: .header("X-Amzn-Bedrock-PerformanceConfig-Latency"), type: .string),
                 Member(name: "serviceTier", location: .header("X-Amzn-Bedrock-Service-Tier"), type: .string),
             ],
-            blobEvents: [("chunk", "bytes")],
-            inputStreams: false),
+            blobEvents: [("chunk", "bytes")]),
         "ListAsyncInvokes": OperationModel(
             name: "ListAsyncInvokes", method: "GET", uri: "/async-invoke",
             input: [
@@ -155,8 +146,7 @@ extension OperationModel {
                 Member(name: "sortOrder", location: .query("sortOrder"), type: .string),
             ],
             output: [],
-            blobEvents: [],
-            inputStreams: false),
+            blobEvents: []),
         "StartAsyncInvoke": OperationModel(
             name: "StartAsyncInvoke", method: "POST", uri: "/async-invoke",
             input: [
@@ -167,7 +157,6 @@ extension OperationModel {
                 Member(name: "tags", location: .body, type: .list),
             ],
             output: [],
-            blobEvents: [],
-            inputStreams: false),
+            blobEvents: []),
     ]
 }
