@@ -18,6 +18,7 @@ typedef struct {
     char text[2048];
     char message[8192];
     int starts, stops, usages, messages;
+    int server_starts, server_deltas, server_results, server_result_deltas;
 } gathered;
 
 static int gather(const char *event, size_t len, void *user) {
@@ -32,6 +33,14 @@ static int gather(const char *event, size_t len, void *user) {
         g->stops++;
     } else if (type && !strcmp(type, "usage")) {
         g->usages++;
+    } else if (type && !strcmp(type, "server_tool_call_start")) {
+        g->server_starts++;
+    } else if (type && !strcmp(type, "server_tool_call_delta")) {
+        g->server_deltas++;
+    } else if (type && !strcmp(type, "server_tool_result")) {
+        g->server_results++;
+    } else if (type && !strcmp(type, "server_tool_result_delta")) {
+        g->server_result_deltas++;
     } else if (type && !strcmp(type, "message")) {
         char *dumped = json_dumps(json_object_get(e, "message"), JSON_COMPACT | JSON_SORT_KEYS);
         g->messages++;
@@ -168,31 +177,6 @@ static void expect_field(bedrock_client *client, const char *request, const char
 #define GROUNDED "{\"model\": \"us.amazon.nova-2-lite-v1:0\", \"tools\": [{\"type\": \"system_tool\", \"name\": \"nova_grounding\"}], " \
     "\"messages\": [[\"human\", \"What is new in Rust?\"]]"
 
-typedef struct {
-    int server_starts, server_deltas, server_results, server_result_deltas;
-    char message[8192];
-} server_events;
-
-static int count_server_events(const char *event, size_t len, void *user) {
-    server_events *s = user;
-    json_t *e = json_loadb(event, len, 0, NULL);
-    const char *type = json_string_value(json_object_get(e, "type"));
-    if (type && !strcmp(type, "server_tool_call_start")) s->server_starts++;
-    if (type && !strcmp(type, "server_tool_call_delta")) s->server_deltas++;
-    if (type && !strcmp(type, "server_tool_result")) s->server_results++;
-    if (type && !strcmp(type, "server_tool_result_delta")) s->server_result_deltas++;
-    if (type && !strcmp(type, "message")) {
-        json_t *message = json_object_get(e, "message");
-        json_object_del(message, "metrics");
-        json_object_del(message, "request_id");
-        char *dumped = json_dumps(message, JSON_COMPACT | JSON_SORT_KEYS);
-        snprintf(s->message, sizeof s->message, "%s", dumped);
-        free(dumped);
-    }
-    json_decref(e);
-    return 0;
-}
-
 static void test_system_tools(bedrock_client *client) {
     char *response = NULL;
     CHECK_STATUS(bedrock_chat(client, GROUNDED "}", &response, NULL), BEDROCK_OK);
@@ -213,12 +197,15 @@ static void test_system_tools(bedrock_client *client) {
     json_t *web = json_object_get(json_object_get(json_array_get(json_object_get(cited, "citations"), 0), "location"), "web");
     CHECK(json_is_string(json_object_get(web, "url")) && json_is_string(json_object_get(web, "domain")));
 
-    server_events s = {0};
-    CHECK_STATUS(bedrock_chat_stream(client, GROUNDED "}", count_server_events, &s, NULL), BEDROCK_OK);
-    CHECK(s.server_starts == 1 && s.server_deltas >= 2 && s.server_results == 1 && s.server_result_deltas >= 1);
+    gathered g = {0};
+    CHECK_STATUS(bedrock_chat_stream(client, GROUNDED "}", gather, &g, NULL), BEDROCK_OK);
+    CHECK(g.server_starts == 1 && g.server_deltas >= 2 && g.server_results == 1 && g.server_result_deltas >= 1);
+    json_t *streamed = json_loads(g.message, 0, NULL);
+    /* Both carry metrics and a request id of their own. */
     json_object_del(reply, "metrics");
     json_object_del(reply, "request_id");
-    json_t *streamed = json_loads(s.message, 0, NULL);
+    json_object_del(streamed, "metrics");
+    json_object_del(streamed, "request_id");
     CHECK(json_equal(reply, streamed));
     json_decref(streamed);
 
