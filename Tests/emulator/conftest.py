@@ -3,8 +3,9 @@ test session.
 
 The tests use the default mode (threaded, or $BEDROCK_EMULATOR_MODE). The modules in
 BOTH_MODES (raw HTTP, SigV4, boto3, validation, the newer operations, citations, system
-tools) run once against each mode, so the asyncio server is held to the threaded one's
-behaviour; `BEDROCK_EMULATOR_MODE=asyncio pytest Tests/emulator` runs everything against it.
+tools, the bidirectional stream) run once against each mode, so the asyncio server is held
+to the threaded one's behaviour; `BEDROCK_EMULATOR_MODE=asyncio pytest Tests/emulator`
+runs everything against it.
 """
 
 import importlib.util
@@ -15,7 +16,8 @@ from pathlib import Path
 import pytest
 
 _HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(_HERE.parents[1] / "tools" / "emulator"), str(_HERE)]
+sys.path[:0] = [str(_HERE.parents[1] / "tools" / "emulator"),
+                str(_HERE.parents[1] / "tools" / "server_common"), str(_HERE)]
 
 from emulator import ctl  # noqa: E402
 from emulator_testlib import Emulator  # noqa: E402
@@ -25,7 +27,8 @@ DEFAULT_MODE = os.environ.get("BEDROCK_EMULATOR_MODE") or "threaded"
 MODES = ("threaded", "asyncio") if importlib.util.find_spec("h2") else ("threaded",)
 BOTH_MODES = {"test_emulator_http", "test_emulator_auth", "test_emulator_boto3",
               "test_emulator_validation", "test_emulator_operations",
-              "test_emulator_citations", "test_emulator_system_tools"}
+              "test_emulator_citations", "test_emulator_system_tools",
+              "test_emulator_bidirectional"}
 
 
 def pytest_generate_tests(metafunc):

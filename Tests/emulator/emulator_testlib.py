@@ -1,5 +1,6 @@
 """Helpers for the emulator tests: a handle on a running emulator and request builders."""
 
+import base64
 import datetime
 import http.client
 import json
@@ -12,11 +13,16 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
+from botocore.eventstream import EventStreamBuffer
+from emulator.eventstream import encode_headers, encode_message
+from server_common import sigv4
 
 AKID = "AKIDEMULATOR"
 SECRET = "emulator/secret/key"
 BEARER = "emulator-bearer-token"
 MODEL = "anthropic.claude-3-sonnet-20240229-v1:0"
+SONIC = "amazon.nova-sonic-v1:0"
+EVENTSTREAM = "application/vnd.amazon.eventstream"
 
 
 class Emulator:
@@ -105,3 +111,86 @@ def invoke(client, model, body, *, stream=False, **kwargs):
 def invoke_path(model, stream=False):
     operation = "invoke-with-response-stream" if stream else "invoke"
     return f"/model/{urllib.parse.quote(model, safe='')}/{operation}"
+
+
+# -- InvokeModelWithBidirectionalStream ---------------------------------------------------
+
+def bidi_path(model=SONIC):
+    return f"/model/{urllib.parse.quote(model, safe='')}/invoke-with-bidirectional-stream"
+
+
+def chunk(event) -> bytes:
+    """One input ``chunk`` event whose bytes are ``event`` as JSON (or ``event`` itself, if
+    it is bytes)."""
+    data = event if isinstance(event, bytes) else json.dumps(event).encode()
+    payload = json.dumps({"bytes": base64.b64encode(data).decode()}).encode()
+    return encode_message([(":event-type", "string", "chunk"),
+                           (":content-type", "string", "application/json"),
+                           (":message-type", "string", "event")], payload)
+
+
+def envelopes(events, seed_signature, *, when=None, secret=SECRET, end=True) -> list[bytes]:
+    """The signed envelopes of ``events`` (encoded events), each signature chained from the
+    last (the first from ``seed_signature``, the request's), then (``end``) the empty
+    envelope that ends the stream."""
+    when = when or datetime.datetime.now(datetime.UTC)
+    date_ms = int(when.timestamp()) * 1000
+    prior, out = seed_signature, []
+    for payload in [*events, b""] if end else events:
+        _, prior = sigv4.event_signature(
+            secret, "us-east-1", "bedrock", sigv4.amz_date_of(date_ms // 1000), prior,
+            encode_headers([(":date", "timestamp", date_ms)]), payload)
+        headers = [(":date", "timestamp", date_ms),
+                   (":chunk-signature", "bytes", bytes.fromhex(prior))]
+        out.append(encode_message(headers, payload))
+    return out
+
+
+def signed_bidi(emulator, model=SONIC, **sign_options) -> tuple[str, dict, str]:
+    """``(path, headers, signature)`` of an InvokeModelWithBidirectionalStream request
+    signed for an event-stream body: its envelopes chain from ``signature``."""
+    path = bidi_path(model)
+    headers = sign(emulator, "POST", path, headers={
+        "Content-Type": EVENTSTREAM, "Accept": EVENTSTREAM,
+        "X-Amz-Content-Sha256": sigv4.STREAMING_EVENTS_PAYLOAD}, **sign_options)
+    _, params = sigv4.split_authorization(headers["Authorization"])
+    return path, headers, sigv4.parse_params(params)["Signature"]
+
+
+def sonic_session(*texts, prompt="p1"):
+    """Nova Sonic input events: a session and prompt with a user text turn for each text."""
+    text_output = {"mediaType": "text/plain"}
+    events = [{"event": {"sessionStart": {"inferenceConfiguration": {"maxTokens": 1024}}}},
+              {"event": {"promptStart": {"promptName": prompt,
+                                         "textOutputConfiguration": text_output}}}]
+    for number, text in enumerate(texts, 1):
+        events.extend(sonic_text(prompt, f"c{number}", text))
+    return events + [{"event": {"promptEnd": {"promptName": prompt}}},
+                     {"event": {"sessionEnd": {}}}]
+
+
+def sonic_text(prompt, content, text, role="USER", **start):
+    """contentStart, textInput and contentEnd of one TEXT content."""
+    names = {"promptName": prompt, "contentName": content}
+    return [{"event": {"contentStart": {**names, "type": "TEXT", "role": role,
+                                        "interactive": True,
+                                        "textInputConfiguration": {"mediaType": "text/plain"},
+                                        **start}}},
+            {"event": {"textInput": {**names, "content": text}}},
+            {"event": {"contentEnd": names}}]
+
+
+def read_stream(data: bytes) -> list[tuple[str, dict]]:
+    """A response event stream, parsed by botocore: ``(":event-type", Sonic event)`` for a
+    chunk, ``(":exception-type", {"message"})`` for an exception."""
+    buffer = EventStreamBuffer()
+    buffer.add_data(data)
+    read = []
+    for message in buffer:
+        payload = json.loads(message.payload)
+        if message.headers[":message-type"] == "exception":
+            read.append((message.headers[":exception-type"], payload))
+        else:
+            read.append((message.headers[":event-type"],
+                         json.loads(base64.b64decode(payload["bytes"]))))
+    return read

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 from botocore.eventstream import EventStreamBuffer
-from emulator_testlib import BEARER, MODEL, converse_path, sign, user
+from emulator_testlib import (BEARER, MODEL, chunk, converse_path, envelopes, read_stream,
+                              sign, signed_bidi, sonic_session, user)
 
 pytest.importorskip("h2")
 from loadtest import Call, run_h1, run_h2  # noqa: E402 - tools/emulator, on sys.path
@@ -91,6 +92,20 @@ def test_h2c_sigv4(plain):
     headers["Authorization"] = headers["Authorization"][:-4] + "0000"
     bad, = h2(plain, [Call(body, path=converse_path(), headers=headers)])
     assert bad.status == 403 and bad.headers["x-amzn-errortype"] == "InvalidSignatureException"
+
+
+def test_bidirectional_stream_over_h2c(plain):
+    """As Bedrock requires it: over HTTP/2, signed event by event."""
+    path, headers, seed = signed_bidi(plain)
+    body = b"".join(envelopes([chunk(event) for event in sonic_session("over h2")], seed))
+    [result] = h2(plain, [Call(body, path=path, headers=headers)])
+    assert result.status == 200 and result.error is None
+    texts = [event["event"]["textOutput"]["content"] for _, event in read_stream(result.body)
+             if "textOutput" in event["event"]]
+    assert texts == ["You said: over h2"]
+    [record] = plain.requests()
+    assert (record["operation"], record["http_version"]) == (
+        "InvokeModelWithBidirectionalStream", "HTTP/2")
 
 
 def test_h2_over_tls_by_alpn(secure):

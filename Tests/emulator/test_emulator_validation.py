@@ -6,7 +6,8 @@ import json
 import urllib.parse
 
 import pytest
-from emulator_testlib import BEARER, MODEL, converse_path, invoke_path, sign, user
+from emulator_testlib import (BEARER, MODEL, bidi_path, converse_path, invoke_path, sign,
+                              user)
 
 AUTH = {"Authorization": f"Bearer {BEARER}", "Content-Type": "application/json"}
 GUARDRAIL_PATH = "/guardrail/gr1/version/DRAFT/apply"
@@ -163,11 +164,14 @@ def test_get_routes(emulator):
             404, "UnknownOperationException")
 
 
-def test_bidirectional_stream_is_not_served(emulator):
-    response, data = emulator.request(
-        "POST", f"/model/{urllib.parse.quote(MODEL, safe='')}/invoke-with-bidirectional-stream",
-        b"", AUTH)
-    assert response.status == 501
-    assert response.getheader("x-amzn-ErrorType") == "NotImplementedException"
-    assert "does not serve InvokeModelWithBidirectionalStream" in json.loads(data)["message"]
-    assert emulator.requests()[-1]["operation"] == "InvokeModelWithBidirectionalStream"
+def test_bidirectional_stream_is_routed_and_validated(emulator):
+    """Its input is the model ID and an event stream (test_emulator_bidirectional.py):
+    the model must be Nova Sonic's, and a body that is no event stream is refused."""
+    headers = {**AUTH, "Content-Type": "application/vnd.amazon.eventstream"}
+    response, data = emulator.request("POST", bidi_path(MODEL), b"", headers)
+    assert f"The model {MODEL} does not support InvokeModelWithBidirectionalStream" in \
+        rejected(response, data)
+    response, data = emulator.request("POST", bidi_path(), b"{}", headers)
+    assert "The request body is not an event stream" in rejected(response, data)
+    assert [r["operation"] for r in emulator.requests()] == [
+        "InvokeModelWithBidirectionalStream"] * 2

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from . import faults, operations, service
+from . import bidi, faults, operations, service
 from .errors import ApiError, validation_error
 from .eventstream import encode_headers, encode_message, encode_with_headers
 
@@ -191,13 +191,16 @@ class _Exchange:
         if route is None:
             raise ApiError(404, "UnknownOperationException",
                            f"Unknown operation: {http.method} {path}")
-        if operation == operations.BIDIRECTIONAL_STREAM:
-            raise ApiError(501, "NotImplementedException",
-                           f"The Bedrock emulator does not serve {operation}.")
-        self.app.authenticator.authenticate(http.method, target, http.headers, http.body)
+        event_stream = operation == operations.BIDIRECTIONAL_STREAM
+        signed = self.app.authenticator.authenticate(http.method, target, http.headers,
+                                                     http.body, event_stream)
+        input_chunks = None
+        if event_stream:
+            input_chunks = bidi.input_chunks(http.body, signed)
+            self.record["body"] = [_body_for_record(chunk) for chunk in input_chunks]
         params = service.checked_input(route, query, http.headers, http.body)
         request = operations.Request(operation, params, http.body, http.headers,
-                                     http.request_id, http.elapsed_ms)
+                                     http.request_id, http.elapsed_ms, input_chunks)
         self.record["model_id"] = request.model_id
         fault = self.state.pop_fault() or _directive(request)
         if fault is not None:
@@ -249,11 +252,11 @@ class _Exchange:
         pause = Pause(delay_ms / 1000) if delay_ms else None
         events = iter(answer.events)
         if kind in faults.STREAM_KINDS:
-            frames = [encode_event(*event)
+            frames = [_encode(event)
                       for event in itertools.islice(events, _EVENTS_BEFORE_STREAM_FAULT)]
             following = next(events, None)
             # A short stream has no fourth event: spoil the last good one instead.
-            bad_frame = encode_event(*following) if following else frames.pop()
+            bad_frame = _encode(following) if following else frames.pop()
             if kind == "stream_exception":
                 frames.append(encode_exception(fault.exception, fault.message))
             elif kind == "stream_corrupt":
@@ -261,7 +264,7 @@ class _Exchange:
             else:
                 frames.append(bad_frame[: len(bad_frame) // 2])
         else:
-            frames = (encode_event(*event) for event in events)
+            frames = (_encode(event) for event in events)
         for index, frame in enumerate(frames):
             if index and pause:
                 yield pause
@@ -302,6 +305,12 @@ class _Exchange:
             return self.json(200, {"killed": self.app.kill_http2_connections()})
         raise ApiError(404, "UnknownOperationException",
                        f"Unknown control operation: {self.request.method} {path}")
+
+
+def _encode(event) -> bytes:
+    if isinstance(event, operations.StreamError):
+        return encode_exception(event.exception_type, event.message)
+    return encode_event(*event)
 
 
 def _directive(request: operations.Request):

@@ -2,7 +2,8 @@
 
 Converse and ConverseStream use Converse's shapes; InvokeModel and
 InvokeModelWithResponseStream use the provider format ``formats.detect`` picks;
-CountTokens counts either. Every reply comes from ``planner.plan``. The guardrail
+CountTokens counts either. Every reply comes from ``planner.plan``, except Nova Sonic's
+echo over InvokeModelWithBidirectionalStream (``formats/sonic.py``). The guardrail
 operations are ``guardrails.py``'s, the async invocations ``async_invoke.py``'s. The HTTP
 side (routing, validation, faults, framing, headers) is ``app.py``'s.
 """
@@ -12,11 +13,12 @@ import binascii
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import formats, guardrails, planner
 from .conversation import Guardrail
 from .errors import ApiError, validation_error
-from .formats import converse
+from .formats import converse, sonic
 from .formats.base import Context, guardrail_assessment
 from .service import json_object
 
@@ -26,7 +28,7 @@ INVOKE, INVOKE_STREAM, COUNT_TOKENS = "InvokeModel", "InvokeModelWithResponseStr
 APPLY_GUARDRAIL, GUARDRAIL_CHECKS = "ApplyGuardrail", "InvokeGuardrailChecks"
 START_ASYNC, GET_ASYNC, LIST_ASYNC = "StartAsyncInvoke", "GetAsyncInvoke", "ListAsyncInvokes"
 BIDIRECTIONAL_STREAM = "InvokeModelWithBidirectionalStream"
-STREAMING = (CONVERSE_STREAM, INVOKE_STREAM)
+STREAMING = (CONVERSE_STREAM, INVOKE_STREAM, BIDIRECTIONAL_STREAM)
 # Echoed when an InvokeModel request sets them (Converse: ``converse.echoed``).
 ECHOED_HEADERS = ("X-Amzn-Bedrock-PerformanceConfig-Latency", "X-Amzn-Bedrock-Service-Tier")
 JSON_TYPE = "application/json"
@@ -44,6 +46,8 @@ class Request:
     headers: object  # email.message.Message: case-insensitive .get()
     request_id: str
     elapsed_ms: Callable[[], int]
+    # InvokeModelWithBidirectionalStream: the decoded bytes of each input chunk (bidi.py).
+    input_chunks: list[bytes] | None = None
 
     @property
     def model_id(self) -> str | None:
@@ -54,9 +58,17 @@ class Request:
         return self.operation in STREAMING
 
 
+class StreamError(NamedTuple):
+    """Last in an Answer's ``events``: the stream ends with this exception frame."""
+
+    exception_type: str
+    message: str
+
+
 @dataclass
 class Answer:
-    """A JSON ``body``, or ``events`` to stream as ``(event type, payload)`` frames."""
+    """A JSON ``body``, or ``events`` to stream as ``(event type, payload)`` frames (and
+    perhaps a final StreamError)."""
 
     body: dict | None = None
     events: Iterator[tuple[str, dict]] | None = None
@@ -75,6 +87,9 @@ def directive_text(request: Request) -> str:
         return " ".join(guardrails.apply_guardrail_texts(params))
     if operation == GUARDRAIL_CHECKS:
         return " ".join(text for *_, text in guardrails.checks_texts(params))
+    if operation == BIDIRECTIONAL_STREAM:
+        turns = sonic.read_session(request.input_chunks).turns
+        return turns[-1].text if turns else ""
     try:
         if operation == COUNT_TOKENS:
             kind, body = _count_tokens_input(params)
@@ -201,6 +216,24 @@ def _with_final_fields(chunks: Iterator[dict], plan, ctx: Context, extras: dict)
     yield {**previous, **extras, METRICS_KEY: invocation_metrics(plan, ctx, first_byte_ms)}
 
 
+# -- InvokeModelWithBidirectionalStream ---------------------------------------------------
+
+def _bidirectional(request: Request, state) -> Answer:
+    base = formats.base_model_id(request.model_id)
+    if not sonic.MODEL_ID.fullmatch(base):
+        raise validation_error(
+            f"The model {request.model_id} does not support {BIDIRECTIONAL_STREAM}: the "
+            "emulator serves it for Amazon Nova Sonic (amazon.nova-sonic-v1:0, "
+            "amazon.nova-2-sonic-v1:0).")
+    # The input events are checked in order, as Bedrock reads them from an open stream:
+    # the turns before an invalid event are answered, and then the stream fails.
+    session = sonic.read_session(request.input_chunks)
+    events = [("chunk", {"bytes": _b64(event)}) for event in sonic.output_events(session)]
+    if session.error is not None:
+        events.append(StreamError("validationException", session.error))
+    return Answer(events=iter(events), format="sonic")
+
+
 # -- CountTokens --------------------------------------------------------------------------
 
 def _count_tokens(request: Request, state) -> Answer:
@@ -290,4 +323,5 @@ def _list_async(request: Request, state) -> Answer:
 _ANSWERS = {CONVERSE: _converse, CONVERSE_STREAM: _converse, INVOKE: _invoke,
             INVOKE_STREAM: _invoke, COUNT_TOKENS: _count_tokens,
             APPLY_GUARDRAIL: _apply_guardrail, GUARDRAIL_CHECKS: _guardrail_checks,
-            START_ASYNC: _start_async, GET_ASYNC: _get_async, LIST_ASYNC: _list_async}
+            START_ASYNC: _start_async, GET_ASYNC: _get_async, LIST_ASYNC: _list_async,
+            BIDIRECTIONAL_STREAM: _bidirectional}

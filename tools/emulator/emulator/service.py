@@ -95,7 +95,11 @@ def _wire_input(found: Route, query: str, headers, body: bytes, errors) -> dict:
     in_body = [name for name, member in shape.members.items()
                if "location" not in member.serialization]
     if payload is not None:
-        if body:
+        if shape.members[payload].serialization.get("eventstream"):
+            # An input event stream (InvokeModelWithBidirectionalStream): botocore models no
+            # value for it, so it stands here as an empty one; bidi.py reads its events.
+            params[payload] = {}
+        elif body:
             params[payload] = body
     elif in_body:
         for key, value in json_object(body).items():

@@ -10,6 +10,7 @@ error each failure answers with stay with the server, because each mimics its ow
 """
 
 import datetime
+import hashlib
 import hmac
 from dataclasses import dataclass
 
@@ -18,6 +19,10 @@ from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
 ALGORITHM = "AWS4-HMAC-SHA256"
+# Event-stream signing (aws-sdk-go-v2's aws/signer/v4/stream.go): the request declares this
+# payload hash, and each event it sends is then signed on its own, chained from the last.
+STREAMING_EVENTS_PAYLOAD = "STREAMING-AWS4-HMAC-SHA256-EVENTS"
+EVENT_ALGORITHM = "AWS4-HMAC-SHA256-PAYLOAD"
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 MAX_CLOCK_SKEW = datetime.timedelta(minutes=15)
 
@@ -102,3 +107,24 @@ def expected_signature(method: str, url: str, headers, signed_headers, body: byt
     canonical_request = signer.canonical_request(request)
     string_to_sign = signer.string_to_sign(request, canonical_request)
     return Expected(canonical_request, string_to_sign, signer.signature(string_to_sign, request))
+
+
+def amz_date_of(seconds: int) -> str:
+    """``seconds`` since the epoch as an X-Amz-Date (``YYYYMMDDTHHMMSSZ``)."""
+    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime(AMZ_DATE_FORMAT)
+
+
+def event_signature(secret: str, region: str, service: str, amz_date: str,
+                    prior_signature: str, headers: bytes, payload: bytes) -> tuple[str, str]:
+    """``(string to sign, hex signature)`` of one event-stream event: its date, the scope
+    of that day, the previous signature (hex; for the first event, the request's own), and
+    the hashes of its encoded headers and of its payload, signed with the SigV4 signing key
+    of that day."""
+    scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
+    string_to_sign = "\n".join((EVENT_ALGORITHM, amz_date, scope, prior_signature,
+                                hashlib.sha256(headers).hexdigest(),
+                                hashlib.sha256(payload).hexdigest()))
+    key = ("AWS4" + secret).encode()
+    for part in (amz_date[:8], region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return string_to_sign, hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
