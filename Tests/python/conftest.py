@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bindings" / "python"))
 sys.path.insert(0, str(ROOT / "tools" / "emulator"))
+sys.path.insert(0, str(ROOT / "tools" / "server_common"))  # the emulator's signature checks
 
 from bedrock_testlib import EMULATOR_CREDENTIALS  # noqa: E402
 from emulator.ctl import start, stop  # noqa: E402

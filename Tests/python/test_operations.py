@@ -106,6 +106,47 @@ def test_invoke_model_stream_by_name_yields_chunks_with_their_text(client, boto)
     assert all(isinstance(event["chunk"]["bytes"], str) for event in ours)
 
 
+SONIC = "amazon.nova-sonic-v1:0"
+
+
+def sonic_input(*texts):
+    """Nova Sonic's input events for a text session: one user turn per text."""
+    names = {"promptName": "p1"}
+    events = [{"event": {"sessionStart": {"inferenceConfiguration": {"maxTokens": 1024}}}},
+              {"event": {"promptStart": {**names, "textOutputConfiguration": {"mediaType": "text/plain"}}}}]
+    for number, text in enumerate(texts, 1):
+        content = {**names, "contentName": f"c{number}"}
+        events += [{"event": {"contentStart": {**content, "type": "TEXT", "role": "USER", "interactive": True,
+                                               "textInputConfiguration": {"mediaType": "text/plain"}}}},
+                   {"event": {"textInput": {**content, "content": text}}},
+                   {"event": {"contentEnd": content}}]
+    events += [{"event": {"promptEnd": names}}, {"event": {"sessionEnd": {}}}]
+    return [{"chunk": {"bytes": json.dumps(event)}} for event in events]
+
+
+def test_bidirectional_stream_sends_signed_events_and_yields_the_models(client, emulator_url):
+    # The emulator checks each event's envelope signature, chained from the request's, as Bedrock does.
+    clear_recorded(emulator_url)
+    events = list(client.operation_stream("InvokeModelWithBidirectionalStream", modelId=SONIC,
+                                          body=sonic_input("Hello there", "And again")))
+    outputs = [json.loads(event["chunk"]["bytes"])["event"] for event in events]
+    assert [next(iter(output)) for output in outputs] == \
+        ["completionStart", "contentStart", "textOutput", "contentEnd", "completionEnd"] * 2
+    assert [output["textOutput"]["content"] for output in outputs if "textOutput" in output] == \
+        ["You said: Hello there", "You said: And again"]
+    [request] = recorded(emulator_url)
+    assert request["operation"] == "InvokeModelWithBidirectionalStream"
+    assert request["body"] == [json.loads(event["chunk"]["bytes"]) for event in sonic_input("Hello there", "And again")]
+
+
+def test_bidirectional_stream_input_that_sonic_refuses_ends_with_its_error(client):
+    bad = sonic_input("Hi")
+    bad.insert(2, {"chunk": {"bytes": json.dumps({"event": {"textInput": {"promptName": "nope", "contentName": "x",
+                                                                          "content": "?"}}})}})
+    with pytest.raises(Exception, match="Invalid input event 3"):
+        list(client.operation_stream("InvokeModelWithBidirectionalStream", modelId=SONIC, body=bad))
+
+
 def without_latency(chunk_text):
     chunk = json.loads(chunk_text)
     chunk.get("amazon-bedrock-invocationMetrics", {}).pop("firstByteLatency", None)

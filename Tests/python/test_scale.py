@@ -103,3 +103,23 @@ def test_a_killed_http2_connection_ends_its_streams_and_the_next_call_reconnects
     assert results == ["network"] * 20
     assert ended_in < 5, f"the streams took {ended_in:.1f} s to end"
     assert after["content"] == "You said: after the kill" and after["metrics"]["http_version"] == "2"
+
+
+def test_a_bidirectional_stream_goes_over_http2_on_https(scale_emulator):
+    """Bedrock takes InvokeModelWithBidirectionalStream only over HTTP/2: a blocking client,
+    which speaks HTTP/1.1 otherwise, sends it over HTTP/2, its events signed."""
+    import ssl
+    import urllib.request
+
+    from test_operations import SONIC, sonic_input
+
+    with Client(region="us-east-1", endpoint_url=scale_emulator.url, credentials=EMULATOR_CREDENTIALS,
+                ca_file=str(scale_emulator.ca_file)) as client:
+        events = list(client.operation_stream("InvokeModelWithBidirectionalStream", modelId=SONIC,
+                                              body=sonic_input("over h2")))
+    texts = [json.loads(event["chunk"]["bytes"])["event"].get("textOutput", {}).get("content") for event in events]
+    assert "You said: over h2" in texts
+    context = ssl.create_default_context(cafile=str(scale_emulator.ca_file))
+    with urllib.request.urlopen(scale_emulator.url + "/_emulator/requests", context=context) as reply:
+        logged = [r for r in json.load(reply)["requests"] if r["operation"] == "InvokeModelWithBidirectionalStream"]
+    assert [r["http_version"] for r in logged] == ["HTTP/2"]
