@@ -280,3 +280,11 @@ def test_system_tools_e2e_against_the_emulator(emulator_url, stream):
     # The emulator takes the reply back in the next turn, as Bedrock would.
     model.invoke([HumanMessage("What is new in Bedrock?"), reply, HumanMessage("Tell me more.")])
     assert recorded(emulator_url)[-1]["body"]["messages"][1]["content"][0]["toolUse"]["type"] == "server_tool_use"
+
+
+def test_counted_tokens_include_the_system_tools(emulator_url):
+    model = ChatBedrockNative(model=NOVA, **emulator_aws_settings(emulator_url))
+    clear_recorded(emulator_url)
+    assert model.get_num_tokens_from_messages([HumanMessage("What is new?")], tools=["nova_grounding"]) > 0
+    body = recorded(emulator_url)[-1]["body"]
+    assert body["input"]["converse"]["toolConfig"]["tools"] == [{"systemTool": {"name": "nova_grounding"}}]

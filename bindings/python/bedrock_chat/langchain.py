@@ -281,7 +281,7 @@ class ChatBedrockNative(BaseChatModel):
     def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
         """The input tokens of ``messages`` (and ``tools``), counted by Bedrock's CountTokens for
         the request this model would send, as ChatBedrockConverse counts them."""
-        request = self._request(messages, None, {"tools": [_tool_spec(tool) for tool in tools]} if tools else {})
+        request = self._request(messages, None, {"tools": _request_tools(tools, None)} if tools else {})
         return int(self._get_client().chat_count_tokens(request)["input_tokens"])
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -327,19 +327,9 @@ class ChatBedrockNative(BaseChatModel):
         ``tool_choice`` is ``"auto"``, ``"any"`` (or ``"required"``/``True``), ``"none"``, or a
         tool's name; one whose kind is not in ``supports_tool_choice_values`` (when set) is
         refused, as ChatBedrockConverse refuses it."""
-        strict = kwargs.pop("strict", None)
-        formatted: list[dict[str, Any]] = []
-        system_tools: list[dict[str, Any]] = []
-        for tool in tools:
-            if (name := _system_tool_name(tool)) is not None:
-                system_tools.append({"type": "system_tool", "name": name})
-                continue
-            if isinstance(tool, Mapping) and (tool.get("type") == "cache_point" or "cachePoint" in tool):
-                formatted.append({"type": "cache_point"})
-                continue
-            formatted.append(_tool_spec(tool) if strict is None else {**_tool_spec(tool), "strict": strict})
-            if isinstance(tool, Mapping) and tool.get("cache_control"):
-                formatted.append({"type": "cache_point"})
+        request_tools = _request_tools(tools, kwargs.pop("strict", None))
+        formatted = [tool for tool in request_tools if tool.get("type") != "system_tool"]
+        system_tools = request_tools[len(formatted):]
         choice = _tool_choice(tool_choice)
         if choice is not None:
             self._check_tool_choice(choice)
@@ -355,7 +345,7 @@ class ChatBedrockNative(BaseChatModel):
         if system_tools:
             # As ChatBedrockConverse binds it, which says Bedrock does not stream system tools properly.
             kwargs["disable_streaming"] = True
-        return self.bind(tools=formatted + system_tools, **kwargs)
+        return self.bind(tools=request_tools, **kwargs)
 
     def _check_tool_choice(self, choice: str | dict[str, str]) -> None:
         if self.supports_tool_choice_values is None or choice == "none":
@@ -793,6 +783,23 @@ def _tool_spec(tool: Any) -> dict[str, Any]:
     if function.get("description"):
         spec["description"] = function["description"]
     return spec
+
+
+def _request_tools(tools: Sequence[Any], strict: bool | None) -> list[dict[str, Any]]:
+    """``tools`` as the chat request's: specs (with ``strict`` when given) and cache points in
+    order, then the system tools, where ChatBedrockConverse puts them."""
+    formatted: list[dict[str, Any]] = []
+    system_tools: list[dict[str, Any]] = []
+    for tool in tools:
+        if (name := _system_tool_name(tool)) is not None:
+            system_tools.append({"type": "system_tool", "name": name})
+        elif isinstance(tool, Mapping) and (tool.get("type") == "cache_point" or "cachePoint" in tool):
+            formatted.append({"type": "cache_point"})
+        else:
+            formatted.append(_tool_spec(tool) if strict is None else {**_tool_spec(tool), "strict": strict})
+            if isinstance(tool, Mapping) and tool.get("cache_control"):
+                formatted.append({"type": "cache_point"})
+    return formatted + system_tools
 
 
 def _system_tool_name(tool: Any) -> str | None:
