@@ -259,6 +259,10 @@ def test_faults_and_directives_apply(emulator):
     response, data = signed_call(emulator, sonic_session("hi"))
     assert [kind for kind, _ in read_stream(data)] == ["chunk"] * 3 + [
         "modelStreamErrorException"]
+    # A session with no user turn has no event to spoil: the fault still ends it with a broken frame.
+    emulator.add_faults("stream_truncate")
+    response, data = signed_call(emulator, sonic_session())
+    assert response.status == 200 and data and not read_stream(data)
     response, data = signed_call(emulator, sonic_session("[[fault:throttle]] hi"))
     assert (response.status, response.getheader("x-amzn-ErrorType").split(":")[0]) == (
         429, "ThrottlingException")

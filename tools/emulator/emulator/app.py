@@ -255,8 +255,10 @@ class _Exchange:
             frames = [_encode(event)
                       for event in itertools.islice(events, _EVENTS_BEFORE_STREAM_FAULT)]
             following = next(events, None)
-            # A short stream has no fourth event: spoil the last good one instead.
-            bad_frame = _encode(following) if following else frames.pop()
+            # A short stream has no fourth event: spoil the last good one instead, and a stream
+            # with no event at all (a Sonic session with no user turn) its exception frame.
+            bad_frame = (_encode(following) if following else frames.pop() if frames
+                         else encode_exception(fault.exception, fault.message))
             if kind == "stream_exception":
                 frames.append(encode_exception(fault.exception, fault.message))
             elif kind == "stream_corrupt":
