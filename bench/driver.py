@@ -86,7 +86,8 @@ def write_data(directory: Path) -> None:
     """Writes the replies file bench_server reads, the 4 MiB image and its Converse request,
     and the 64 KiB frames of the decoder benchmark. Frames are encoded by the emulator's
     encoder, which the tests check against botocore, with Bedrock's `p` padding."""
-    sys.path.insert(0, str(ROOT / "tools" / "emulator"))
+    # The emulator, and the signature code it shares with the credential servers.
+    sys.path[:0] = [str(ROOT / "tools" / "emulator"), str(ROOT / "tools" / "server_common")]
     from emulator.handler import encode_event
     from emulator.operations import padding
 

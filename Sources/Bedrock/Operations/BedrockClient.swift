@@ -187,16 +187,14 @@ final class BedrockClient: Sendable {
             let signer = SigV4Signer(credentials: credentials,
                                      service: ResolvedClientConfig.signingService, region: config.region, keyCache: signingKeys)
             let timestamp = Int64(time(nil))
-            guard let events = request.inputEvents else {
-                headers += try mapSigningError { () throws(SigningError) in
-                    try signer.sign(method: request.method, host: config.endpoint.hostHeader, path: path, query: request.query,
-                                    headers: headers, body: request.body, timestamp: timestamp)
-                }
-                break
-            }
-            // An event-stream body: the request is signed without it, and each event in turn.
-            headers.append((SigV4Signer.contentSHA256Header, EventStreamSigner.payloadHash))
             try mapSigningError { () throws(SigningError) in
+                guard let events = request.inputEvents else {
+                    headers += try signer.sign(method: request.method, host: config.endpoint.hostHeader, path: path,
+                                               query: request.query, headers: headers, body: request.body, timestamp: timestamp)
+                    return
+                }
+                // An event-stream body: the request is signed without it, then each event in turn.
+                headers.append((SigV4Signer.contentSHA256Header, EventStreamSigner.payloadHash))
                 let signature = try signer.signature(method: request.method, host: config.endpoint.hostHeader, path: path,
                                                      query: request.query, headers: headers,
                                                      body: UnsafeRawBufferPointer(start: nil, count: 0), timestamp: timestamp)

@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parents[2] / "tools" / "emulator"), str(HERE.parent)]
+sys.path[:0] = [str(HERE.parents[2] / "tools" / "emulator"), str(HERE.parents[2] / "tools" / "server_common"),
+                str(HERE.parent)]
 
 import boto3  # noqa: E402
 from emulator import ctl  # noqa: E402
