@@ -174,14 +174,16 @@ struct ConverseFormat {
                 blocks.append(try image(mediaType: mediaType, data: data, field: field))
             case .document(let format, let name, let data):
                 blocks.append(document(format: format, name: name, data: data))
-            case .toolUse(let id, let name, let input):
+            case .toolUse(let id, let name, let input), .serverToolUse(let id, let name, let input):
                 guard message.role == .assistant else {
-                    throw .invalidArgument("\(field)", "a tool_use block belongs in an assistant message")
+                    throw .invalidArgument("\(field)", "a \(InvokeContent.typeName(block)) block belongs in an assistant message")
                 }
                 if toolsAsText {
                     blocks.append(member("text", .string(ToolHistoryText.call(name: name, input: input))))
                 } else {
-                    blocks.append(try toolUse(id: id, name: name, input: input, field: field))
+                    // A system tool's call goes back with the type the service gave it.
+                    let type = if case .serverToolUse = block { ToolUseKind.server } else { String?.none }
+                    blocks.append(try toolUse(id: id, name: name, input: input, type: type, field: field))
                 }
             case .toolResult(let toolUseId, let content, let isError):
                 guard message.role != .assistant else {
@@ -208,15 +210,6 @@ struct ConverseFormat {
                 blocks.append(member("reasoningContent", member("reasoningText", .object(reasoningText))))
             case .cachePoint(let ttl):
                 blocks.append(cachePoint(ttl: ttl))
-            case .serverToolUse(let id, let name, let input):
-                guard message.role == .assistant else {
-                    throw .invalidArgument("\(field)", "a server_tool_use block belongs in an assistant message")
-                }
-                if toolsAsText {
-                    blocks.append(member("text", .string(ToolHistoryText.call(name: name, input: input))))
-                } else {
-                    blocks.append(try toolUse(id: id, name: name, input: input, type: ToolUseKind.server, field: field))
-                }
             case .serverToolResult(let toolUseId, let toolType, let content, let isError):
                 guard message.role == .assistant else {
                     throw .invalidArgument("\(field)", "a server_tool_result block belongs in an assistant message")
