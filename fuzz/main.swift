@@ -155,9 +155,15 @@ private func fuzzCredentials(_ input: UnsafeRawBufferPointer) {
 }
 
 /// The scanner passes JSON on unparsed where jansson would have parsed it, so the two must
-/// accept the same texts; and what the scanner says about members must be what jansson reads.
+/// accept the same texts; what the scanner says about members must be what jansson reads; and
+/// `JSON.parse` must read every text as jansson does.
 private func fuzzJSON(_ input: UnsafeRawBufferPointer) {
-    let parsed = try? JSON.parse(input, field: "json")
+    let parsed = JSON.parsedByJansson(Array(input))
+    // What JSON.parse accepts is what the scanner accepts, compared with jansson below.
+    if let parsed, let read = try? JSON.parse(input, field: "json"),
+       read != parsed || read.serialized() != parsed.serialized() {
+        fatalError("JSON.parse reads what jansson accepts differently")
+    }
     let scanned: JSONText?
     do {
         scanned = try JSONText(checking: Array(input))
@@ -187,7 +193,7 @@ private func fuzzJSON(_ input: UnsafeRawBufferPointer) {
         }
     }
     var without = scanned
-    if let key = object.keys.first {
+    if let key = object.pairs.first?.key {
         without.removeMember(key)
         guard case .object(var rest) = try? JSON.parse(without.bytes, field: "json") else {
             fatalError("removing a member left text that is not an object")

@@ -62,7 +62,7 @@ struct CallSettings: Sendable, Equatable {
                 // A plain string is the usual case; Converse's own {"text": ...} form is taken too.
                 switch value {
                 case .string: converted[name] = .object(JSONObject(["text": value]))
-                case .object(let member) where member.keys == ["text"] && member["text"]?.stringValue != nil:
+                case .object(let member) where member.count == 1 && member["text"]?.stringValue != nil:
                     converted[name] = value
                 default:
                     throw .invalidArgument("request.prompt_variables.\(name)", "expected a string or {\"text\": \"...\"}")

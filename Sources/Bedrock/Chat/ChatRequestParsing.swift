@@ -118,14 +118,15 @@ extension ChatRequest {
             guardrail = config
         }
         settings = try CallSettings(object)
-        let known = CallSettings.fieldNames.union(["model", "api", "provider", "messages", "temperature", "max_tokens",
-                                                   "top_p", "top_k", "stop", "tools", "tool_choice", "response_schema",
-                                                   "model_kwargs", "guardrail", "response_schema_method", "base_model",
-                                                   "reasoning"])
-        if let unknown = object.keys.first(where: { !known.contains($0) }) {
-            throw .invalidArgument("request.\(unknown)", "unknown field")
+        if let unknown = object.pairs.first(where: { !Self.fieldNames.contains($0.key) }) {
+            throw .invalidArgument("request.\(unknown.key)", "unknown field")
         }
     }
+
+    private static let fieldNames = CallSettings.fieldNames.union([
+        "model", "api", "provider", "messages", "temperature", "max_tokens", "top_p", "top_k", "stop", "tools",
+        "tool_choice", "response_schema", "model_kwargs", "guardrail", "response_schema_method", "base_model",
+        "reasoning"])
 
     private static func stopSequences(_ value: JSON?) throws(BedrockError) -> [String] {
         switch value {

@@ -26,24 +26,26 @@ struct ChatResponse {
     }
 
     var json: JSON {
-        var object = JSONObject()
-        object["content"] = .string(text)
-        object["blocks"] = .array(blocks.compactMap(\.responseJSON))
         var toolCalls: [JSON] = []
         var structured = JSON.null
         for case .toolUse(let id, let name, let input) in blocks {
             toolCalls.append(.object(JSONObject(["id": .string(id), "name": .string(name), "args": input])))
             if name == structuredToolName, structured == .null { structured = input }
         }
-        object["tool_calls"] = .array(toolCalls)
+        let text = text
         if structuredFromText { structured = (try? JSON.parse(text, field: "structured output")) ?? .null }
-        object["structured"] = structured
-        object["stop_reason"] = .string(stopReason)
-        object["provider_stop_reason"] = providerStopReason.map(JSON.string) ?? .null
-        object["model_id"] = .string(modelId)
-        object["request_id"] = requestId.map(JSON.string) ?? .null
-        object["api"] = .string(api.rawValue)
-        object["usage"] = usage.json
+        var object = JSONObject([
+            "content": .string(text),
+            "blocks": .array(blocks.compactMap(\.responseJSON)),
+            "tool_calls": .array(toolCalls),
+            "structured": structured,
+            "stop_reason": .string(stopReason),
+            "provider_stop_reason": providerStopReason.map(JSON.string) ?? .null,
+            "model_id": .string(modelId),
+            "request_id": requestId.map(JSON.string) ?? .null,
+            "api": .string(api.rawValue),
+            "usage": usage.json,
+        ])
         extras.add(to: &object)
         return .object(object)
     }

@@ -161,7 +161,7 @@ struct ConfigFields {
 
     /// Fails on the first member that is not in `known`, naming it.
     func rejectUnknown(_ known: Set<String>) throws(BedrockError) {
-        if let unknown = object.keys.first(where: { !known.contains($0) }) {
+        if let unknown = object.pairs.first(where: { !known.contains($0.key) })?.key {
             throw .invalidArgument("\(context).\(unknown)", "unknown field")
         }
     }

@@ -72,36 +72,63 @@ enum JSON: Sendable, Equatable {
     }
 }
 
-/// A JSON object that keeps its keys in insertion order, so printed JSON reads the way it
+/// A JSON object that keeps its members in insertion order, so printed JSON reads the way it
 /// was built (`{"type": "text", ...}`).
+///
+/// Members live in one array searched in order: the objects a request or a reply holds have a
+/// handful of keys, where comparing them costs less than hashing one. A large object also keeps
+/// the positions by key, so that no input can make building or reading it quadratic.
 struct JSONObject: Sendable, Equatable {
-    private(set) var keys: [String] = []
-    private var values: [String: JSON] = [:]
+    private(set) var pairs: [(key: String, value: JSON)] = []
+    private var positions: [String: Int]?
+
+    /// Past this many members, lookups go through `positions`.
+    private static let linearLimit = 16
 
     init() {}
 
+    /// An object of the literal's members, in its order; like a dictionary literal's, its keys
+    /// must differ.
     init(_ pairs: KeyValuePairs<String, JSON>) {
-        for (key, value) in pairs { self[key] = value }
+        self.pairs = pairs.map { ($0.key, $0.value) }
+        indexPositions()
     }
 
-    var isEmpty: Bool { keys.isEmpty }
-    var count: Int { keys.count }
+    var isEmpty: Bool { pairs.isEmpty }
+    var count: Int { pairs.count }
 
     subscript(key: String) -> JSON? {
-        get { values[key] }
+        get { position(of: key).map { pairs[$0].value } }
         set {
-            if let newValue {
-                if values.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if values.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+            switch (position(of: key), newValue) {
+            case (let position?, let value?):
+                pairs[position].value = value
+            case (let position?, nil):
+                pairs.remove(at: position)
+                indexPositions()
+            case (nil, let value?):
+                // Most objects have a few members: room for them at once, not one by one.
+                if pairs.capacity == 0 { pairs.reserveCapacity(4) }
+                pairs.append((key, value))
+                if positions != nil { positions?[key] = pairs.count - 1 } else { indexPositions() }
+            case (nil, nil):
+                break
             }
         }
     }
 
-    var pairs: [(key: String, value: JSON)] {
-        keys.compactMap { key in values[key].map { (key, $0) } }
+    private func position(of key: String) -> Int? {
+        if let positions { return positions[key] }
+        return pairs.firstIndex { $0.key == key }
+    }
+
+    private mutating func indexPositions() {
+        guard pairs.count > Self.linearLimit else { return positions = nil }
+        positions = Dictionary(pairs.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Objects are equal when they hold the same keys and values, whatever the order.
-    static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.values == rhs.values }
+    static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.count == rhs.count && lhs.pairs.allSatisfy { rhs[$0.key] == $0.value }
+    }
 }

@@ -44,6 +44,17 @@ enum JSONScanner {
         var cursor = Cursor(text)
         return try cursor.document()
     }
+
+    /// `scan`, with invalid text an INVALID_ARGUMENT naming `field` and where the text broke.
+    static func check(_ text: UnsafeRawBufferPointer, field: String) throws(BedrockError) -> Kind {
+        do {
+            return try scan(text)
+        } catch {
+            if text.isEmpty { throw .invalidArgument(field, "empty JSON text") }
+            let (line, column) = error.position(in: text)
+            throw .invalidArgument(field, "invalid JSON at line \(line), column \(column): \(error.reason)")
+        }
+    }
 }
 
 /// The pass itself: an explicit stack instead of recursion, so no input can exhaust the
@@ -146,7 +157,8 @@ private struct Cursor {
         skipWhitespace()
         guard byte == UInt8(ascii: "\"") else { throw fail("a string expected as an object key") }
         let start = index
-        try string()
+        // jansson's rule: a key is a C string there.
+        guard try !string() else { throw fail("NUL byte in object key not supported") }
         let key = start..<index
         skipWhitespace()
         guard byte == UInt8(ascii: ":") else { throw fail("':' expected after an object key") }
@@ -166,18 +178,21 @@ private struct Cursor {
 
     // MARK: Strings
 
-    /// A string from its opening quote to past its closing one.
-    private mutating func string() throws(JSONScanner.SyntaxError) {
+    /// A string from its opening quote to past its closing one; returns whether it holds a
+    /// `\u0000`.
+    @discardableResult
+    private mutating func string() throws(JSONScanner.SyntaxError) -> Bool {
         index += 1
+        var holdsNUL = false
         while true {
             skipPlainASCII()
             guard let current = byte else { throw fail("unterminated string") }
             switch current {
             case UInt8(ascii: "\""):
                 index += 1
-                return
+                return holdsNUL
             case UInt8(ascii: "\\"):
-                try escape()
+                if try escape() == 0 { holdsNUL = true }
             case 0..<0x20:
                 throw fail("control character \(current) in a string")
             default:
@@ -208,13 +223,15 @@ private struct Cursor {
         }
     }
 
-    private mutating func escape() throws(JSONScanner.SyntaxError) {
+    /// One escape; returns the code unit of a `\u` escape, nil for the others.
+    private mutating func escape() throws(JSONScanner.SyntaxError) -> UInt32? {
         index += 1
         guard let kind = byte else { throw fail("unterminated string") }
         switch kind {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
              UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             index += 1
+            return nil
         case UInt8(ascii: "u"):
             index += 1
             let unit = try hexUnit()
@@ -228,6 +245,7 @@ private struct Cursor {
                     throw fail("a high surrogate \\u escape with no low one after it")
                 }
             }
+            return unit
         default:
             throw fail("invalid escape in a string")
         }

@@ -5,16 +5,12 @@ struct JSONText {
     private(set) var bytes: [UInt8]
     private(set) var kind: JSONScanner.Kind
 
-    /// Checks `bytes`. Invalid text throws INVALID_ARGUMENT naming `field`, worded as
-    /// `JSON.parse` words it.
+    /// Checks `bytes`. Invalid text throws INVALID_ARGUMENT naming `field`, as `JSON.parse` does.
     init(_ bytes: [UInt8], field: String) throws(BedrockError) {
-        do {
-            try self.init(checking: bytes)
-        } catch {
-            if bytes.isEmpty { throw .invalidArgument(field, "empty JSON text") }
-            let (line, column) = bytes.withUnsafeBytes { error.position(in: $0) }
-            throw .invalidArgument(field, "invalid JSON at line \(line), column \(column): \(error.reason)")
-        }
+        self.bytes = bytes
+        kind = try bytes.withUnsafeBytes { raw in
+            Result { () throws(BedrockError) in try JSONScanner.check(raw, field: field) }
+        }.get()
     }
 
     init(checking bytes: [UInt8]) throws(JSONScanner.SyntaxError) {

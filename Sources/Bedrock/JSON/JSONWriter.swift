@@ -13,9 +13,9 @@ struct JSONWriter {
 
     mutating func write(_ value: JSON) {
         switch value {
-        case .null: bytes.append(contentsOf: "null".utf8)
-        case .bool(let flag): bytes.append(contentsOf: (flag ? "true" : "false").utf8)
-        case .int(let number): bytes.append(contentsOf: String(number).utf8)
+        case .null: append("null")
+        case .bool(let flag): append(flag ? "true" : "false")
+        case .int(let number): writeInteger(number)
         case .double(let number): writeReal(number)
         case .string(let text): writeString(text)
         case .array(let values):
@@ -27,8 +27,7 @@ struct JSONWriter {
             bytes.append(UInt8(ascii: "]"))
         case .object(let object):
             bytes.append(UInt8(ascii: "{"))
-            for (index, key) in object.keys.enumerated() {
-                guard let member = object[key] else { continue }
+            for (index, (key, member)) in object.pairs.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 writeString(key)
                 bytes.append(UInt8(ascii: ":"))
@@ -36,6 +35,22 @@ struct JSONWriter {
             }
             bytes.append(UInt8(ascii: "}"))
         }
+    }
+
+    private mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// The decimal digits, written in place rather than through a String.
+    private mutating func writeInteger(_ number: Int64) {
+        if number < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = number.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
     }
 
     /// jansson's escapes: the quote, the backslash and C0 controls, the latter as `\u00XX`
@@ -50,15 +65,15 @@ struct JSONWriter {
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
                 runStart = index + 1
                 switch byte {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
-                case 0x08: bytes.append(contentsOf: #"\b"#.utf8)
-                case 0x0C: bytes.append(contentsOf: #"\f"#.utf8)
-                case 0x0A: bytes.append(contentsOf: #"\n"#.utf8)
-                case 0x0D: bytes.append(contentsOf: #"\r"#.utf8)
-                case 0x09: bytes.append(contentsOf: #"\t"#.utf8)
+                case UInt8(ascii: "\""): append(#"\""#)
+                case UInt8(ascii: "\\"): append(#"\\"#)
+                case 0x08: append(#"\b"#)
+                case 0x0C: append(#"\f"#)
+                case 0x0A: append(#"\n"#)
+                case 0x0D: append(#"\r"#)
+                case 0x09: append(#"\t"#)
                 default:
-                    bytes.append(contentsOf: #"\u00"#.utf8)
+                    append(#"\u00"#)
                     bytes.append(byte < 0x10 ? UInt8(ascii: "0") : UInt8(ascii: "1"))
                     let low = byte & 0x0F
                     bytes.append(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "A") + low - 10)
@@ -73,7 +88,7 @@ struct JSONWriter {
     /// read as an integer, and the exponent without "+" or leading zeros. Not finite is null,
     /// as jansson cannot hold it.
     private mutating func writeReal(_ number: Double) {
-        guard number.isFinite else { return bytes.append(contentsOf: "null".utf8) }
+        guard number.isFinite else { return append("null") }
         var buffer = [CChar](repeating: 0, count: 32)
         let length = withVaList([number]) { vsnprintf(&buffer, buffer.count, "%.17g", $0) }
         var text = buffer.prefix(max(0, min(Int(length), buffer.count - 1))).map { UInt8(bitPattern: $0) }

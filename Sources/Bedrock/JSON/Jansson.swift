@@ -1,38 +1,21 @@
 import CJansson
 import Glibc
 
-/// Conversion between `JSON` and jansson values, and text parsing (JSONWriter prints).
+/// Conversion between `JSON` and jansson values, for `bedrock_jansson.h`; and jansson's own
+/// reading of JSON text, which `JSON.parse` is held to (`JSONReaderTests`, the fuzz target `json`).
 extension JSON {
-    /// Parses JSON text. Invalid JSON or invalid UTF-8 throws INVALID_ARGUMENT naming `field`.
-    static func parse(_ text: UnsafeRawBufferPointer, field: String) throws(BedrockError) -> JSON {
+    /// jansson's reading of `bytes`, with the flags `JSON.parse` matches; nil when jansson
+    /// rejects them.
+    static func parsedByJansson(_ bytes: [UInt8]) -> JSON? {
         var error = json_error_t()
-        guard let base = text.baseAddress?.assumingMemoryBound(to: CChar.self),
-              let root = json_loadb(base, text.count, Int(JSON_DECODE_ANY | JSON_ALLOW_NUL), &error) else {
-            if text.isEmpty { throw .invalidArgument("\(field)", "empty JSON text") }
-            let text = withUnsafeBytes(of: &error.text) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        let root = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                json_loadb(chars.baseAddress, chars.count, Int(JSON_DECODE_ANY | JSON_ALLOW_NUL), &error)
             }
-            // jansson quotes the token it stopped at ("invalid token near 'wJalr...'"), which
-            // may be a secret in a config or a request: the position says where it is instead.
-            let reason = text.firstRange(of: " near '").map { String(text[..<$0.lowerBound]) } ?? text
-            throw .invalidArgument("\(field)", "invalid JSON at line \(error.line), column \(error.column): \(reason)")
         }
+        guard let root else { return nil }
         defer { json_decref(root) }
         return JSON(jansson: root)
-    }
-
-    /// Reads the string's own UTF-8 in place (a request body can be megabytes).
-    static func parse(_ text: String, field: String) throws(BedrockError) -> JSON {
-        var text = text
-        return try text.withUTF8 { buffer in
-            Result { () throws(BedrockError) -> JSON in try parse(UnsafeRawBufferPointer(buffer), field: field) }
-        }.get()
-    }
-
-    static func parse(_ bytes: [UInt8], field: String) throws(BedrockError) -> JSON {
-        try bytes.withUnsafeBytes { buffer in
-            Result { () throws(BedrockError) -> JSON in try parse(buffer, field: field) }
-        }.get()
     }
 
     /// Reads a borrowed jansson value.

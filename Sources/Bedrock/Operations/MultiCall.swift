@@ -289,19 +289,19 @@ struct CallMetrics {
     /// The JSON object bedrock_call_metrics returns, and chat responses carry as "metrics".
     func json(now: UInt64) -> JSON {
         func since(_ time: UInt64?) -> JSON { time.map { .int(Int64($0 >= started ? $0 - started : 0)) } ?? .null }
-        var object = JSONObject()
-        object["attempts"] = .int(Int64(attempts))
-        object["latency_ms"] = since(ended ?? now)
-        object["time_to_first_byte_ms"] = since(firstByte)
-        object["time_to_first_token_ms"] = since(firstToken)
-        object["retry_wait_ms"] = .int(Int64(retryWaitMs))
-        object["credential_wait_ms"] = .int(Int64(credentialWaitMs))
-        object["bytes_sent"] = .int(bytesSent)
-        object["bytes_received"] = .int(bytesReceived)
-        object["events"] = .int(Int64(events))
-        object["http_version"] = httpVersion.map(JSON.string) ?? .null
-        object["connection_reused"] = .bool(connectionReused)
-        object["request_id"] = requestId.map(JSON.string) ?? .null
-        return .object(object)
+        return .object(JSONObject([
+            "attempts": .int(Int64(attempts)),
+            "latency_ms": since(ended ?? now),
+            "time_to_first_byte_ms": since(firstByte),
+            "time_to_first_token_ms": since(firstToken),
+            "retry_wait_ms": .int(Int64(retryWaitMs)),
+            "credential_wait_ms": .int(Int64(credentialWaitMs)),
+            "bytes_sent": .int(bytesSent),
+            "bytes_received": .int(bytesReceived),
+            "events": .int(Int64(events)),
+            "http_version": httpVersion.map(JSON.string) ?? .null,
+            "connection_reused": .bool(connectionReused),
+            "request_id": requestId.map(JSON.string) ?? .null,
+        ]))
     }
 }

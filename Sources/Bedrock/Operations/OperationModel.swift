@@ -58,7 +58,7 @@ struct OperationModel: Sendable {
         guard case .object(let given) = params else {
             throw .invalidArgument("params", "expected a JSON object, got \(params.typeName)")
         }
-        if let unknown = given.keys.first(where: { key in !input.contains { $0.name == key } }) {
+        if let unknown = given.pairs.first(where: { member in !input.contains { $0.name == member.key } })?.key {
             throw .invalidArgument("params.\(unknown)", "not a member of \(name)'s input (members: \(input.map(\.name).joined(separator: ", ")))")
         }
         var path = uri
@@ -74,10 +74,10 @@ struct OperationModel: Sendable {
             case .uri(let label):
                 let text = try scalarText(value, member.type, field: field)
                 try RuntimeOperation.validate(modelId: text, field: field)
-                path = path.replacing("{\(label)}", with: percentEncodePathSegment(text))
+                path = path.replacing("{\(label)}", with: percentEncoded(text))
             case .query(let key):
                 let text = try scalarText(value, member.type, field: field)
-                query.append(percentEncodePathSegment(key) + "=" + percentEncodePathSegment(text))
+                query.append(percentEncoded(key) + "=" + percentEncoded(text))
             case .header(let header):
                 // boto3 takes JSON text for a header such as requestMetadata; an object is written as that text.
                 let text = switch value {
@@ -99,10 +99,10 @@ struct OperationModel: Sendable {
         let hasBodyMembers = input.contains { $0.location == .body }
         if events != nil {
             headers.append(("Content-Type", Self.eventStreamType))
-        } else if !headers.contains(where: { $0.name.lowercased() == "content-type" }), payload != nil || hasBodyMembers {
+        } else if !headers.contains(where: { $0.name.equalsIgnoringASCIICase("content-type") }), payload != nil || hasBodyMembers {
             headers.append(("Content-Type", "application/json"))
         }
-        if !headers.contains(where: { $0.name.lowercased() == "accept" }) {
+        if !headers.contains(where: { $0.name.equalsIgnoringASCIICase("accept") }) {
             headers.append(("Accept", streams ? Self.eventStreamType : "application/json"))
         }
         let bytes = payload ?? (hasBodyMembers ? Array(JSON.object(body).serialized().utf8) : [])
