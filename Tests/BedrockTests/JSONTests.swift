@@ -30,10 +30,10 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(try JSON.parse(#"{"a":1,"b":2}"#, field: "t"), try JSON.parse(#"{"b":2,"a":1}"#, field: "t"))
     }
 
-    func test_percentEncodePathSegment_encodesAllButUnreserved() {
-        XCTAssertEqual(percentEncodePathSegment("anthropic.claude-3-sonnet-20240229-v1:0"),
+    func test_percentEncoded_encodesAllButUnreserved() {
+        XCTAssertEqual(percentEncoded("anthropic.claude-3-sonnet-20240229-v1:0"),
                        "anthropic.claude-3-sonnet-20240229-v1%3A0")
-        XCTAssertEqual(percentEncodePathSegment("arn:aws:bedrock:us-east-1:1:x/y~z é"),
+        XCTAssertEqual(percentEncoded("arn:aws:bedrock:us-east-1:1:x/y~z é"),
                        "arn%3Aaws%3Abedrock%3Aus-east-1%3A1%3Ax%2Fy~z%20%C3%A9")
     }
 }

@@ -110,27 +110,6 @@ func readSecretFile(_ path: String, maxBytes: Int, describedAs what: String,
     return bytes
 }
 
-/// Percent-encoding of query and form values: everything but RFC 3986's unreserved
-/// characters, as botocore's `percent_encode` does.
-func percentEncoded(_ value: String) -> String {
-    var out: [UInt8] = []
-    out.reserveCapacity(value.utf8.count)
-    let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
-    for byte in value.utf8 {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-             UInt8(ascii: "."), UInt8(ascii: "~"):
-            out.append(byte)
-        default:
-            out.append(UInt8(ascii: "%"))
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0x0F)])
-        }
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
 /// Sleeps the calling thread (between retries of a metadata endpoint).
 func sleepMilliseconds(_ milliseconds: Int) {
     var request = timespec(tv_sec: milliseconds / 1_000, tv_nsec: (milliseconds % 1_000) * 1_000_000)

@@ -13,7 +13,7 @@ enum RuntimeOperation: Sendable {
         case .invokeModelWithResponseStream: "invoke-with-response-stream"
         case .countTokens: "count-tokens"
         }
-        return "/model/\(percentEncodePathSegment(modelId))/\(suffix)"
+        return "/model/\(percentEncoded(modelId))/\(suffix)"
     }
 
     var isStreaming: Bool { self == .converseStream || self == .invokeModelWithResponseStream }
@@ -49,24 +49,3 @@ enum RuntimeOperation: Sendable {
     }
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters, as botocore encodes a
-/// non-greedy URI label: `anthropic.claude-v2:1` becomes `anthropic.claude-v2%3A1` and an
-/// ARN's slashes become `%2F`.
-func percentEncodePathSegment(_ segment: String) -> String {
-    let hex: [Character] = Array("0123456789ABCDEF")
-    var encoded = ""
-    encoded.reserveCapacity(segment.utf8.count)
-    for byte in segment.utf8 {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-             UInt8(ascii: "."), UInt8(ascii: "~"):
-            encoded.unicodeScalars.append(Unicode.Scalar(byte))
-        default:
-            encoded.append("%")
-            encoded.append(hex[Int(byte >> 4)])
-            encoded.append(hex[Int(byte & 0x0F)])
-        }
-    }
-    return encoded
-}

@@ -120,7 +120,7 @@ struct SigV4Signer: Sendable {
                    timestamp: Int64) throws(SigningError) -> Signature {
         guard let amzDate = Self.amzDate(timestamp) else { throw .invalidTimestamp(timestamp) }
         try Self.validate(headers: headers)
-        for header in headers where Self.reservedHeaders.contains(where: { Self.equalsIgnoringASCIICase(header.name, $0) }) {
+        for header in headers where Self.reservedHeaders.contains(where: { header.name.equalsIgnoringASCIICase($0) }) {
             throw .reservedHeader(header.name)
         }
         guard Self.isHeaderValueSafe(credentials.accessKeyId), Self.isHeaderValueSafe(region),
@@ -136,7 +136,7 @@ struct SigV4Signer: Sendable {
         }
 
         let payloadHash: String
-        if let given = headers.first(where: { Self.equalsIgnoringASCIICase($0.name, Self.contentSHA256Header) }) {
+        if let given = headers.first(where: { $0.name.equalsIgnoringASCIICase(Self.contentSHA256Header) }) {
             payloadHash = given.value  // botocore uses it untrimmed
         } else {
             let digest = sha256(body)
@@ -168,7 +168,7 @@ struct SigV4Signer: Sendable {
         guard Self.isValidQuery(query) else { throw .invalidQuery }
         let (canonicalHeaders, signedHeaders) = Self.canonicalHeaders(headers, host: host)
         let text = [
-            Self.uppercasedASCII(method),
+            method.uppercasedASCII,
             Self.canonicalURI(path),
             Self.canonicalQuery(query),
             canonicalHeaders,
@@ -297,11 +297,11 @@ struct SigV4Signer: Sendable {
         var lines: [(name: String, value: String)] = []
         lines.reserveCapacity(headers.count + 1)
         for header in headers {
-            let name = lowercasedASCII(header.name)
+            let name = header.name.lowercasedASCII
             if unsignedHeaders.contains(name) { continue }
             lines.append((name, header.value))
         }
-        if !lines.contains(where: { $0.name == hostHeader }) { lines.append((hostHeader, lowercasedASCII(host))) }
+        if !lines.contains(where: { $0.name == hostHeader }) { lines.append((hostHeader, host.lowercasedASCII)) }
         // Stable, so that repeated names keep the order given.
         let order = lines.indices.sorted { lhs, rhs in
             lines[lhs].name == lines[rhs].name ? lhs < rhs : lines[lhs].name.utf8.lexicographicallyPrecedes(lines[rhs].name.utf8)
@@ -424,41 +424,6 @@ struct SigV4Signer: Sendable {
         out.append(contentsOf: digits)
     }
 
-    /// RFC 3986 unreserved bytes stay; everything else becomes %XX (uppercase hex, as Python's quote).
-    private static func appendPercentEncoded(_ byte: UInt8, to out: inout [UInt8]) {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "_"), UInt8(ascii: "~"):
-            out.append(byte)
-        default:
-            let hex: StaticString = "0123456789ABCDEF"
-            hex.withUTF8Buffer { table in
-                out.append(UInt8(ascii: "%"))
-                out.append(table[Int(byte >> 4)])
-                out.append(table[Int(byte & 0x0F)])
-            }
-        }
-    }
-
-    /// Whether `name` is `lowercased` in any ASCII case, without making a lowercase copy.
-    static func equalsIgnoringASCIICase(_ name: String, _ lowercased: String) -> Bool {
-        name.utf8.count == lowercased.utf8.count && zip(name.utf8, lowercased.utf8).allSatisfy { lowercasedASCII($0) == $1 }
-    }
-
-    static func lowercasedASCII(_ string: String) -> String {
-        if !string.utf8.contains(where: { lowercasedASCII($0) != $0 }) { return string }
-        return String(decoding: string.utf8.map(lowercasedASCII), as: UTF8.self)
-    }
-
-    private static func lowercasedASCII(_ byte: UInt8) -> UInt8 {
-        (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
-    }
-
-    static func uppercasedASCII(_ string: String) -> String {
-        if !string.utf8.contains(where: { (0x61...0x7A).contains($0) }) { return string }
-        return String(decoding: string.utf8.map { (0x61...0x7A).contains($0) ? $0 & ~0x20 : $0 }, as: UTF8.self)
-    }
 
     private enum ASCII {
         static let tab: UInt8 = 0x09

@@ -16,8 +16,7 @@ struct HTTPResponseHead: Sendable {
 
     /// The first header named `name`, compared case-insensitively.
     func header(_ name: String) -> String? {
-        let lowered = name.lowercased()
-        return headers.first { $0.name.lowercased() == lowered }?.value
+        headers.first { $0.name.equalsIgnoringASCIICase(name) }?.value
     }
 
     var requestId: String? { header("x-amzn-RequestId") }

@@ -11,7 +11,7 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from ._library import lib, take_string
+from ._library import OutString, lib
 from .errors import BedrockError, error_from_json, raise_for_status
 
 if TYPE_CHECKING:
@@ -63,14 +63,14 @@ class LoopMulti:
             raise_for_status(lib.bedrock_multi_perform(self._handle, 0, ctypes.byref(running), ctypes.byref(err)), err)
         except BedrockError as error:
             self._loop.call_exception_handler({"message": "bedrock_multi_perform failed", "exception": error})
+        call_handle = ctypes.c_void_p()
+        call_handle_ref, err_ref = ctypes.byref(call_handle), ctypes.byref(err)
+        item = OutString()
         while self._handle is not None:
-            call_handle = ctypes.c_void_p()
-            item = ctypes.c_void_p()
-            raise_for_status(lib.bedrock_multi_read(self._handle, ctypes.byref(call_handle), ctypes.byref(item),
-                                          ctypes.byref(err)), err)
-            if not item.value:
+            raise_for_status(lib.bedrock_multi_read(self._handle, call_handle_ref, item.ref, err_ref), err)
+            text = item.take()
+            if not text:
                 break
-            text = take_string(item)
             call = self._calls.get(call_handle.value or 0)
             if call is not None:
                 call.deliver(json.loads(text))

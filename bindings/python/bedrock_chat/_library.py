@@ -112,14 +112,28 @@ lib, path = _load()
 _declare(lib)
 
 
-def take_string(pointer: ctypes.c_void_p) -> str:
-    """Copies a string the library returned, then frees the library's copy and clears the
-    pointer, so a second call (or a later free) is harmless."""
-    address = pointer.value
-    if not address:
-        return ""
-    pointer.value = None
-    try:
-        return ctypes.string_at(address).decode("utf-8")
-    finally:
-        lib.bedrock_string_free(address)
+class OutString:
+    """A ``char **out`` parameter, reusable across calls: pass ``ref``, then ``take()`` the text.
+
+    The pointer is also seen through a ``c_char_p`` over the same memory, so reading the text
+    is an attribute read: ``ctypes.string_at`` is a foreign call, and cost a streamed event
+    several times more."""
+
+    __slots__ = ("pointer", "ref", "_chars")
+
+    def __init__(self) -> None:
+        self.pointer = ctypes.c_void_p()
+        self.ref = ctypes.byref(self.pointer)
+        self._chars = ctypes.c_char_p.from_buffer(self.pointer)
+
+    def take(self) -> str:
+        """Copies the string the library stored, frees the library's copy and clears the
+        pointer, so a second call (or a later free) is harmless; "" when none was stored."""
+        address = self.pointer.value
+        if not address:
+            return ""
+        try:
+            return self._chars.value.decode("utf-8")  # type: ignore[union-attr]
+        finally:
+            self.pointer.value = None
+            lib.bedrock_string_free(address)

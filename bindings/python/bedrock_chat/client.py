@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import _aio
-from ._library import lib, take_string
+from ._library import OutString, lib
 from .errors import raise_for_status
 
 __all__ = ["Client", "Stream", "AsyncStream", "ChatStream", "AsyncChatStream", "Request"]
@@ -64,15 +64,15 @@ def _call_returning_handle(function: Any, *arguments: Any) -> int | None:
 def _call_returning_json(function: Any, *arguments: Any) -> Any:
     """Calls a library function whose last two parameters are ``char **out, bedrock_error **err``
     and returns the parsed JSON it stored; frees the string and the error."""
-    out = ctypes.c_void_p()
+    out = OutString()
     err = ctypes.c_void_p()
     try:
-        status = function(*arguments, ctypes.byref(out), ctypes.byref(err))
+        status = function(*arguments, out.ref, ctypes.byref(err))
         if status:
             raise_for_status(status, err)
-        return _loads(take_string(out))
+        return _loads(out.take())
     finally:
-        take_string(out)  # frees it if parsing failed before take_string ran
+        out.take()  # frees it if the call failed after storing it
 
 
 class Client:
@@ -324,9 +324,8 @@ class _PulledStream:
             raise
         self._client: Client | None = client  # keeps the client alive while the stream is
         self._handle = handle
-        self._out = ctypes.c_void_p()
+        self._out = OutString()
         self._err = ctypes.c_void_p()
-        self._out_ref = ctypes.byref(self._out)
         self._err_ref = ctypes.byref(self._err)
 
     def next_event(self) -> dict[str, Any] | None:
@@ -341,20 +340,21 @@ class _PulledStream:
             handle = self._handle
         # This runs once per event: the out-parameters are made once per stream (one thread
         # at a time is in here).
-        out, err = self._out, self._err
+        out = self._out
         try:
-            status = _stream_next(handle, self._out_ref, self._err_ref)
+            status = _stream_next(handle, out.ref, self._err_ref)
             if status:
-                raise_for_status(status, err)
-            text = take_string(out)
+                raise_for_status(status, self._err)
+            text = out.take()
             if not text:
                 return None
             return _loads(text)  # type: ignore[no-any-return]
         finally:
-            with self._lock:
-                self._busy = False
-                pending = self._close_requested
-            if pending:
+            # No lock: a close() that saw this call busy has set _close_requested before this
+            # reads it, and one that sees it idle frees the stream itself; _free() runs at
+            # most once however the two meet.
+            self._busy = False
+            if self._close_requested:
                 self._free()
 
     def cancel(self) -> None:
