@@ -8,7 +8,9 @@
  * to URL (bench_server, or anything that answers Converse), and also reports the whole cold
  * start, dlopen to first reply, in wall time and in CPU time (getrusage). The parent prints
  * the library's file size and the median, minimum and maximum of each figure over N runs
- * (default 50). It asserts nothing but that the calls succeed. LIBRARY defaults to the
+ * (default 50). Each run also times, in a second fresh child, dlopen of libcurl alone: the
+ * floor under libbedrock's own, since libbedrock links libcurl and, through it, some thirty
+ * libraries of Debian's build. It asserts nothing but that the calls succeed. LIBRARY defaults to the
  * library of the CMake build tree that built this program; bench/run.sh builds the release
  * library and runs this against it.
  */
@@ -30,12 +32,13 @@
 #endif
 
 /* The figures; the last three only with --endpoint. */
-enum { DLOPEN, FIRST_CALL, FIRST_CLIENT, LOAD_AND_CLIENT, FIRST_REQUEST, COLD_START, COLD_START_CPU, FIGURES };
+enum { DLOPEN, FIRST_CALL, FIRST_CLIENT, LOAD_AND_CLIENT, CURL_DLOPEN, FIRST_REQUEST, COLD_START, COLD_START_CPU, FIGURES };
 static const char *const figure_names[FIGURES] = {
     "dlopen(RTLD_NOW)",
     "first call (bedrock_version)",
     "first client (bedrock_client_new)",
     "dlopen + first client",
+    "dlopen of libcurl alone",
     "first request (bedrock_converse)",
     "dlopen to first reply",
     "dlopen to first reply, CPU",
@@ -116,6 +119,39 @@ static int measure_once(const char *library, const char *endpoint, int fd) {
     return write(fd, figures, sizeof figures) == (ssize_t)sizeof figures ? 0 : 1;
 }
 
+/* Runs in the second child: loads libcurl alone and writes the time to fd. */
+static int measure_curl(const char *library, const char *endpoint, int fd) {
+    (void)library;
+    (void)endpoint;
+    double t0 = now_ms();
+    void *handle = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    double elapsed = now_ms() - t0;
+    if (!handle) {
+        fprintf(stderr, "dlopen: %s\n", dlerror());
+        return 1;
+    }
+    return write(fd, &elapsed, sizeof elapsed) == (ssize_t)sizeof elapsed ? 0 : 1;
+}
+
+/* Forks a fresh child that runs measure(fd) and reads `size` bytes of figures from it. */
+static int in_child(int (*measure)(const char *, const char *, int), const char *library, const char *endpoint,
+                    void *figures, size_t size) {
+    int fds[2];
+    if (pipe(fds) != 0) return 1;
+    pid_t child = fork();
+    if (child < 0) return 1;
+    if (child == 0) {
+        close(fds[0]);
+        _exit(measure(library, endpoint, fds[1]));
+    }
+    close(fds[1]);
+    ssize_t got = read(fds[0], figures, size);
+    close(fds[0]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    return got == (ssize_t)size && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
 static int compare_doubles(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -149,21 +185,9 @@ int main(int argc, char **argv) {
     double *samples = calloc((size_t)runs * FIGURES, sizeof *samples);
     if (!samples) return 1;
     for (int run = 0; run < runs; run++) {
-        int fds[2];
-        if (pipe(fds) != 0) return 1;
-        pid_t child = fork();
-        if (child < 0) return 1;
-        if (child == 0) {
-            close(fds[0]);
-            _exit(measure_once(resolved, endpoint, fds[1]));
-        }
-        close(fds[1]);
         double figures[FIGURES];
-        ssize_t got = read(fds[0], figures, sizeof figures);
-        close(fds[0]);
-        int status = 0;
-        waitpid(child, &status, 0);
-        if (got != (ssize_t)sizeof figures || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        if (in_child(measure_once, resolved, endpoint, figures, sizeof figures) != 0
+            || in_child(measure_curl, NULL, NULL, &figures[CURL_DLOPEN], sizeof figures[CURL_DLOPEN]) != 0) {
             fprintf(stderr, "run %d failed\n", run + 1);
             return 1;
         }

@@ -117,7 +117,7 @@ private func fuzzReplies(_ input: UnsafeRawBufferPointer) {
     for plan in plans {
         _ = try? plan.reply(head: head, body: bytes)
         // The same bytes as a stream event: a Converse event, or an InvokeModel chunk.
-        var translator = ChatStreamTranslator(plan: plan)
+        let translator = ChatStreamTranslator(plan: plan)
         if let streamEvent { _ = try? translator.events(from: streamEvent, requestId: nil) }
         _ = try? translator.events(from: chunk, requestId: nil)
         _ = translator.finish(requestId: nil)

@@ -1,8 +1,9 @@
 /// Turns a chat stream's raw events (ConverseStream events, or InvokeModelWithResponseStream
 /// chunks in the provider's format) into chat events: `start`, deltas, and at the end `usage`,
 /// `stop` and `message`. Push-driven, so both the pull stream (`PullStream`) and an event
-/// loop (`bedrock_multi_chat_stream`) use it.
-struct ChatStreamTranslator {
+/// loop (`bedrock_multi_chat_stream`) use it. A class: one stream's state, changed in place
+/// for every event, where copying the plan it holds would cost more than the event.
+final class ChatStreamTranslator {
     let plan: ChatPlan
     private var parser: any StreamChunkParser
     private var accumulator = ChatAccumulator()
@@ -19,7 +20,7 @@ struct ChatStreamTranslator {
     }
 
     /// The `start` event, once: before the first raw event, or at the end of an empty stream.
-    mutating func start(requestId: String?) -> [JSON] {
+    func start(requestId: String?) -> [JSON] {
         guard !started else { return [] }
         started = true
         return [ChatAccumulator.event("start", [
@@ -30,7 +31,7 @@ struct ChatStreamTranslator {
 
     /// The chat events one raw event makes. When a client-side stop sequence cuts the reply,
     /// the closing events follow at once and `ended` is set: the rest is not read.
-    mutating func events(from raw: StreamEvent, requestId: String?,
+    func events(from raw: StreamEvent, requestId: String?,
                          metrics: @autoclosure () -> JSON? = nil) throws(BedrockError) -> [JSON] {
         var events = start(requestId: requestId)
         for delta in try deltas(from: raw) { apply(delta, into: &events) }
@@ -40,7 +41,7 @@ struct ChatStreamTranslator {
 
     /// The closing events: `usage`, `stop` and the whole response as `message`, which carries
     /// `metrics` when given.
-    mutating func finish(requestId: String?, metrics: JSON? = nil) -> [JSON] {
+    func finish(requestId: String?, metrics: JSON? = nil) -> [JSON] {
         guard !ended else { return [] }
         var events = start(requestId: requestId)
         ended = true
@@ -59,7 +60,7 @@ struct ChatStreamTranslator {
         return events
     }
 
-    private mutating func deltas(from raw: StreamEvent) throws(BedrockError) -> [ChatDelta] {
+    private func deltas(from raw: StreamEvent) throws(BedrockError) -> [ChatDelta] {
         guard plan.format != nil else {
             let event = try raw.json()
             if let metadata = event["metadata"] { extras.read(converse: metadata) }
@@ -84,7 +85,7 @@ struct ChatStreamTranslator {
         return deltas
     }
 
-    private mutating func apply(_ delta: ChatDelta, into events: inout [JSON]) {
+    private func apply(_ delta: ChatDelta, into events: inout [JSON]) {
         var delta = delta
         if case .text(let index, let text) = delta, var cutter {
             delta = .text(index: index, text: cutter.feed(text))

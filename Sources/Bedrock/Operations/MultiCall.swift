@@ -190,9 +190,7 @@ final class MultiCall: @unchecked Sendable {
     }
 
     private func accept(_ raw: StreamEvent, requestId: String?) throws(BedrockError) {
-        guard case .stream(var reader) = kind else { return }
-        kind = .invokeModel  // while the reader changes it has one owner, so its buffers are not copied
-        defer { kind = .stream(reader) }
+        guard case .stream(let reader) = kind else { return }
         let events = try reader.events(from: raw, requestId: requestId, metrics: metrics.json(now: monotonicMilliseconds()))
         stoppedEarly = reader.ended
         pending += events
@@ -237,10 +235,9 @@ final class MultiCall: @unchecked Sendable {
         case .chat(let plan):
             result = try plan.reply(head: head, body: body).adding("metrics", metrics.json(now: monotonicMilliseconds()))
                 .serialized()
-        case .stream(var reader):
+        case .stream(let reader):
             guard !stoppedEarly else { return }
             let events = reader.finish(requestId: head.requestId, metrics: metrics.json(now: monotonicMilliseconds()))
-            kind = .stream(reader)
             pending += events
             result = Self.message(in: events)
         }

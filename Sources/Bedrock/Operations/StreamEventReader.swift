@@ -10,7 +10,7 @@ enum StreamEventReader {
 
     /// What one raw event gives the caller.
     /// `metrics` go into a chat stream's final message when a stop sequence ends it here.
-    mutating func events(from raw: StreamEvent, requestId: String?,
+    func events(from raw: StreamEvent, requestId: String?,
                          metrics: @autoclosure () -> JSON? = nil) throws(BedrockError) -> [String] {
         switch self {
         case .converse:
@@ -23,20 +23,16 @@ enum StreamEventReader {
             return [text]
         case .operation(let model):
             return [try model.event(try raw.json()).serialized()]
-        case .chat(var translator):
-            self = .converse  // while the translator changes it has one owner, so its state is not copied
-            defer { self = .chat(translator) }
+        case .chat(let translator):
             return try translator.events(from: raw, requestId: requestId, metrics: metrics()).map { $0.serialized() }
         }
     }
 
     /// What follows the last raw event: a chat stream's closing events, its final message
     /// carrying `metrics`.
-    mutating func finish(requestId: String?, metrics: JSON? = nil) -> [String] {
-        guard case .chat(var translator) = self else { return [] }
-        let events = translator.finish(requestId: requestId, metrics: metrics)
-        self = .chat(translator)
-        return events.map { $0.serialized() }
+    func finish(requestId: String?, metrics: JSON? = nil) -> [String] {
+        guard case .chat(let translator) = self else { return [] }
+        return translator.finish(requestId: requestId, metrics: metrics).map { $0.serialized() }
     }
 
     /// A chat stream cut at a client-side stop sequence has ended: nothing more is read.
