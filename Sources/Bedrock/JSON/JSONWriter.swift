@@ -7,7 +7,7 @@ import Glibc
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
 
-    init(capacity: Int = 256) {
+    init(capacity: Int = 1024) {
         bytes.reserveCapacity(capacity)
     }
 
@@ -27,11 +27,11 @@ struct JSONWriter {
             bytes.append(UInt8(ascii: "]"))
         case .object(let object):
             bytes.append(UInt8(ascii: "{"))
-            for (index, (key, member)) in object.pairs.enumerated() {
+            for index in object.pairs.indices {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                writeString(key)
+                writeString(object.pairs[index].key)
                 bytes.append(UInt8(ascii: ":"))
-                write(member)
+                write(object.pairs[index].value)
             }
             bytes.append(UInt8(ascii: "}"))
         }
@@ -59,7 +59,11 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
-            // Runs that need no escape go in whole.
+            // Most strings need no escape and go in whole.
+            if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                return bytes.append(contentsOf: utf8)
+            }
+            // Otherwise the runs between escapes do.
             var runStart = 0
             for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
