@@ -18,18 +18,19 @@ from .errors import raise_for_status
 __all__ = ["Client", "Stream", "AsyncStream", "ChatStream", "AsyncChatStream", "Request"]
 
 _stream_next = lib.bedrock_stream_next
-_decode_json = json.JSONDecoder().raw_decode
+_scan_json = json.JSONDecoder().scan_once
 
 
 def _loads(text: str) -> Any:
-    """json.loads for the library's text: the decoder straight away, since json.loads first
-    looks for whitespace around the value, which the library's own JSON never has (a
-    provider's stream chunk may, and then json.loads reads it, or raises)."""
+    """json.loads for the library's text: the decoder's C scanner straight away, since
+    json.loads first looks for whitespace around the value, which the library's own JSON never
+    has (a provider's stream chunk may, and then json.loads reads it, or raises), and
+    raw_decode adds a Python frame to every event."""
     try:
-        value, end = _decode_json(text)
+        value, end = _scan_json(text, 0)
         if end == len(text):
             return value
-    except ValueError:
+    except (StopIteration, ValueError):
         pass
     return json.loads(text)
 
