@@ -1,3 +1,5 @@
+import Glibc
+
 /// An incremental decoder for `application/vnd.amazon.eventstream`, the framing of every AWS
 /// streaming response (ConverseStream, InvokeModelWithResponseStream).
 ///
@@ -254,12 +256,23 @@ enum EventStreamFrame {
     }
 }
 
-/// `bytes` as a string when they are UTF-8. Header names and values are ASCII in practice, and
-/// every event has three: ASCII takes a plain copy, and only other text the generic validation.
+/// `bytes` as a string when they are UTF-8. Every event has three headers, and Bedrock's names
+/// and values are a handful of ASCII words: those come back as the literal, with nothing
+/// allocated; other ASCII takes a plain copy, and only other text the generic validation.
 private func utf8String(_ bytes: UnsafeRawBufferPointer) -> String? {
+    for word in commonHeaderWords where word.utf8.count == bytes.count {
+        let same = word.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+        if same == true { return word }
+    }
     if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
     return String(validating: bytes, as: UTF8.self)
 }
+
+/// String literals: immortal, so handing one out allocates and counts nothing.
+private let commonHeaderWords: [String] = [
+    ":event-type", ":content-type", ":message-type", ":exception-type", "event", "exception", "application/json",
+    "chunk", "messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata",
+]
 
 /// A bounds-checked big-endian reader. Every read checks what is left and throws
 /// `headerValueOverrun` instead of reading past the end, so no input can make it trap.

@@ -1,3 +1,5 @@
+import Glibc
+
 /// JSON text checked by `JSONScanner` and kept as the bytes it came as, so it can be passed on
 /// with a member taken out (a boto3 caller's `modelId`, Bedrock's `p` padding) and nothing
 /// else changed.
@@ -63,9 +65,14 @@ struct JSONText {
 
     /// Whether a member's key is `name`: compared in place unless the key holds an escape.
     private func member(_ member: JSONScanner.Member, isNamed name: String) -> Bool {
-        let quoted = bytes[member.key]
-        let inner = quoted.dropFirst().dropLast()
-        if !inner.contains(UInt8(ascii: "\\")) { return inner.elementsEqual(name.utf8) }
-        return (try? JSON.parse(Array(quoted), field: "key"))?.stringValue == name
+        let inner = member.key.lowerBound + 1..<member.key.upperBound - 1
+        var name = name
+        let same = name.withUTF8 { name in
+            bytes.withUnsafeBytes { text in
+                inner.count == name.count && (name.isEmpty || memcmp(text.baseAddress! + inner.lowerBound, name.baseAddress!, name.count) == 0)
+            }
+        }
+        if same || !bytes[inner].contains(UInt8(ascii: "\\")) { return same }
+        return (try? JSON.parse(Array(bytes[member.key]), field: "key"))?.stringValue == name
     }
 }
