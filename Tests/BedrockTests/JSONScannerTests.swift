@@ -65,6 +65,13 @@ final class JSONScannerTests: XCTestCase {
             let text = Array(String(repeating: "[", count: depth).utf8) + Array(String(repeating: "]", count: depth).utf8)
             assertAgrees(text, valid: depth <= JSONScanner.maximumDepth)
         }
+        // jansson counts a scalar's depth too: a number inside 2048 arrays is one too deep.
+        for (depth, inner) in [(2047, "1"), (2048, "1"), (2048, "\"x\""), (2048, "")] {
+            let text = Array((String(repeating: "[", count: depth) + inner + String(repeating: "]", count: depth)).utf8)
+            assertAgrees(text, valid: depth + (inner.isEmpty ? 0 : 1) <= JSONScanner.maximumDepth)
+        }
+        let objects = Array((String(repeating: #"{"a":"#, count: 2048) + "1" + String(repeating: "}", count: 2048)).utf8)
+        assertAgrees(objects, valid: false)
         // Far deeper than any stack would allow a recursive parser.
         XCTAssertFalse(scans(Array(String(repeating: "[", count: 1_000_000).utf8)))
     }
@@ -92,6 +99,10 @@ final class JSONScannerTests: XCTestCase {
         var escaped = try JSONText(checking: Array(#"{"a":1,"\u0070":"pad"}"#.utf8))
         escaped.removeMember("p")
         XCTAssertEqual(escaped.text, #"{"a":1}"#)
+        // A key is what its escapes read as, not its raw bytes.
+        let newline = try JSONText(checking: Array(#"{"\n":1}"#.utf8))
+        XCTAssertNil(newline.member(#"\n"#))
+        XCTAssertEqual(newline.member("\n").map { Array($0) }, Array("1".utf8))
         XCTAssertNil(try JSONText(checking: Array("[1]".utf8)).member("a"))
         XCTAssertEqual(try JSONText(checking: Array("[1]".utf8)).typeName, "an array")
     }

@@ -93,10 +93,11 @@ private struct Cursor {
         value: while true {
             skipWhitespace()
             guard let start = byte else { throw fail("unexpected end of text, a value expected") }
+            // jansson counts every value's depth, a number or a string inside 2048 arrays too.
+            guard open.count < JSONScanner.maximumDepth else { throw fail("nested more than 2048 deep") }
             let valueStart = index
             switch start {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
-                guard open.count < JSONScanner.maximumDepth else { throw fail("nested more than 2048 deep") }
                 let isObject = start == UInt8(ascii: "{")
                 open.append(isObject)
                 index += 1

@@ -72,7 +72,9 @@ struct JSONText {
                 inner.count == name.count && (name.isEmpty || memcmp(text.baseAddress! + inner.lowerBound, name.baseAddress!, name.count) == 0)
             }
         }
-        if same || !bytes[inner].contains(UInt8(ascii: "\\")) { return same }
+        // A key with an escape is compared as what it reads as: the key `"\u0070"` is named `p`,
+        // and the key `"\n"` is a newline, not a backslash and an n.
+        guard bytes[inner].contains(UInt8(ascii: "\\")) else { return same }
         return (try? JSON.parse(Array(bytes[member.key]), field: "key"))?.stringValue == name
     }
 }

@@ -351,11 +351,13 @@ class _PulledStream:
                 return None
             return _loads(text)  # type: ignore[no-any-return]
         finally:
-            # No lock: a close() that saw this call busy has set _close_requested before this
-            # reads it, and one that sees it idle frees the stream itself; _free() runs at
-            # most once however the two meet.
-            self._busy = False
-            if self._close_requested:
+            # One step under the lock: between clearing _busy and reading _close_requested,
+            # another thread could start the next read, and a close() then leaves the free to
+            # it, not to this call.
+            with self._lock:
+                self._busy = False
+                pending = self._close_requested
+            if pending:
                 self._free()
 
     def cancel(self) -> None:
