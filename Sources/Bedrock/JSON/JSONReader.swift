@@ -97,12 +97,7 @@ private struct JSONReader {
     }
 
     private mutating func skipWhitespace() {
-        while index < text.count {
-            switch text[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
-            default: return
-            }
-        }
+        while index < text.count, text[index].isProtocolWhitespace { index += 1 }
     }
 
     /// An object key and the colon after it.
@@ -170,14 +165,7 @@ private struct JSONReader {
     }
 
     private static func hexUnit(_ raw: UnsafeRawBufferPointer, at index: Int) -> UInt32 {
-        raw[index..<index + 4].reduce(0) { unit, digit in
-            let value: UInt8 = switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-            default: digit - UInt8(ascii: "A") + 10
-            }
-            return unit << 4 | UInt32(value)
-        }
+        raw[index..<index + 4].reduce(0) { unit, digit in unit << 4 | UInt32(hexDigitValue(digit) ?? 0) }
     }
 
     // MARK: Numbers

@@ -74,12 +74,7 @@ private struct Cursor {
     private var byte: UInt8? { index < text.count ? text[index] : nil }
 
     private mutating func skipWhitespace() {
-        while index < text.count {
-            switch text[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
-            default: return
-            }
-        }
+        while index < text.count, text[index].isProtocolWhitespace { index += 1 }
     }
 
     mutating func document() throws(JSONScanner.SyntaxError) -> JSONScanner.Kind {
@@ -256,13 +251,7 @@ private struct Cursor {
         guard text.count - index >= 4 else { throw fail("invalid \\u escape") }
         var unit: UInt32 = 0
         for _ in 0..<4 {
-            let digit: UInt8
-            switch text[index] {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = text[index] - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = text[index] - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = text[index] - UInt8(ascii: "A") + 10
-            default: throw fail("invalid \\u escape")
-            }
+            guard let digit = hexDigitValue(text[index]) else { throw fail("invalid \\u escape") }
             unit = unit << 4 | UInt32(digit)
             index += 1
         }

@@ -90,6 +90,16 @@ func hmacSHA256<Key: Sequence<UInt8>>(key: Key, data: String) -> [UInt8] {
     }
 }
 
+/// The value of one hex digit, either case; nil for any other byte.
+func hexDigitValue(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+    default: nil
+    }
+}
+
 /// Lowercase hexadecimal, two digits a byte (the form SigV4 uses everywhere).
 func hexEncoded<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
     let digits: StaticString = "0123456789abcdef"

@@ -47,11 +47,7 @@ private func hexDecoded(_ text: String) -> [UInt8] {
     bytes.reserveCapacity(text.utf8.count / 2)
     var high: UInt8?
     for character in text.utf8 {
-        let nibble: UInt8 = switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        default: character &- UInt8(ascii: "A") &+ 10
-        }
+        let nibble = hexDigitValue(character) ?? 0
         if let first = high {
             bytes.append(first << 4 | nibble)
             high = nil

@@ -27,4 +27,8 @@ extension String {
 
 extension UInt8 {
     var lowercasedASCII: UInt8 { (0x41...0x5A).contains(self) ? self | 0x20 : self }
+
+    /// Space, tab, line feed or carriage return: the whitespace of JSON, XML and HTTP header
+    /// lines (not Python's, which `Whitespace` has).
+    var isProtocolWhitespace: Bool { self == 0x20 || self == 0x09 || self == 0x0A || self == 0x0D }
 }

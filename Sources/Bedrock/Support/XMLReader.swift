@@ -195,7 +195,7 @@ enum XMLReader {
         }
 
         mutating func skipWhitespace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count, bytes[index].isProtocolWhitespace { index += 1 }
         }
 
         func peek(_ prefix: String) -> Bool {

@@ -168,9 +168,8 @@ final class CurlTransfer {
     fileprivate func receiveHeader(_ line: UnsafeRawBufferPointer) {
         lastActivity = monotonicMilliseconds()
         // Bytes, not Characters: this runs for every header line of every response.
-        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
         var end = line.count
-        while end > 0, isSpace(line[end - 1]) { end -= 1 }
+        while end > 0, line[end - 1].isProtocolWhitespace { end -= 1 }
         let text = UnsafeRawBufferPointer(rebasing: line[0..<end])
         if text.starts(with: "HTTP/".utf8) {
             // A new status line (after 100 Continue, say) starts a new header block.
@@ -179,7 +178,7 @@ final class CurlTransfer {
             head = HTTPResponseHead(status: status, headers: [])
         } else if let colon = text.firstIndex(of: UInt8(ascii: ":")) {
             var start = colon + 1
-            while start < end, isSpace(text[start]) { start += 1 }
+            while start < end, text[start].isProtocolWhitespace { start += 1 }
             head.headers.append((String(decoding: text[..<colon], as: UTF8.self),
                                  String(decoding: text[start..<end], as: UTF8.self)))
         }
