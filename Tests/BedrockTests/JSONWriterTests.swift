@@ -19,7 +19,7 @@ final class JSONWriterTests: XCTestCase {
     }
 
     func test_edge_values_match_jansson() {
-        let doubles: [Double] = [0, -0.0, 1, 1.5, 0.1, 0.7, -2.25, 1e20, 1e21, 1e-5, 1e-7, 123456789.123, 5e-324,
+        let doubles: [Double] = [0, -0.0, 1, 1.5, 0.1, 0.7, -2.25, 1e20, 1e21, 1e-5, 1e-7, 123456789.123, .leastNonzeroMagnitude,
                                  .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 1e300, 3.14159, 100, .infinity, .nan]
         let strings = ["", "plain", "quote \" backslash \\ slash /", "\u{0}\u{1}\u{8}\u{9}\u{a}\u{b}\u{c}\u{d}\u{1f}\u{7f}",
                        "é 日本 😀 \u{2028}", String(repeating: "long text ", count: 50)]

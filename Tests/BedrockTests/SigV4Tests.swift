@@ -147,7 +147,9 @@ final class SigV4Tests: XCTestCase {
 
     func test_modelIdColon_isDoubleEncodedInCanonicalURI() throws {
         let wirePath = "/model/anthropic.claude-3-sonnet-20240229-v1%3A0/converse"
-        XCTAssertEqual(SigV4Signer.canonicalURI(wirePath),
+        var canonicalURI: [UInt8] = []
+        SigV4Signer.appendCanonicalURI(wirePath, to: &canonicalURI)
+        XCTAssertEqual(String(decoding: canonicalURI, as: UTF8.self),
                        "/model/anthropic.claude-3-sonnet-20240229-v1%253A0/converse")
         let signer = SigV4Signer(credentials: Credentials(accessKeyId: "AKID", secretAccessKey: "secret"),
                                  service: "bedrock", region: "us-east-1")

@@ -527,10 +527,23 @@ SYNTHETIC = [
     ("DELETE", "/async-invoke/abc", ""),
 ]
 
+# Dot and slash segments the signer's fast path must tell from normal ones. Signed after the
+# client-built cases, so that adding them left every earlier case as it was.
+SYNTHETIC_DOTS = [
+    ("GET", "/.", ""),
+    ("GET", "/..", ""),
+    ("GET", "/./a", ""),
+    ("GET", "/a/.", ""),
+    ("GET", "/.../a..b/.c/", ""),
+    ("GET", "/a/.../b/..c", ""),
+    ("GET", "/a/./", ""),
+    ("POST", "/model/..%2F../converse", ""),
+]
 
-def synthetic_cases(rng, regions):
+
+def synthetic_cases(rng, regions, requests=SYNTHETIC, first=0):
     cases = []
-    for i, (method, path, query) in enumerate(SYNTHETIC):
+    for i, (method, path, query) in enumerate(requests, start=first):
         region, endpoint_url, signer_host = random_endpoint(rng, regions)
         url = endpoint_url + path + (f"?{query}" if query else "")
         body = random_invoke_body(rng) if method in ("POST", "PUT") else b""
@@ -569,6 +582,7 @@ def main():
     cases = [documented_example()]
     cases += synthetic_cases(rng, regions)
     cases += client_cases(rng, builder, regions, args.count)
+    cases += synthetic_cases(rng, regions, SYNTHETIC_DOTS, first=len(SYNTHETIC))
 
     doc = {
         "generator": "tools/vectors/gen_sigv4_vectors.py",

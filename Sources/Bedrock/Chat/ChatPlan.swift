@@ -42,7 +42,7 @@ struct ChatPlan {
         case .auto:
             // As ChatBedrock: Nova goes through Converse. Beyond it: so does anything whose
             // InvokeModel body cannot carry the tools, the settings or the native schema.
-            let isNova = baseModelId.hasPrefix("amazon.nova")
+            let isNova = baseModelId.utf8.starts(with: "amazon.nova".utf8)
             let needsConverse = !invokeCanCarry || request.converseOnlyField != nil || request.wantsNativeSchema
             api = (isNova || needsConverse) ? .converse : .invoke
         }

@@ -7,9 +7,11 @@ enum Provider: String, Sendable, CaseIterable {
 
     /// The model id with any inference-profile prefix removed, e.g.
     /// `us.anthropic.claude-3-5-sonnet-20240620-v1:0` → `anthropic.claude-3-5-sonnet-20240620-v1:0`.
+    /// Compared as bytes: `hasPrefix` compares as Unicode text, which cost more than the rest
+    /// of reading a small chat request.
     static func baseModelId(_ modelId: String) -> String {
-        for prefix in inferenceProfilePrefixes where modelId.hasPrefix(prefix) {
-            return String(modelId.dropFirst(prefix.count))
+        for prefix in inferenceProfilePrefixes where modelId.utf8.starts(with: prefix.utf8) {
+            return String(modelId[modelId.utf8.index(modelId.startIndex, offsetBy: prefix.utf8.count)...])
         }
         return modelId
     }
@@ -17,9 +19,9 @@ enum Provider: String, Sendable, CaseIterable {
     /// The provider a model id names (its first dot-separated part, after any
     /// inference-profile prefix); nil for ARNs and custom ids, which need `provider`.
     static func infer(fromModelId modelId: String) -> Provider? {
-        if modelId.hasPrefix("arn:") { return nil }
+        if modelId.utf8.starts(with: "arn:".utf8) { return nil }
         let base = baseModelId(modelId)
-        guard let dot = base.firstIndex(of: ".") else { return nil }
+        guard let dot = base.utf8.firstIndex(of: UInt8(ascii: ".")) else { return nil }
         return Provider(rawValue: String(base[..<dot]))
     }
 }

@@ -102,17 +102,21 @@ func hexDigitValue(_ byte: UInt8) -> UInt8? {
 
 /// Lowercase hexadecimal, two digits a byte (the form SigV4 uses everywhere).
 func hexEncoded<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
-    let digits: StaticString = "0123456789abcdef"
-    let count = bytes.underestimatedCount
     var out: [UInt8] = []
-    out.reserveCapacity(count * 2)
+    out.reserveCapacity(bytes.underestimatedCount * 2)
+    appendHex(bytes, to: &out)
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// Appends the bytes as lowercase hexadecimal.
+func appendHex<Bytes: Sequence<UInt8>>(_ bytes: Bytes, to out: inout [UInt8]) {
+    let digits: StaticString = "0123456789abcdef"
     digits.withUTF8Buffer { table in
         for byte in bytes {
             out.append(table[Int(byte >> 4)])
             out.append(table[Int(byte & 0x0F)])
         }
     }
-    return String(decoding: out, as: UTF8.self)
 }
 
 // MARK: - Helpers

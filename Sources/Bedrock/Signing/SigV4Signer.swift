@@ -43,10 +43,10 @@ struct SigV4Signer: Sendable {
     static let hostHeader = "host"
     /// Hop-by-hop and proxy-mutated headers that botocore never signs
     /// (botocore.auth.SIGNED_HEADERS_BLACKLIST): a proxy may rewrite them in flight.
-    static let unsignedHeaders: Set<String> = [
+    static let unsignedHeaders: [[UInt8]] = [
         "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization",
         "te", "trailer", "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id",
-    ]
+    ].map { Array($0.utf8) }
     /// Headers the signer sets; botocore silently replaces them, we refuse them so the
     /// caller cannot end up sending two. ("date" would make botocore sign Date instead of X-Amz-Date.)
     static let reservedHeaders: Set<String> = ["authorization", "x-amz-date", "x-amz-security-token", "date"]
@@ -115,6 +115,9 @@ struct SigV4Signer: Sendable {
     }
 
     /// As `sign`, keeping the intermediate canonical request and string to sign.
+    ///
+    /// The canonical request, the string to sign and the Authorization value are built as bytes
+    /// in one buffer each: as Swift strings joined piece by piece they cost more than the hashing.
     func signature(method: String, host: String, path: String, query: String,
                    headers: [(name: String, value: String)], body: UnsafeRawBufferPointer,
                    timestamp: Int64) throws(SigningError) -> Signature {
@@ -135,72 +138,108 @@ struct SigV4Signer: Sendable {
             added.append(.init(name: Self.securityTokenHeader, value: token))
         }
 
-        let payloadHash: String
+        var payloadHash: [UInt8] = []
         if let given = headers.first(where: { $0.name.equalsIgnoringASCIICase(Self.contentSHA256Header) }) {
-            payloadHash = given.value  // botocore uses it untrimmed
+            payloadHash.append(contentsOf: given.value.utf8)  // botocore uses it untrimmed
         } else {
             let digest = sha256(body)
             guard digest.count == sha256DigestLength else { throw .cryptoFailure }
-            payloadHash = hexEncoded(digest)
+            appendHex(digest, to: &payloadHash)
         }
 
-        let canonical = try canonicalRequest(
-            method: method, host: host, path: path, query: query,
-            headers: headers + added.map { ($0.name, $0.value) }, payloadHash: payloadHash)
-        let stringToSign = try stringToSign(canonicalRequest: canonical.text, amzDate: amzDate)
+        var signed = headers
+        signed.reserveCapacity(headers.count + added.count)
+        for header in added { signed.append((header.name, header.value)) }
+        let canonical = try canonicalRequest(method: method, host: host, path: path, query: query,
+                                             headers: signed, payloadHash: payloadHash)
+        let scope = credentialScope(amzDate: amzDate)
+        let stringToSign = try stringToSign(canonicalRequest: canonical.bytes, amzDate: amzDate, scope: scope)
         let signature = try signature(stringToSign: stringToSign, amzDate: amzDate)
-        let authorization = "\(Self.algorithm) Credential=\(credentials.accessKeyId)/\(credentialScope(amzDate: amzDate)), "
-            + "SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)"
-        added.append(.init(name: Self.authorizationHeader, value: authorization))
-        return Signature(amzDate: amzDate, canonicalRequest: canonical.text, stringToSign: stringToSign,
-                         signature: signature, authorization: authorization, headers: added)
+
+        var authorization: [UInt8] = []
+        authorization.reserveCapacity(160 + canonical.signedHeaders.count)
+        authorization.append(contentsOf: Self.algorithm.utf8)
+        authorization.append(contentsOf: " Credential=".utf8)
+        authorization.append(contentsOf: credentials.accessKeyId.utf8)
+        authorization.append(UInt8(ascii: "/"))
+        authorization.append(contentsOf: scope)
+        authorization.append(contentsOf: ", SignedHeaders=".utf8)
+        authorization.append(contentsOf: canonical.signedHeaders)
+        authorization.append(contentsOf: ", Signature=".utf8)
+        authorization.append(contentsOf: signature.utf8)
+        let authorizationText = String(decoding: authorization, as: UTF8.self)
+        added.append(.init(name: Self.authorizationHeader, value: authorizationText))
+        return Signature(amzDate: amzDate, canonicalRequest: String(decoding: canonical.bytes, as: UTF8.self),
+                         stringToSign: String(decoding: stringToSign, as: UTF8.self),
+                         signature: signature, authorization: authorizationText, headers: added)
     }
 
     // MARK: - The steps of SigV4
 
-    /// The canonical request over exactly `headers` (the signer's own headers included).
+    /// The canonical request over exactly `headers` (the signer's own headers included), and
+    /// the signed-header list.
     func canonicalRequest(method: String, host: String, path: String, query: String,
                           headers: [(name: String, value: String)],
-                          payloadHash: String) throws(SigningError) -> (text: String, signedHeaders: String) {
+                          payloadHash: [UInt8]) throws(SigningError) -> (bytes: [UInt8], signedHeaders: [UInt8]) {
         guard Self.isToken(method) else { throw .invalidMethod }
         guard Self.isValidHost(host) else { throw .invalidHost }
         guard Self.isValidPath(path) else { throw .invalidPath }
         guard Self.isValidQuery(query) else { throw .invalidQuery }
-        let (canonicalHeaders, signedHeaders) = Self.canonicalHeaders(headers, host: host)
-        let text = [
-            method.uppercasedASCII,
-            Self.canonicalURI(path),
-            Self.canonicalQuery(query),
-            canonicalHeaders,
-            signedHeaders,
-            payloadHash,
-        ].joined(separator: "\n")
-        return (text, signedHeaders)
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        for byte in method.utf8 { out.append((0x61...0x7A).contains(byte) ? byte & ~0x20 : byte) }
+        out.append(Self.newline)
+        Self.appendCanonicalURI(path, to: &out)
+        out.append(Self.newline)
+        out.append(contentsOf: Self.canonicalQuery(query).utf8)
+        out.append(Self.newline)
+        let signedHeaders = Self.appendCanonicalHeaders(headers, host: host, to: &out)
+        out.append(Self.newline)
+        out.append(contentsOf: signedHeaders)
+        out.append(Self.newline)
+        out.append(contentsOf: payloadHash)
+        return (out, signedHeaders)
     }
 
     /// "{date}/{region}/{service}/aws4_request".
-    func credentialScope(amzDate: String) -> String {
-        "\(amzDate.prefix(8))/\(region)/\(service)/\(Self.scopeTerminator)"
+    func credentialScope(amzDate: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(24 + region.utf8.count + service.utf8.count)
+        out.append(contentsOf: amzDate.utf8.prefix(8))
+        out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: region.utf8)
+        out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: service.utf8)
+        out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: Self.scopeTerminator.utf8)
+        return out
     }
 
-    func stringToSign(canonicalRequest: String, amzDate: String) throws(SigningError) -> String {
+    func stringToSign(canonicalRequest: [UInt8], amzDate: String, scope: [UInt8]) throws(SigningError) -> [UInt8] {
         let digest = sha256(canonicalRequest)
         guard digest.count == sha256DigestLength else { throw .cryptoFailure }
-        return [Self.algorithm, amzDate, credentialScope(amzDate: amzDate), hexEncoded(digest)]
-            .joined(separator: "\n")
+        var out: [UInt8] = []
+        out.reserveCapacity(Self.algorithm.utf8.count + amzDate.utf8.count + scope.count + 2 * sha256DigestLength + 3)
+        out.append(contentsOf: Self.algorithm.utf8)
+        out.append(Self.newline)
+        out.append(contentsOf: amzDate.utf8)
+        out.append(Self.newline)
+        out.append(contentsOf: scope)
+        out.append(Self.newline)
+        appendHex(digest, to: &out)
+        return out
     }
 
     /// Hex HMAC of the string to sign under the key derived date → region → service → "aws4_request",
     /// taken from `keyCache` when it holds this secret's key for the day.
-    func signature(stringToSign: String, amzDate: String) throws(SigningError) -> String {
+    func signature(stringToSign: [UInt8], amzDate: String) throws(SigningError) -> String {
         let day = amzDate.prefix(8)
         let derive = { self.signingKey(day: day) }
         let signature: [UInt8]
         if let keyCache {
             guard let key = keyCache.key(secret: credentials.secret, day: day, region: region, service: service,
                                          derive: derive) else { throw .cryptoFailure }
-            var text = stringToSign
-            signature = text.withUTF8 { key.authenticate(UnsafeRawBufferPointer($0)) }
+            signature = stringToSign.withUnsafeBytes { key.authenticate($0) }
         } else {
             var key = derive()
             defer { wipe(&key) }
@@ -236,10 +275,17 @@ struct SigV4Signer: Sendable {
     /// botocore normalises the wire path (drops "." and empty segments, resolves "..") and then
     /// quotes it again with `quote(path, safe='/~')`. So non-S3 paths are URI-encoded twice:
     /// the wire's `%3A` is signed as `%253A`.
-    static func canonicalURI(_ path: String) -> String {
-        let bytes = Array(path.utf8)
-        guard !bytes.isEmpty else { return "/" }
-        var segments: [ArraySlice<UInt8>] = []
+    static func appendCanonicalURI(_ path: String, to out: inout [UInt8]) {
+        let bytes = path.utf8
+        guard !bytes.isEmpty else { return out.append(ASCII.slash) }
+        // A path with nothing to normalise (every path this library sends) is encoded as it stands.
+        if !needsNormalizing(bytes) {
+            for byte in bytes {
+                if byte == ASCII.slash { out.append(byte) } else { appendPercentEncoded(byte, to: &out) }
+            }
+            return
+        }
+        var segments: [Substring.UTF8View] = []
         for segment in bytes.split(separator: ASCII.slash) {
             if segment.elementsEqual([ASCII.dot]) { continue }
             if segment.elementsEqual([ASCII.dot, ASCII.dot]) {
@@ -248,15 +294,29 @@ struct SigV4Signer: Sendable {
             }
             segments.append(segment)
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
         if bytes.first == ASCII.slash { out.append(ASCII.slash) }
         for (index, segment) in segments.enumerated() {
             if index > 0 { out.append(ASCII.slash) }
             for byte in segment { appendPercentEncoded(byte, to: &out) }
         }
         if bytes.last == ASCII.slash && !segments.isEmpty { out.append(ASCII.slash) }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether the path has an empty, "." or ".." segment (a leading or trailing "/" aside).
+    private static func needsNormalizing(_ path: String.UTF8View) -> Bool {
+        var segmentLength = 0, dots = 0, atStart = true
+        for byte in path {
+            if byte == ASCII.slash {
+                if !atStart, segmentLength == 0 || dots == segmentLength && dots <= 2 { return true }
+                segmentLength = 0
+                dots = 0
+            } else {
+                segmentLength += 1
+                if byte == ASCII.dot { dots += 1 }
+            }
+            atStart = false
+        }
+        return segmentLength > 0 && dots == segmentLength && dots <= 2
     }
 
     /// botocore takes the query from the URL as sent: split on "&", split each pair at its first
@@ -288,44 +348,47 @@ struct SigV4Signer: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The canonical header block (each "name:value" line ends in "\n") and the signed-header list.
-    /// Repeated names are joined with "," in the order given; the host comes from a Host header
-    /// if there is one, else from `host`.
-    static func canonicalHeaders(_ headers: [(name: String, value: String)],
-                                 host: String) -> (canonical: String, signed: String) {
+    /// Appends the canonical header block (each "name:value" line ends in "\n") and returns the
+    /// signed-header list. Repeated names are joined with "," in the order given; the host comes
+    /// from a Host header if there is one, else from `host`.
+    static func appendCanonicalHeaders(_ headers: [(name: String, value: String)], host: String,
+                                       to out: inout [UInt8]) -> [UInt8] {
         // A sorted list rather than a dictionary of groups: a request has a handful of headers.
-        var lines: [(name: String, value: String)] = []
+        var lines: [(name: [UInt8], value: String)] = []
         lines.reserveCapacity(headers.count + 1)
+        var hasHost = false
         for header in headers {
-            let name = header.name.lowercasedASCII
+            let name = header.name.utf8.map(\.lowercasedASCII)
             if unsignedHeaders.contains(name) { continue }
+            if name.elementsEqual(hostHeader.utf8) { hasHost = true }
             lines.append((name, header.value))
         }
-        if !lines.contains(where: { $0.name == hostHeader }) { lines.append((hostHeader, host.lowercasedASCII)) }
+        if !hasHost { lines.append((Array(hostHeader.utf8), host.lowercasedASCII)) }
         // Stable, so that repeated names keep the order given.
         let order = lines.indices.sorted { lhs, rhs in
-            lines[lhs].name == lines[rhs].name ? lhs < rhs : lines[lhs].name.utf8.lexicographicallyPrecedes(lines[rhs].name.utf8)
+            lines[lhs].name == lines[rhs].name ? lhs < rhs : lines[lhs].name.lexicographicallyPrecedes(lines[rhs].name)
         }
-        var canonical = "", signed = ""
-        var previous: String?
+        var signed: [UInt8] = []
+        signed.reserveCapacity(16 * lines.count)
+        var previous: Int?
         for index in order {
             let (name, value) = lines[index]
-            if name == previous {
-                canonical += ","
+            if let previous, lines[previous].name == name {
+                out.append(UInt8(ascii: ","))
             } else {
                 if previous != nil {
-                    canonical += "\n"
-                    signed += ";"
+                    out.append(newline)
+                    signed.append(UInt8(ascii: ";"))
                 }
-                canonical += name
-                canonical += ":"
-                signed += name
-                previous = name
+                out.append(contentsOf: name)
+                out.append(UInt8(ascii: ":"))
+                signed.append(contentsOf: name)
+                previous = index
             }
-            canonical += trimAll(value)
+            out.append(contentsOf: trimAll(value).utf8)
         }
-        if previous != nil { canonical += "\n" }
-        return (canonical, signed)
+        if previous != nil { out.append(newline) }
+        return signed
     }
 
     /// botocore's `' '.join(value.split())`: drop leading/trailing whitespace and collapse runs
@@ -401,29 +464,28 @@ struct SigV4Signer: Sendable {
               var time = time_t(exactly: timestamp) else { return nil }
         var parts = tm()
         guard gmtime_r(&time, &parts) != nil else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(16)
-        appendDecimal(Int(parts.tm_year) + 1900, width: 4, to: &out)
-        appendDecimal(Int(parts.tm_mon) + 1, width: 2, to: &out)
-        appendDecimal(Int(parts.tm_mday), width: 2, to: &out)
-        out.append(UInt8(ascii: "T"))
-        appendDecimal(Int(parts.tm_hour), width: 2, to: &out)
-        appendDecimal(Int(parts.tm_min), width: 2, to: &out)
-        appendDecimal(Int(parts.tm_sec), width: 2, to: &out)
-        out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func appendDecimal(_ value: Int, width: Int, to out: inout [UInt8]) {
-        var digits = [UInt8](repeating: ASCII.zero, count: width)
-        var rest = value
-        for index in stride(from: width - 1, through: 0, by: -1) {
-            digits[index] = ASCII.zero &+ UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
+        return String(unsafeUninitializedCapacity: 16) { out in
+            var end = 0
+            func put(_ value: Int32, width: Int) {
+                var rest = value
+                for position in stride(from: end + width - 1, through: end, by: -1) {
+                    out[position] = ASCII.zero &+ UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                }
+                end += width
+            }
+            put(parts.tm_year + 1900, width: 4)
+            put(parts.tm_mon + 1, width: 2)
+            put(parts.tm_mday, width: 2)
+            out[end] = UInt8(ascii: "T")
+            end += 1
+            put(parts.tm_hour, width: 2)
+            put(parts.tm_min, width: 2)
+            put(parts.tm_sec, width: 2)
+            out[end] = UInt8(ascii: "Z")
+            return end + 1
         }
-        out.append(contentsOf: digits)
     }
-
 
     private enum ASCII {
         static let tab: UInt8 = 0x09
@@ -437,6 +499,8 @@ struct SigV4Signer: Sendable {
         static let question = UInt8(ascii: "?")
         static let delete: UInt8 = 0x7F
     }
+
+    private static let newline = UInt8(ascii: "\n")
 }
 
 extension BedrockError {
