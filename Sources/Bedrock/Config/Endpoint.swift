@@ -4,10 +4,15 @@ import Glibc
 /// Where requests go: scheme, host, optional port, and an optional base path, parsed with
 /// curl's URL parser so we read URLs exactly as the transport will.
 struct Endpoint: Sendable, Equatable {
-    var scheme: String
-    var host: String
-    var port: Int?
-    var basePath: String
+    let scheme: String
+    let host: String
+    let port: Int?
+    let basePath: String
+    /// The Host header value: the port appears only when it is not the scheme's default,
+    /// which is also what SigV4 signs. Kept, as every request sends and signs it.
+    let hostHeader: String
+    /// "scheme://host[:port]/base", the part of every request URL before its path.
+    private let urlPrefix: String
 
     init(url: String) throws(BedrockError) {
         guard let handle = curl_url() else { throw BedrockError(.internal, "curl_url failed") }
@@ -33,13 +38,12 @@ struct Endpoint: Sendable, Equatable {
         var path = part(CURLUPART_PATH) ?? ""
         while path.hasSuffix("/") { path.removeLast() }
         self.basePath = path
-    }
-
-    /// The Host header value: the port appears only when it is not the scheme's default,
-    /// which is also what SigV4 signs.
-    var hostHeader: String {
-        guard let port, port != (scheme == "https" ? 443 : 80) else { return host }
-        return "\(host):\(port)"
+        if let port, port != (scheme == "https" ? 443 : 80) {
+            hostHeader = "\(self.host):\(port)"
+        } else {
+            hostHeader = self.host
+        }
+        urlPrefix = "\(scheme)://\(hostHeader)\(basePath)"
     }
 
     /// Whether the host is this machine: "localhost", or a loopback address.
@@ -63,7 +67,7 @@ struct Endpoint: Sendable, Equatable {
 
 
     /// The full URL for a path that is already percent-encoded.
-    func url(path: String) -> String { "\(scheme)://\(hostHeader)\(basePath)\(path)" }
+    func url(path: String) -> String { urlPrefix + path }
 
     /// The path as it goes on the wire, including the endpoint's base path.
     func wirePath(_ path: String) -> String { basePath + path }

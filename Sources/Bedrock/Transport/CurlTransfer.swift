@@ -123,13 +123,28 @@ final class CurlTransfer {
         // curl reads "Name:" as "remove the header" and "Name;" as "send it with no value":
         // an empty value was signed, so it goes out empty. "Expect:" removes curl's own header,
         // which would cost a 100-continue round trip on large bodies.
-        let lines = request.headers.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" } + ["Expect:"]
-        for line in lines {
-            guard let appended = curl_slist_append(headerList, line) else {
-                throw BedrockError(.internal, "out of memory building request headers")
+        // Each line is written into one reused buffer: curl copies it.
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        func appendLine(_ write: (inout [UInt8]) -> Void) throws(BedrockError) {
+            line.removeAll(keepingCapacity: true)
+            write(&line)
+            line.append(0)
+            let appended = line.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { curl_slist_append(headerList, $0.baseAddress) }
             }
+            guard let appended else { throw BedrockError(.internal, "out of memory building request headers") }
             headerList = appended
         }
+        for header in request.headers {
+            try appendLine { line in
+                line.append(contentsOf: header.name.utf8)
+                if header.value.isEmpty { return line.append(UInt8(ascii: ";")) }
+                line.append(contentsOf: ": ".utf8)
+                line.append(contentsOf: header.value.utf8)
+            }
+        }
+        try appendLine { $0.append(contentsOf: "Expect:".utf8) }
         try check(bedrock_curl_setopt_ptr(easy, CURLOPT_HTTPHEADER, headerList), CURLOPT_HTTPHEADER)
         let context = Unmanaged.passUnretained(self).toOpaque()
         try check(bedrock_curl_setopt_ptr(easy, CURLOPT_PRIVATE, context), CURLOPT_PRIVATE)
