@@ -14,6 +14,7 @@ static inline CURLcode bedrock_curl_setopt_ptr(CURL *h, CURLoption o, const void
 static inline CURLcode bedrock_curl_setopt_off(CURL *h, CURLoption o, curl_off_t v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode bedrock_curl_setopt_data_fn(CURL *h, CURLoption o, bedrock_curl_data_fn f) { return curl_easy_setopt(h, o, f); }
 static inline CURLcode bedrock_curl_setopt_xferinfo_fn(CURL *h, CURLoption o, bedrock_curl_xferinfo_fn f) { return curl_easy_setopt(h, o, f); }
+static inline CURLcode bedrock_curl_setopt_seek_fn(CURL *h, curl_seek_callback f) { return curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, f); }
 static inline CURLcode bedrock_curl_setopt_prereq_fn(CURL *h, bedrock_curl_prereq_fn f) { return curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, f); }
 static inline CURLcode bedrock_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode bedrock_curl_getinfo_ptr(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }

@@ -68,6 +68,18 @@ def test_unicode_round_trips(client):
     assert response["output"]["message"]["content"][0]["text"] == "You said: " + text
 
 
+def test_a_request_over_curls_upload_buffer_arrives_whole(client):
+    """curl reads a body over 64 KiB from the request as it sends it: the emulator's signature
+    check covers every byte, and its echo shows the text arrived as it was sent."""
+    text = "".join(f"{i} héllo ✓ " for i in range(30_000))
+    assert len(text.encode()) > 300_000
+    response = client.converse(MODEL, say(text))
+    assert response["output"]["message"]["content"][0]["text"] == "You said: " + text
+    deltas = [e["contentBlockDelta"]["delta"]["text"] for e in client.converse_stream(MODEL, say(text))
+              if "contentBlockDelta" in e]
+    assert "".join(deltas) == "You said: " + text
+
+
 def test_model_id_with_slashes_and_colons(client):
     arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0"
     assert client.converse(arn, say("arn"))["output"]["message"]["content"][0]["text"] == "You said: arn"

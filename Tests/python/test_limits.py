@@ -8,6 +8,7 @@ so every byte it sends is under the test's control."""
 
 import http.server
 import json
+import os
 import struct
 import threading
 import time
@@ -31,6 +32,7 @@ class CannedServer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), CannedHandler)
         self.respond = respond
         self.requests = 0
+        self.bodies = []
 
     @property
     def url(self):
@@ -41,7 +43,7 @@ class CannedHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_POST(self):  # noqa: N802 - http.server's name
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.bodies.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         self.server.requests += 1
         try:
             self.server.respond(self)
@@ -179,6 +181,18 @@ def test_the_default_limit_takes_a_large_body_whole(serve):
     server = serve(lambda handler: handler.send(200, body))
     with client_for(server) as client:
         assert len(client.invoke_model(MODEL, {"prompt": "x"})["completion"]) == 5 * MiB
+
+
+@pytest.mark.parametrize("size", [64 * 1024, 64 * 1024 + 1, 3 * MiB + 7])
+def test_a_request_body_goes_out_byte_for_byte_on_every_attempt(serve, size):
+    """curl copies a body up to its 64 KiB upload buffer and reads a larger one from the
+    request as it sends it; a retry sends it again from its first byte."""
+    answers = iter([unavailable, lambda handler: handler.send(200, b"done", content_type="text/plain")])
+    server = serve(lambda handler: next(answers)(handler))
+    body = os.urandom(size)
+    with client_for(server, max_attempts=2) as client:
+        assert client.invoke_model_bytes(MODEL, body, content_type="application/octet-stream") == b"done"
+    assert server.bodies == [body, body]
 
 
 def test_an_event_over_max_event_bytes_ends_the_stream_with_limit(serve):

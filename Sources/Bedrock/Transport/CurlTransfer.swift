@@ -31,6 +31,12 @@ final class CurlTransfer {
     /// Runs once the transfer has a connection (new, or shared and ready to multiplex), just
     /// before its request goes out.
     var onConnected: (() -> Void)?
+    /// A body larger than `copiedBodyLimit`, which curl reads through `readCallback` from
+    /// `uploadOffset` on. Smaller ones curl copies, and sends with the headers.
+    private var upload: [UInt8] = []
+    private var uploadOffset = 0
+    /// curl's own upload buffer size.
+    static let copiedBodyLimit = 64 * 1024
 
     /// Sets up `easy` for `request`. `httpVersion` is a `CURL_HTTP_VERSION_*` value.
     init(easy: UnsafeMutableRawPointer, request: HTTPRequest, options: TransportOptions,
@@ -112,7 +118,18 @@ final class CurlTransfer {
             try set(CURLOPT_SSL_VERIFYHOST, 0)
         }
         try set(CURLOPT_CUSTOMREQUEST, request.method)
-        if request.method == "POST" || !request.body.isEmpty {
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        if request.body.count > Self.copiedBodyLimit {
+            // curl reads a large body from here as it sends it, rather than copying it whole
+            // into fresh memory: for a body of megabytes, the page faults cost more than the copy.
+            upload = request.body
+            try set(CURLOPT_POST, 1)
+            try set(CURLOPT_POSTFIELDSIZE_LARGE, offset: curl_off_t(request.body.count))
+            try check(bedrock_curl_setopt_ptr(easy, CURLOPT_READDATA, context), CURLOPT_READDATA)
+            try check(bedrock_curl_setopt_data_fn(easy, CURLOPT_READFUNCTION, readCallback), CURLOPT_READFUNCTION)
+            try check(bedrock_curl_setopt_ptr(easy, CURLOPT_SEEKDATA, context), CURLOPT_SEEKDATA)
+            try check(bedrock_curl_setopt_seek_fn(easy, seekCallback), CURLOPT_SEEKFUNCTION)
+        } else if request.method == "POST" || !request.body.isEmpty {
             try set(CURLOPT_POSTFIELDSIZE_LARGE, offset: curl_off_t(request.body.count))
             // COPYPOSTFIELDS makes curl own a copy, so the body need not outlive this call.
             let copied = request.body.withUnsafeBytes { buffer in
@@ -146,7 +163,6 @@ final class CurlTransfer {
         }
         try appendLine { $0.append(contentsOf: "Expect:".utf8) }
         try check(bedrock_curl_setopt_ptr(easy, CURLOPT_HTTPHEADER, headerList), CURLOPT_HTTPHEADER)
-        let context = Unmanaged.passUnretained(self).toOpaque()
         try check(bedrock_curl_setopt_ptr(easy, CURLOPT_PRIVATE, context), CURLOPT_PRIVATE)
         try check(bedrock_curl_setopt_ptr(easy, CURLOPT_HEADERDATA, context), CURLOPT_HEADERDATA)
         try check(bedrock_curl_setopt_data_fn(easy, CURLOPT_HEADERFUNCTION, headerCallback), CURLOPT_HEADERFUNCTION)
@@ -207,6 +223,23 @@ final class CurlTransfer {
         body.reserveCapacity(announced)
     }
 
+    /// Copies the next bytes of the body into curl's buffer; 0 at the end.
+    fileprivate func sendBody(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let count = min(buffer.count, upload.count - uploadOffset)
+        upload.withUnsafeBytes { body in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: body[uploadOffset..<uploadOffset + count]))
+        }
+        uploadOffset += count
+        return count
+    }
+
+    /// Where curl resends the body from, when it must (a reused connection that closed).
+    fileprivate func rewindBody(to offset: Int) -> Bool {
+        guard (0...upload.count).contains(offset) else { return false }
+        uploadOffset = offset
+        return true
+    }
+
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         lastActivity = monotonicMilliseconds()
         if let onBody, (200..<300).contains(head.status) {
@@ -247,6 +280,20 @@ private func writeCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
                            _ context: UnsafeMutableRawPointer?) -> Int {
     guard let (transfer, bytes) = callbackArguments(data, size, count, context) else { return 0 }
     return transfer.receiveBody(bytes) ? bytes.count : 0
+}
+
+private func readCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
+                          _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let (transfer, buffer) = callbackArguments(data, size, count, context) else { return Int(CURL_READFUNC_ABORT) }
+    return transfer.sendBody(into: UnsafeMutableRawBufferPointer(mutating: buffer))
+}
+
+private func seekCallback(_ context: UnsafeMutableRawPointer?, _ offset: curl_off_t, _ origin: Int32) -> Int32 {
+    guard let context, origin == SEEK_SET, let offset = Int(exactly: offset),
+          Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue().rewindBody(to: offset) else {
+        return CURL_SEEKFUNC_CANTSEEK
+    }
+    return CURL_SEEKFUNC_OK
 }
 
 private func prereqCallback(_ context: UnsafeMutableRawPointer?, _ primaryIP: UnsafeMutablePointer<CChar>?,
