@@ -183,16 +183,35 @@ def test_the_default_limit_takes_a_large_body_whole(serve):
         assert len(client.invoke_model(MODEL, {"prompt": "x"})["completion"]) == 5 * MiB
 
 
-@pytest.mark.parametrize("size", [64 * 1024, 64 * 1024 + 1, 3 * MiB + 7])
+@pytest.mark.parametrize("size", [64 * 1024 - 1, 64 * 1024, 3 * MiB + 7])
 def test_a_request_body_goes_out_byte_for_byte_on_every_attempt(serve, size):
-    """curl copies a body up to its 64 KiB upload buffer and reads a larger one from the
-    request as it sends it; a retry sends it again from its first byte."""
+    """curl copies a body under 64 KiB and reads a larger one from the request as it sends it;
+    the client's retry sends it again from its first byte."""
     answers = iter([unavailable, lambda handler: handler.send(200, b"done", content_type="text/plain")])
     server = serve(lambda handler: next(answers)(handler))
     body = os.urandom(size)
     with client_for(server, max_attempts=2) as client:
         assert client.invoke_model_bytes(MODEL, body, content_type="application/octet-stream") == b"done"
     assert server.bodies == [body, body]
+
+
+def test_a_body_read_by_curl_rewinds_when_curl_resends_it(serve):
+    """A reused connection that closes before any reply: curl sends the request again on a new
+    one by itself, and a body it reads from the request must start over. One attempt is
+    allowed, so only curl's own resend can answer."""
+    def done(handler):
+        handler.send(200, b"done", content_type="text/plain")
+
+    def hang_up(handler):
+        handler.close_connection = True
+
+    answers = iter([done, hang_up, done])
+    server = serve(lambda handler: next(answers)(handler))
+    body = os.urandom(256 * 1024)
+    with client_for(server, max_attempts=1) as client:
+        assert client.invoke_model_bytes(MODEL, b"{}", content_type="application/json") == b"done"
+        assert client.invoke_model_bytes(MODEL, body, content_type="application/octet-stream") == b"done"
+    assert server.bodies == [b"{}", body, body]
 
 
 def test_an_event_over_max_event_bytes_ends_the_stream_with_limit(serve):

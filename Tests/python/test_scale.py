@@ -105,6 +105,23 @@ def test_a_killed_http2_connection_ends_its_streams_and_the_next_call_reconnects
     assert after["content"] == "You said: after the kill" and after["metrics"]["http_version"] == "2"
 
 
+def test_a_request_of_64_kib_or_more_goes_whole_over_http2(scale_emulator):
+    """curl reads a large body from the request as it sends it, on HTTP/2 as on HTTP/1.1: the
+    emulator's signature check covers every byte, and its echo shows the text arrived whole."""
+    text = "".join(f"{i} héllo ✓ " for i in range(30_000))
+
+    async def main():
+        async with Client(region="us-east-1", endpoint_url=scale_emulator.url, credentials=EMULATOR_CREDENTIALS,
+                          ca_file=str(scale_emulator.ca_file)) as client:
+            return await asyncio.gather(*(client.achat({"model": "anthropic.claude-3-haiku-20240307-v1:0",
+                                                        "messages": [["human", f"{n} {text}"]],
+                                                        "max_tokens": 1_000_000}) for n in range(3)))
+
+    for n, reply in enumerate(asyncio.run(main())):
+        assert reply["content"] == f"You said: {n} {text}"
+        assert reply["metrics"]["http_version"] == "2"
+
+
 def test_a_bidirectional_stream_goes_over_http2_on_https(scale_emulator):
     """Bedrock takes InvokeModelWithBidirectionalStream only over HTTP/2: a blocking client,
     which speaks HTTP/1.1 otherwise, sends it over HTTP/2, its events signed."""

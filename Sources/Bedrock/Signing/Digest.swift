@@ -35,12 +35,6 @@ func sha256<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> [UInt8] {
     return Array(bytes).withUnsafeBytes { sha256($0) }
 }
 
-/// SHA-256 of the string's UTF-8 bytes.
-func sha256(_ string: String) -> [UInt8] {
-    var string = string
-    return string.withUTF8 { sha256(UnsafeRawBufferPointer($0)) }
-}
-
 /// Length in bytes of a SHA-1 digest (FIPS 180-4).
 let sha1DigestLength = 20
 

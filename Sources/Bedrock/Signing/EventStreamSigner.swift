@@ -19,10 +19,10 @@ struct EventStreamSigner {
     /// its payload (the encoded event), at `timestamp` seconds.
     mutating func signature(headers: [UInt8], payload: [UInt8], timestamp: Int64) throws(SigningError) -> String {
         guard let amzDate = SigV4Signer.amzDate(timestamp) else { throw .invalidTimestamp(timestamp) }
-        let scope = String(decoding: signer.credentialScope(amzDate: amzDate), as: UTF8.self)
-        let stringToSign = [Self.algorithm, amzDate, scope, priorSignature,
-                            hexEncoded(sha256(headers)), hexEncoded(sha256(payload))].joined(separator: "\n")
-        priorSignature = try signer.signature(stringToSign: Array(stringToSign.utf8), amzDate: amzDate)
+        let stringToSign = SigV4Signer.stringToSign(algorithm: Self.algorithm, amzDate: amzDate,
+                                                    scope: signer.credentialScope(amzDate: amzDate),
+                                                    prior: priorSignature, hashes: [sha256(headers), sha256(payload)])
+        priorSignature = try signer.signature(stringToSign: stringToSign, amzDate: amzDate)
         return priorSignature
     }
 

@@ -41,11 +41,13 @@ struct SigV4Signer: Sendable {
     /// When the caller sends this header, botocore signs its value in place of the body hash.
     static let contentSHA256Header = "x-amz-content-sha256"
     static let hostHeader = "host"
-    /// Hop-by-hop and proxy-mutated headers that botocore never signs
-    /// (botocore.auth.SIGNED_HEADERS_BLACKLIST): a proxy may rewrite them in flight.
+    /// Hop-by-hop, proxy-mutated and tracing headers that botocore never signs
+    /// (botocore.auth.SIGNED_HEADERS_BLACKLIST, as of 1.44): a proxy or a tracer may rewrite
+    /// them in flight.
     static let unsignedHeaders: [[UInt8]] = [
-        "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization",
-        "te", "trailer", "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id",
+        "baggage", "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization",
+        "te", "traceparent", "tracestate", "trailer", "transfer-encoding", "upgrade", "user-agent",
+        "x-amzn-trace-id",
     ].map { Array($0.utf8) }
     /// Headers the signer sets; botocore silently replaces them, we refuse them so the
     /// caller cannot end up sending two. ("date" would make botocore sign Date instead of X-Amz-Date.)
@@ -187,7 +189,7 @@ struct SigV4Signer: Sendable {
         guard Self.isValidQuery(query) else { throw .invalidQuery }
         var out: [UInt8] = []
         out.reserveCapacity(512)
-        for byte in method.utf8 { out.append((0x61...0x7A).contains(byte) ? byte & ~0x20 : byte) }
+        for byte in method.utf8 { out.append(byte.uppercasedASCII) }
         out.append(Self.newline)
         Self.appendCanonicalURI(path, to: &out)
         out.append(Self.newline)
@@ -218,15 +220,28 @@ struct SigV4Signer: Sendable {
     func stringToSign(canonicalRequest: [UInt8], amzDate: String, scope: [UInt8]) throws(SigningError) -> [UInt8] {
         let digest = sha256(canonicalRequest)
         guard digest.count == sha256DigestLength else { throw .cryptoFailure }
+        return Self.stringToSign(algorithm: Self.algorithm, amzDate: amzDate, scope: scope, hashes: [digest])
+    }
+
+    /// The algorithm, the date, the scope, then `prior` (an event's previous signature) and
+    /// each hash in hex, one a line: the string to sign of a request, and of an event.
+    static func stringToSign(algorithm: String, amzDate: String, scope: [UInt8], prior: String? = nil,
+                             hashes: [[UInt8]]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(Self.algorithm.utf8.count + amzDate.utf8.count + scope.count + 2 * sha256DigestLength + 3)
-        out.append(contentsOf: Self.algorithm.utf8)
-        out.append(Self.newline)
+        out.reserveCapacity(algorithm.utf8.count + amzDate.utf8.count + scope.count + 64 * (hashes.count + 1) + 5)
+        out.append(contentsOf: algorithm.utf8)
+        out.append(newline)
         out.append(contentsOf: amzDate.utf8)
-        out.append(Self.newline)
+        out.append(newline)
         out.append(contentsOf: scope)
-        out.append(Self.newline)
-        appendHex(digest, to: &out)
+        if let prior {
+            out.append(newline)
+            out.append(contentsOf: prior.utf8)
+        }
+        for hash in hashes {
+            out.append(newline)
+            appendHex(hash, to: &out)
+        }
         return out
     }
 
@@ -278,7 +293,7 @@ struct SigV4Signer: Sendable {
     static func appendCanonicalURI(_ path: String, to out: inout [UInt8]) {
         let bytes = path.utf8
         guard !bytes.isEmpty else { return out.append(ASCII.slash) }
-        // A path with nothing to normalise (every path this library sends) is encoded as it stands.
+        // A path with nothing to normalise, the usual case, is encoded as it stands.
         if !needsNormalizing(bytes) {
             for byte in bytes {
                 if byte == ASCII.slash { out.append(byte) } else { appendPercentEncoded(byte, to: &out) }

@@ -18,15 +18,11 @@ extension String {
         return String(decoding: utf8.map(\.lowercasedASCII), as: UTF8.self)
     }
 
-    /// The text with a–z uppercased; the same string when there is none.
-    var uppercasedASCII: String {
-        if !utf8.contains(where: { (0x61...0x7A).contains($0) }) { return self }
-        return String(decoding: utf8.map { (0x61...0x7A).contains($0) ? $0 & ~0x20 : $0 }, as: UTF8.self)
-    }
 }
 
 extension UInt8 {
     var lowercasedASCII: UInt8 { (0x41...0x5A).contains(self) ? self | 0x20 : self }
+    var uppercasedASCII: UInt8 { (0x61...0x7A).contains(self) ? self & ~0x20 : self }
 
     /// Space, tab, line feed or carriage return: the whitespace of JSON, XML and HTTP header
     /// lines (not Python's, which `Whitespace` has).

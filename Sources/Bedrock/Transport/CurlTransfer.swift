@@ -31,12 +31,13 @@ final class CurlTransfer {
     /// Runs once the transfer has a connection (new, or shared and ready to multiplex), just
     /// before its request goes out.
     var onConnected: (() -> Void)?
-    /// A body larger than `copiedBodyLimit`, which curl reads through `readCallback` from
-    /// `uploadOffset` on. Smaller ones curl copies, and sends with the headers.
+    /// A body of `readBodyMinimum` bytes or more, which curl reads through `readCallback`
+    /// from `uploadOffset` on. A smaller one curl copies, and sends in the headers' write.
     private var upload: [UInt8] = []
     private var uploadOffset = 0
-    /// curl's own upload buffer size.
-    static let copiedBodyLimit = 64 * 1024
+    /// Below this size (curl's MAX_INITIAL_POST_SIZE), curl 7.88 sends a copied body with the
+    /// headers on HTTP/1.1.
+    static let readBodyMinimum = 64 * 1024
 
     /// Sets up `easy` for `request`. `httpVersion` is a `CURL_HTTP_VERSION_*` value.
     init(easy: UnsafeMutableRawPointer, request: HTTPRequest, options: TransportOptions,
@@ -58,13 +59,14 @@ final class CurlTransfer {
     }
 
     /// Drops every option that points into this object (headers, error buffer, callback
-    /// context), so the handle can be reused; the connection cache survives a reset.
+    /// context) and the body it was sending, so the handle can be reused; the connection cache survives a reset.
     func detach() {
         guard !detached else { return }
         detached = true
         curl_easy_reset(easy)
         if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
+        upload = []
     }
 
     /// Throws the error a finished non-2xx response describes.
@@ -119,7 +121,7 @@ final class CurlTransfer {
         }
         try set(CURLOPT_CUSTOMREQUEST, request.method)
         let context = Unmanaged.passUnretained(self).toOpaque()
-        if request.body.count > Self.copiedBodyLimit {
+        if request.body.count >= Self.readBodyMinimum {
             // curl reads a large body from here as it sends it, rather than copying it whole
             // into fresh memory: for a body of megabytes, the page faults cost more than the copy.
             upload = request.body
