@@ -62,6 +62,32 @@ static void test_converse_echoes(bedrock_client *client) {
     bedrock_string_free(response);
 }
 
+/* A request of 64 KiB or more, which curl reads from the library as it sends it rather than
+   copying: the emulator checks the signature over every byte and echoes the text whole. */
+static void test_large_request_echoes(bedrock_client *client) {
+    enum { WORDS = 20000 };
+    size_t text_size = (size_t)WORDS * 12 + 1;
+    char *text = malloc(text_size), *request = malloc(text_size + 128), *expected = malloc(text_size + 32);
+    size_t used = 0;
+    for (int i = 0; i < WORDS; i++) used += (size_t)snprintf(text + used, text_size - used, "w%d ", i);
+    write_request(request, text_size + 128, text);
+    snprintf(expected, text_size + 32, "You said: %s", text);
+    CHECK(strlen(request) >= 64 * 1024);
+    char *response = NULL;
+    bedrock_error *err = NULL;
+    CHECK_STATUS(bedrock_converse(client, MODEL, request, &response, &err), BEDROCK_OK);
+    json_t *reply = response ? json_loads(response, 0, NULL) : NULL;
+    const char *said = json_string_value(json_object_get(json_array_get(json_object_get(
+        json_object_get(json_object_get(reply, "output"), "message"), "content"), 0), "text"));
+    CHECK(said && strcmp(said, expected) == 0);
+    json_decref(reply);
+    bedrock_string_free(response);
+    bedrock_error_free(err);
+    free(text);
+    free(request);
+    free(expected);
+}
+
 static void test_stream_matches_plain_reply(bedrock_client *client) {
     collected c = {0};
     bedrock_error *err = NULL;
@@ -286,6 +312,7 @@ int main(int argc, char **argv) {
     url = harness_emulator_url(argc, argv);
     bedrock_client *client = harness_client(url, "");
     test_converse_echoes(client);
+    test_large_request_echoes(client);
     test_stream_matches_plain_reply(client);
     test_operations_by_name(client);
     test_bidirectional_stream(client);
