@@ -20,7 +20,7 @@ struct EventStreamResponse {
         } catch {
             malformed = error
         }
-        for message in messages { try onEvent(try Self.event(from: message, limits: limits)) }
+        for index in messages.indices { try onEvent(try Self.event(from: &messages[index], limits: limits)) }
         if let malformed { throw Self.error(malformed) }
     }
 
@@ -45,16 +45,21 @@ struct EventStreamResponse {
         }
     }
 
-    private static func event(from message: EventStreamMessage, limits: ResponseLimits) throws(BedrockError) -> StreamEvent {
+    /// An event takes its payload out of `message`: the text it keeps is then its only
+    /// copy, and taking the padding out of it does not copy it again.
+    private static func event(from message: inout EventStreamMessage, limits: ResponseLimits) throws(BedrockError) -> StreamEvent {
         let messageType = message.messageType ?? "event"
         switch messageType {
         case "event":
             guard let name = message.eventType else {
                 throw BedrockError(.protocol, "event-stream event has no :event-type header")
             }
+            var bytes: [UInt8] = []
+            swap(&bytes, &message.payload)
+            if bytes.isEmpty { bytes = Array("{}".utf8) }
             var payload: JSONText
             do {
-                payload = try JSONText(checking: message.payload.isEmpty ? Array("{}".utf8) : message.payload)
+                payload = try JSONText(checking: consume bytes)
             } catch {
                 throw BedrockError(.protocol, "\(name) event: payload is not valid JSON")
             }
