@@ -61,7 +61,7 @@ private func fuzzEventStream(_ input: UnsafeRawBufferPointer) {
     var limits = ResponseLimits()
     limits.maxEventBytes = 64 << 10
     var response = EventStreamResponse(limits: limits)
-    var reader = StreamEventReader.converse
+    let reader = StreamEventReader.converse
     var offset = 1
     do throws(BedrockError) {
         while offset < input.count {
