@@ -74,8 +74,10 @@ struct SigV4Signer: Sendable {
     /// Everything one signing computes; `headers` is what goes on the wire.
     struct Signature: Sendable, Equatable {
         var amzDate: String
-        var canonicalRequest: String
-        var stringToSign: String
+        /// The canonical request and the string to sign as signed: kept as bytes, since only a
+        /// test or a debugger reads them as text.
+        var canonicalRequestBytes: [UInt8]
+        var stringToSignBytes: [UInt8]
         var signature: String
         var authorization: String
         /// X-Amz-Date, X-Amz-Security-Token (with a session token), Authorization: in that order.
@@ -85,6 +87,9 @@ struct SigV4Signer: Sendable {
             var name: String
             var value: String
         }
+
+        var canonicalRequest: String { String(decoding: canonicalRequestBytes, as: UTF8.self) }
+        var stringToSign: String { String(decoding: stringToSignBytes, as: UTF8.self) }
     }
 
     /// Signs a request and returns the headers to add to it.
@@ -171,8 +176,7 @@ struct SigV4Signer: Sendable {
         authorization.append(contentsOf: signature.utf8)
         let authorizationText = String(decoding: authorization, as: UTF8.self)
         added.append(.init(name: Self.authorizationHeader, value: authorizationText))
-        return Signature(amzDate: amzDate, canonicalRequest: String(decoding: canonical.bytes, as: UTF8.self),
-                         stringToSign: String(decoding: stringToSign, as: UTF8.self),
+        return Signature(amzDate: amzDate, canonicalRequestBytes: canonical.bytes, stringToSignBytes: stringToSign,
                          signature: signature, authorization: authorizationText, headers: added)
     }
 

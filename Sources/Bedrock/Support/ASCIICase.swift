@@ -17,7 +17,6 @@ extension String {
         if !utf8.contains(where: { $0.lowercasedASCII != $0 }) { return self }
         return String(decoding: utf8.map(\.lowercasedASCII), as: UTF8.self)
     }
-
 }
 
 extension UInt8 {

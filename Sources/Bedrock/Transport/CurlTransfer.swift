@@ -59,7 +59,8 @@ final class CurlTransfer {
     }
 
     /// Drops every option that points into this object (headers, error buffer, callback
-    /// context) and the body it was sending, so the handle can be reused; the connection cache survives a reset.
+    /// context) and the body it was sending, so the handle can be reused; the connection
+    /// cache survives a reset.
     func detach() {
         guard !detached else { return }
         detached = true
@@ -141,29 +142,23 @@ final class CurlTransfer {
         }
         // curl reads "Name:" as "remove the header" and "Name;" as "send it with no value":
         // an empty value was signed, so it goes out empty. "Expect:" removes curl's own header,
-        // which would cost a 100-continue round trip on large bodies.
-        // Each line is written into one reused buffer: curl copies it.
+        // which would cost a 100-continue round trip on large bodies. The lines are written
+        // into one reused buffer, which curl copies.
         var line: [UInt8] = []
         line.reserveCapacity(256)
-        func appendLine(_ write: (inout [UInt8]) -> Void) throws(BedrockError) {
-            line.removeAll(keepingCapacity: true)
-            write(&line)
-            line.append(0)
-            let appended = line.withUnsafeBufferPointer { bytes in
-                bytes.withMemoryRebound(to: CChar.self) { curl_slist_append(headerList, $0.baseAddress) }
-            }
-            guard let appended else { throw BedrockError(.internal, "out of memory building request headers") }
-            headerList = appended
-        }
         for header in request.headers {
-            try appendLine { line in
-                line.append(contentsOf: header.name.utf8)
-                if header.value.isEmpty { return line.append(UInt8(ascii: ";")) }
+            line.removeAll(keepingCapacity: true)
+            line.append(contentsOf: header.name.utf8)
+            if header.value.isEmpty {
+                line.append(UInt8(ascii: ";"))
+            } else {
                 line.append(contentsOf: ": ".utf8)
                 line.append(contentsOf: header.value.utf8)
             }
+            try appendHeaderLine(&line)
         }
-        try appendLine { $0.append(contentsOf: "Expect:".utf8) }
+        line = Array("Expect:".utf8)
+        try appendHeaderLine(&line)
         try check(bedrock_curl_setopt_ptr(easy, CURLOPT_HTTPHEADER, headerList), CURLOPT_HTTPHEADER)
         try check(bedrock_curl_setopt_ptr(easy, CURLOPT_PRIVATE, context), CURLOPT_PRIVATE)
         try check(bedrock_curl_setopt_ptr(easy, CURLOPT_HEADERDATA, context), CURLOPT_HEADERDATA)
@@ -223,6 +218,16 @@ final class CurlTransfer {
         guard body.isEmpty, body.capacity == 0, let announced = head.header("Content-Length").flatMap({ Int($0) }),
               announced > 0, announced <= limits.maxResponseBytes else { return }
         body.reserveCapacity(announced)
+    }
+
+    /// Adds `line` to the request's header list, NUL-terminating it for curl, which copies it.
+    private func appendHeaderLine(_ line: inout [UInt8]) throws(BedrockError) {
+        line.append(0)
+        let appended = line.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { curl_slist_append(headerList, $0.baseAddress) }
+        }
+        guard let appended else { throw BedrockError(.internal, "out of memory building request headers") }
+        headerList = appended
     }
 
     /// Copies the next bytes of the body into curl's buffer; 0 at the end.
